@@ -1,0 +1,72 @@
+"""The engine contract: a pure function of a batch of requests, so it scales out unchanged.
+
+``generate(requests) -> generations`` holds no state between calls beyond the loaded model, which
+is what a Ray Data ``map_batches`` stage (or ``ray.data.llm``) needs: any worker can take any batch.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+
+from musicqa.config import field
+from musicqa.records import Generation, PromptRequest
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EngineConfig:
+    """Which model generates the QA pairs, and how it is run."""
+
+    name: str = field("vllm", help="engine: 'vllm' (batched offline inference) or 'transformers' (fallback)")
+    model: str = field("mosaicml/mpt-7b-chat", help="model id on the hub, or a local folder")
+    revision: str | None = field(None, help="model revision (commit hash) to pin; recorded in provenance")
+    tokenizer: str | None = field(None, help="tokenizer id or folder when it differs from the model's")
+    trust_remote_code: bool = field(False, help="run the model repo's own Python code (off: security)")
+    dtype: str = field("auto", help="weights dtype: auto, float32, bfloat16, float16")
+    max_model_len: int = field(2048, help="context length (prompt + reply) in tokens")
+    batch_size: int = field(256, help="requests per engine call; also how often progress is saved")
+    max_retries: int = field(2, help="re-generations (new seed) of a reply that fails to parse")
+    seed: int = field(0, help="base seed; each request's seed derives from it, its key and its attempt")
+    prefix_caching: bool = field(True, help="vLLM: reuse the KV cache of the shared system prompt")
+    enforce_eager: bool = field(False, help="vLLM: skip graph capture/compilation (fast start; slower steps)")
+    in_process: bool = field(False, help="vLLM: run the engine core in this process (fast start on CPU)")
+    gpu_memory_utilization: float = field(0.9, help="vLLM: fraction of GPU memory for weights and KV cache")
+    chunked_prefill: bool | None = field(
+        None, help="vLLM: chunked prefill; default on for GPU, off on CPU, where vLLM 0.28 crashes with per-request "
+        "seeds ('CPU Generator does not use offset')")
+    tensor_parallel_size: int = field(1, help="vLLM: GPUs to shard the model over")
+    cpu_kvcache_gb: int = field(4, help="vLLM CPU backend: KV cache size in GiB (VLLM_CPU_KVCACHE_SPACE)")
+    structured_backend: str = field("xgrammar", help="structured-output backend for JSON schemas")
+    disable_any_whitespace: bool = field(True, help="forbid free whitespace in JSON (keeps small models on track)")
+    device: str = field("auto", help="transformers engine: 'cpu', 'cuda' or 'auto'")
+
+    def __post_init__(self) -> None:
+        if self.batch_size < 1:
+            raise ValueError("--engine.batch-size must be >= 1")
+        if self.max_retries < 0:
+            raise ValueError("--engine.max-retries must be >= 0")
+        if self.trust_remote_code:
+            log.warning("trust_remote_code is on: %s's own Python code will run", self.model)
+
+
+class Engine(Protocol):
+    """What the build needs from an engine."""
+
+    name: str
+    version: str
+
+    def generate(self, requests: list[PromptRequest]) -> list[Generation]:
+        """One Generation per request, in input order."""
+        ...
+
+    def close(self) -> None:
+        """Free the model."""
+        ...
+
+
+def request_seed(req: PromptRequest, base_seed: int) -> int:
+    """Seed of one request: stable across runs and batchings, new for every retry attempt."""
+    return (int(req.key[:8], 16) + 1_000_003 * req.attempt + base_seed + req.sampling.seed) % (2**31 - 1)

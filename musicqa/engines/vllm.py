@@ -1,0 +1,72 @@
+"""vLLM offline inference: one ``LLM``, many requests per call, JSON-schema structured outputs.
+
+The only module that imports vllm. Pinned to vLLM 0.28 (the last release with MPT, the paper's
+model); 0.28 names structured outputs ``StructuredOutputsParams`` (older: ``GuidedDecodingParams``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+
+from musicqa.engines.base import EngineConfig, request_seed
+from musicqa.records import Generation, PromptRequest
+
+log = logging.getLogger(__name__)
+
+
+class VllmEngine:
+    """Holds one ``vllm.LLM``; ``generate`` is a pure function of a batch of requests."""
+
+    name = "vllm"
+
+    def __init__(self, cfg: EngineConfig, chat_template: str) -> None:
+        # env must be set before vllm is imported; setdefault lets users override from the shell
+        os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(cfg.cpu_kvcache_gb))
+        if cfg.in_process:
+            os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
+        import vllm
+        from vllm import LLM
+        from vllm.platforms import current_platform
+
+        self.version = vllm.__version__
+        self.cfg = cfg
+        self.chat_template = chat_template
+        chunked = cfg.chunked_prefill if cfg.chunked_prefill is not None else not current_platform.is_cpu()
+        log.info("loading %s (revision %s) on vLLM %s", cfg.model, cfg.revision or "default", self.version)
+        self.llm = LLM(
+            model=cfg.model, revision=cfg.revision, tokenizer=cfg.tokenizer, trust_remote_code=cfg.trust_remote_code,
+            dtype=cfg.dtype, max_model_len=cfg.max_model_len, seed=cfg.seed, enforce_eager=cfg.enforce_eager,
+            enable_prefix_caching=cfg.prefix_caching, gpu_memory_utilization=cfg.gpu_memory_utilization,
+            tensor_parallel_size=cfg.tensor_parallel_size, enable_chunked_prefill=chunked,
+            structured_outputs_config={"backend": cfg.structured_backend,
+                                       "disable_any_whitespace": cfg.disable_any_whitespace},
+        )
+
+    def _params(self, req: PromptRequest):
+        from vllm import SamplingParams
+        from vllm.sampling_params import StructuredOutputsParams
+
+        s = req.sampling
+        return SamplingParams(temperature=s.temperature, top_k=s.top_k if s.top_k > 0 else -1, top_p=s.top_p,
+                              max_tokens=s.max_tokens, seed=request_seed(req, self.cfg.seed),
+                              structured_outputs=StructuredOutputsParams(json=json.loads(req.json_schema)))
+
+    def generate(self, requests: list[PromptRequest]) -> list[Generation]:
+        """Generate all requests in one call; vLLM schedules and batches them itself."""
+        if not requests:
+            return []
+        conversations = [[{"role": role, "content": text} for role, text in r.messages] for r in requests]
+        outputs = self.llm.chat(conversations, [self._params(r) for r in requests], use_tqdm=False,
+                                chat_template=self.chat_template, add_generation_prompt=True)
+        # vLLM returns outputs in input order; the zip() below relies on it
+        return [
+            Generation(key=r.key, clip_id=r.clip_id, task=r.task, text=o.outputs[0].text,
+                       finish_reason=str(o.outputs[0].finish_reason), model=self.cfg.model, attempt=r.attempt,
+                       n_prompt_tokens=len(o.prompt_token_ids or ()), n_output_tokens=len(o.outputs[0].token_ids))
+            for r, o in zip(requests, outputs, strict=True)
+        ]
+
+    def close(self) -> None:
+        del self.llm

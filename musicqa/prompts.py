@@ -1,0 +1,103 @@
+"""Render prompts/*.jinja into PromptRequests: sandboxed, strict, hashed.
+
+Prompt text lives only in template files. Rendering uses jinja2's SandboxedEnvironment with
+StrictUndefined, so a template typo fails loudly instead of sending an empty prompt, and a caption
+that contains ``{{ 7*7 }}`` is passed as a value (printed literally, never evaluated).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from musicqa.errors import InputError
+from musicqa.records import Clip, PromptRequest, Sampling
+
+TASKS = ("fixed", "open")
+PAPER_QUESTIONS = (
+    "Describe the audio",
+    "Describe the audio in detail",
+    "What do you hear in the audio?",
+    "What can be inferred from the audio?",
+)
+OPEN_ASPECTS = ("tempo", "mood", "instruments", "genre", "what can be inferred (a setting, use or occasion)")
+
+
+def file_hash(path: Path) -> str:
+    """First 16 hex chars of the sha256 of a file's bytes: the template's provenance id."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def request_key(clip_id: str, task: str, template_hash: str, model: str, sampling: Sampling,
+                messages: Sequence[tuple[str, str]], json_schema: str = "") -> str:
+    """Resume key: a hash of everything that changes the output (but not the retry attempt)."""
+    payload = json.dumps([clip_id, task, template_hash, model, asdict(sampling), list(messages), json_schema],
+                         sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()[:24]
+
+
+class PromptSet:
+    """The templates of one prompts folder, loaded once per build."""
+
+    def __init__(self, prompts_dir: Path, *, system_template: str = "system.jinja",
+                 chat_template: str = "chat/chatml.jinja") -> None:
+        if not prompts_dir.is_dir():
+            raise InputError(f"{prompts_dir}: prompts folder not found")
+        self.dir = prompts_dir
+        self.env = SandboxedEnvironment(loader=jinja2.FileSystemLoader(str(prompts_dir)),
+                                        undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                                        autoescape=False)
+        self.system_name = system_template
+        self.chat_path = prompts_dir / chat_template
+        if not self.chat_path.is_file():
+            raise InputError(f"{self.chat_path}: chat template not found (set --prompts.chat-template)")
+        self.chat_template = self.chat_path.read_text(encoding="utf-8")
+        self._hashes: dict[str, str] = {}
+
+    def hash_of(self, name: str) -> str:
+        """Hash of a task template combined with the system and chat templates it is sent with."""
+        if name not in self._hashes:
+            parts = [file_hash(self.dir / n) for n in (name, self.system_name)] + [file_hash(self.chat_path)]
+            self._hashes[name] = hashlib.sha256("".join(parts).encode()).hexdigest()[:16]
+        return self._hashes[name]
+
+    def template_names(self, sources: Sequence[str], tasks: Sequence[str]) -> list[str]:
+        """Every template a build will use; a missing one is an error before any work."""
+        names = [f"{s}_{t}.jinja" for s in sources for t in tasks]
+        for n in [*names, self.system_name]:
+            if not (self.dir / n).is_file():
+                raise InputError(f"{self.dir / n}: prompt template not found (expected one per source x task)")
+        return names
+
+    def _render(self, name: str, **variables: object) -> str:
+        try:
+            return self.env.get_template(name).render(**variables).strip()
+        except jinja2.TemplateSyntaxError as err:
+            raise InputError(f"{self.dir / name}:{err.lineno}: template syntax error: {err.message}") from err
+        except jinja2.UndefinedError as err:
+            raise InputError(f"{self.dir / name}: undefined template variable: {err.message}") from err
+
+    def render(self, clip: Clip, task: str, *, model: str, sampling: Sampling, json_schema: str,
+               questions: Sequence[str] = PAPER_QUESTIONS, n_pairs: int = 5,
+               aspects: Sequence[str] = OPEN_ASPECTS) -> PromptRequest:
+        """One request for one clip and task; the same inputs always give the same key."""
+        name = f"{clip.source}_{task}.jinja"
+        default_s = 10.0 if clip.source == "musiccaps" else 29.0  # MusicCaps sections / MTT clips
+        duration = (clip.end_s - clip.start_s) if clip.end_s is not None else default_s
+        variables = dict(text=clip.text, labels=list(clip.labels), title=clip.title, artist=clip.artist,
+                         duration_s=duration, questions=list(questions) if task == "fixed" else [],
+                         n_pairs=n_pairs, aspects=list(aspects)[:n_pairs], source=clip.source)
+        messages = (("system", self._render(self.system_name, **variables)), ("user", self._render(name, **variables)))
+        template_hash = self.hash_of(name)
+        return PromptRequest(
+            key=request_key(clip.clip_id, task, template_hash, model, sampling, messages, json_schema),
+            clip_id=clip.clip_id, task=task, template=name, template_hash=template_hash, messages=messages,
+            sampling=sampling, json_schema=json_schema,
+            questions=tuple(questions) if task == "fixed" else (),
+        )

@@ -1,0 +1,100 @@
+"""Frozen record types shared by every pipeline stage.
+
+Data flows one way (sources -> prompts -> engines -> parse -> filters -> store -> bundle) and
+these records are the only thing that crosses a stage boundary. This module imports nothing
+from musicqa so every stage may import it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Clip:
+    """One music clip with the source text the LLM is prompted with.
+
+    ``clip_id`` is ``"<source>/<source_id>"`` and stable across runs, so every QA pair can be
+    mapped back to its YouTube id or MTT clip (the seed renamed audio to 000000.wav and lost that).
+    """
+
+    clip_id: str
+    source: str  # "musiccaps" | "magnatagatune"
+    source_id: str  # ytid, or MTT clip_id
+    split: str  # "train" | "validation" | "test"
+    text: str  # the caption, or the tags joined with ", " in a fixed order
+    audio_path: Path | None = None
+    start_s: float = 0.0
+    end_s: float | None = None
+    labels: tuple[str, ...] = ()  # MusicCaps aspect_list, or MTT tags (after the synonym map)
+    audio_relpath: str = ""  # MTT mp3_path as written in annotations_final.csv
+    title: str = ""
+    artist: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A filter's decision; ``reason`` is ``"<filter>_<cause>"`` and required when dropping."""
+
+    keep: bool
+    reason: str = ""
+
+
+KEEP = Verdict(True)
+
+
+@dataclass(frozen=True, slots=True)
+class Sampling:
+    """Sampling parameters of one request; part of its resume key."""
+
+    temperature: float = 0.5
+    top_k: int = 4
+    top_p: float = 1.0
+    max_tokens: int = 512
+    seed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PromptRequest:
+    """One rendered chat prompt for one clip and task, ready for any engine."""
+
+    key: str  # resume key: hash of clip_id, task, template hash, model, sampling, attempt-free
+    clip_id: str
+    task: str  # "fixed" | "open"
+    template: str  # template file name, e.g. "musiccaps_fixed.jinja"
+    template_hash: str  # sha256 of the template file's bytes (first 16 hex chars)
+    messages: tuple[tuple[str, str], ...]  # (role, content) pairs
+    sampling: Sampling
+    json_schema: str  # JSON schema (serialised) the reply must follow
+    questions: tuple[str, ...] = ()  # the fixed questions, answered in order
+    attempt: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Generation:
+    """An engine's raw reply to one request."""
+
+    key: str
+    clip_id: str
+    task: str
+    text: str
+    finish_reason: str  # "stop" | "length" | ...
+    model: str
+    attempt: int = 0
+    n_prompt_tokens: int = 0
+    n_output_tokens: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class QAPair:
+    """One question-answer pair about one clip."""
+
+    clip_id: str
+    question: str
+    answer: str
+    task: str  # "fixed" | "open"
+    template: str = ""
+    index: int = 0  # position within the reply

@@ -1,0 +1,198 @@
+"""Read a musicqa dataset folder (the build/train/report contract) into plain rows for the report.
+
+Only the small columns are read for every clip. Audio bytes are read afterwards for the sampled
+clips only, one Parquet row group at a time, because a full MusicCaps folder holds ~1.5 GB of FLAC
+and the report must not need that much memory. Nothing here decodes audio: browsers play FLAC.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from musicqa.errors import InputError
+
+log = logging.getLogger(__name__)
+
+_REQUIRED = ("clip_id", "source", "split", "context", "qa")
+_OPTIONAL = ("source_id", "tags", "aspect_list")
+_REJECTED_FIELDS = ("clip_id", "question", "answer", "reason")
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """One kept QA pair as stored in the ``qa`` column."""
+
+    question: str
+    answer: str
+    task: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClipRow:
+    """One dataset row without its audio; ``shard`` + ``row`` locate the audio bytes later."""
+
+    clip_id: str
+    source: str
+    source_id: str
+    split: str
+    context: str
+    labels: tuple[str, ...]  # MTT tags or MusicCaps aspect_list: what "tag coverage" counts
+    pairs: tuple[Pair, ...]
+    shard: Path
+    row: int
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """One line of rejected.jsonl: a pair the filters dropped, and why."""
+
+    clip_id: str
+    question: str
+    answer: str
+    task: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Folder:
+    """Everything the report shows, read from one dataset folder."""
+
+    root: Path
+    clips: tuple[ClipRow, ...]
+    rejected: tuple[Rejected, ...]
+    summary: dict[str, Any]
+
+
+def split_order(split: str) -> int:
+    """Sort key that lists splits as train, validation, test (then anything else)."""
+    return {"train": 0, "validation": 1, "test": 2}.get(split, 3)
+
+
+def load(root: Path) -> Folder:
+    """Read every shard's small columns, rejected.jsonl and summary.json under ``root``."""
+    shards = sorted(root.glob("data/*/*.parquet"))
+    if not shards:
+        raise InputError(f"{root}: no data/<config>/<split>-*.parquet files found, expected a musicqa dataset folder")
+    clips: list[ClipRow] = []
+    for shard in shards:
+        clips.extend(_read_shard(shard))
+    summary = _read_summary(root / "summary.json")
+    folder = Folder(root, tuple(clips), _read_rejected(root / "rejected.jsonl"), summary)
+    _check_summary(folder)
+    log.info("read %s: %d shards, %d clips, %d pairs, %d rejected pairs", root, len(shards), len(clips),
+             sum(len(c.pairs) for c in clips), len(folder.rejected))
+    return folder
+
+
+def _read_shard(path: Path) -> list[ClipRow]:
+    import pyarrow.parquet as pq
+
+    try:
+        names = set(pq.read_schema(path).names)
+    except (OSError, ValueError) as err:  # pyarrow raises ArrowInvalid (a ValueError) on a non-Parquet file
+        raise InputError(f"{path}: cannot read as Parquet ({err})") from err
+    missing = [c for c in (*_REQUIRED, "audio") if c not in names]
+    if missing:
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)}, expected a musicqa dataset shard")
+    columns = [*_REQUIRED, *(c for c in _OPTIONAL if c in names)]
+    rows = pq.read_table(path, columns=columns).to_pylist()
+    out = []
+    for i, r in enumerate(rows):
+        source = str(r["source"])
+        labels = r.get("tags") or r.get("aspect_list") or ()
+        if not labels and source == "magnatagatune":  # the contract makes MTT's context the tags joined ", "
+            labels = [t for t in str(r["context"]).split(", ") if t]
+        pairs = tuple(_pair(q, path, i) for q in (r["qa"] or ()))
+        out.append(ClipRow(clip_id=str(r["clip_id"]), source=source,
+                           source_id=str(r.get("source_id") or r["clip_id"]).rsplit("/", 1)[-1],
+                           split=str(r["split"]), context=str(r["context"] or ""),
+                           labels=tuple(str(t) for t in labels), pairs=pairs, shard=path, row=i))
+    return out
+
+
+def _pair(item: dict[str, Any], path: Path, row: int) -> Pair:
+    try:
+        return Pair(str(item["question"]), str(item["answer"]), str(item.get("task") or ""))
+    except (KeyError, TypeError) as err:
+        raise InputError(f"{path}: row {row}: field 'qa' item {item!r}, expected {{question, answer, task}}") from err
+
+
+def _read_rejected(path: Path) -> tuple[Rejected, ...]:
+    if not path.exists():
+        log.warning("%s not found: the report shows no drop reasons", path)
+        return ()
+    out = []
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise InputError(f"{path}:{lineno}: not valid JSON ({err.msg}), expected one object per line") from err
+            if not isinstance(rec, dict) or any(k not in rec for k in _REJECTED_FIELDS):
+                raise InputError(f"{path}:{lineno}: found {line.strip()[:80]!r}, expected an object with fields "
+                                 f"{', '.join(_REJECTED_FIELDS)}")
+            out.append(Rejected(str(rec["clip_id"]), str(rec["question"]), str(rec["answer"]),
+                                str(rec.get("task") or ""), str(rec["reason"])))
+    return tuple(out)
+
+
+def _read_summary(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        log.warning("%s not found: the report shows no skipped clips or build details", path)
+        return {}
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise InputError(f"{path}:{err.lineno}: not valid JSON ({err.msg})") from err
+    if not isinstance(summary, dict):
+        raise InputError(f"{path}: found {type(summary).__name__}, expected a JSON object")
+    return summary
+
+
+def _check_summary(folder: Folder) -> None:
+    """Warn when summary.json disagrees with the shards: the page shows the shards, the card the summary."""
+    counted: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for c in folder.clips:
+        counted[c.source][c.split] += 1
+    claimed = folder.summary.get("clips")
+    if isinstance(claimed, dict) and claimed != {k: dict(v) for k, v in counted.items()}:
+        log.warning("summary.json clips %s differ from the shards' %s", claimed,
+                    {k: dict(v) for k, v in counted.items()})
+
+
+def read_audio(clips: Sequence[ClipRow]) -> dict[str, bytes]:
+    """Return the embedded audio bytes of ``clips`` by clip_id, reading only the row groups that hold them.
+
+    A clip whose audio cell has no bytes (a path-only Audio value) is left out and logged.
+    """
+    import pyarrow.parquet as pq
+
+    wanted: dict[Path, dict[int, str]] = defaultdict(dict)
+    for c in clips:
+        wanted[c.shard][c.row] = c.clip_id
+    out: dict[str, bytes] = {}
+    for shard, rows in wanted.items():
+        pf = pq.ParquetFile(shard)
+        start = 0
+        for group in range(pf.metadata.num_row_groups):
+            n = pf.metadata.row_group(group).num_rows
+            hits = [r for r in rows if start <= r < start + n]
+            if hits:
+                audio = pf.read_row_group(group, columns=["audio"]).column("audio").combine_chunks()
+                data = audio.field("bytes") if hasattr(audio, "field") else audio  # struct{bytes, path} or raw
+                for r in hits:
+                    value = data[r - start].as_py()
+                    if value:
+                        out[rows[r]] = value
+                    else:
+                        log.warning("%s: row %d (%s) has no embedded audio bytes", shard, r, rows[r])
+            start += n
+    return out

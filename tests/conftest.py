@@ -1,0 +1,97 @@
+"""Session fixtures: tiny local models, the real shared audio laid out per source, one vLLM engine.
+
+Nothing here touches a hub: models are random-initialised with a tokenizer trained on real
+MusicCaps captions (scripts/make_tiny_models.py), audio is the real clips in ../shared/data/audio.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "data"
+MUSICCAPS_CSV = SHARED / "musiccaps-public.csv"
+MTT_FIXTURE = REPO / "tests" / "fixtures" / "mtt"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
+os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory) -> Path:
+    """Folder with tokenizer/, tiny-mpt-chat/, tiny-llama/ (and tiny-mert/ once the trainer adds it)."""
+    cached = os.environ.get("MUSICQA_TINY_MODELS")
+    out = Path(cached) if cached else tmp_path_factory.mktemp("tiny-models")
+    subprocess.run([sys.executable, str(REPO / "scripts" / "make_tiny_models.py"), str(out)], check=True,
+                   capture_output=True)
+    return out
+
+
+@pytest.fixture(scope="session")
+def smoke_dirs(tmp_path_factory) -> Path:
+    """Real shared clips copied under MusicCaps ytids and MTT mp3_paths, as scripts/prepare_smoke.py does."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    import prepare_smoke
+
+    out = tmp_path_factory.mktemp("smoke")
+    prepare_smoke.lay_out_audio(out, rows=6)
+    return out
+
+
+@pytest.fixture(scope="session")
+def vllm_engine(tiny_models):
+    """One real vLLM engine on the tiny MPT chat model for the whole session (start-up costs seconds)."""
+    pytest.importorskip("vllm")
+    from musicqa.build_config import BuildConfig  # noqa: F401 - config module must import without vllm
+    from musicqa.engines import make_engine
+    from musicqa.engines.base import EngineConfig
+
+    cfg = EngineConfig(name="vllm", model=str(tiny_models / "tiny-mpt-chat"), dtype="float32", enforce_eager=True,
+                       in_process=True, cpu_kvcache_gb=1, batch_size=64)
+    engine = make_engine(cfg, (REPO / "prompts" / "chat" / "chatml.jinja").read_text())
+    yield engine
+    engine.close()
+
+
+def smoke_config(tiny_models: Path, smoke: Path, out: Path, **over):
+    """configs/smoke.toml with its paths pointed at this test session's folders."""
+    from musicqa.build_config import BuildConfig
+    from musicqa.config import build, read_toml
+
+    values = read_toml(REPO / "configs" / "smoke.toml")
+    values["out"] = str(out)
+    values["musiccaps"].update(csv=str(MUSICCAPS_CSV), audio_dir=str(smoke / "audio" / "musiccaps"), limit=6)
+    values["magnatagatune"].update(annotations=str(MTT_FIXTURE / "annotations_final.csv"),
+                                   clip_info=str(MTT_FIXTURE / "clip_info_final.csv"),
+                                   audio_dir=str(smoke / "audio" / "magnatagatune"))
+    values["engine"]["model"] = str(tiny_models / "tiny-mpt-chat")
+    values["report"] = False
+    # The tiny model's replies are random word salad; the quality filters would drop most of them (they have
+    # their own tests). Keep the cheap ones here so the dataset has rows to check; one test reruns with all.
+    values["filters"] = {"enabled": ["leak", "refusal", "duplicate"]}
+    for dotted, v in over.items():
+        node = values
+        *parents, leaf = dotted.split("__")
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = v
+    return build(BuildConfig, values, "smoke")
+
+
+@pytest.fixture(scope="session")
+def built_dataset(tiny_models, smoke_dirs, vllm_engine, tmp_path_factory) -> Path:
+    """A real `musicqa build` output (vLLM engine, tiny MPT, real MusicCaps rows, real audio)."""
+    from musicqa.build import run_build
+
+    out = tmp_path_factory.mktemp("built") / "dataset"
+    run_build(smoke_config(tiny_models, smoke_dirs, out), engine=vllm_engine)
+    return out

@@ -1,0 +1,245 @@
+"""End to end: the real build (vLLM on the tiny MPT model, real MusicCaps rows, real audio) as a user sees it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from conftest import MUSICCAPS_CSV, REPO, smoke_config
+
+from musicqa.build import run_build
+from musicqa.config import to_toml
+from musicqa.errors import InputError
+from musicqa.store import OutputLock
+
+
+def rows(out: Path, config: str, split: str, decode: bool = False) -> list[dict]:
+    from datasets import Audio, load_dataset
+
+    ds = load_dataset(str(out), config, split=split)
+    if not decode:
+        ds = ds.cast_column("audio", Audio(decode=False))
+    return list(ds)
+
+
+def jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line]
+
+
+def test_dataset_loads_and_audio_decodes_at_24k_with_torchcodec(built_dataset):
+    pytest.importorskip("torchcodec")
+    from datasets import load_dataset
+
+    ds = load_dataset(str(built_dataset), "musiccaps", split="train")
+    assert len(ds) > 0
+    for row in ds:
+        samples = row["audio"].get_all_samples()
+        assert samples.sample_rate == 24000
+        assert samples.data.shape[0] == 1  # mono
+        assert abs(samples.data.shape[1] / 24000 - 10.0) < 0.1
+        assert row["qa"] and row["source"] == "musiccaps" and row["clip_id"] == f"musiccaps/{row['ytid']}"
+
+
+def test_audio_decode_false_plus_soundfile_is_the_fallback(built_dataset):
+    import soundfile as sf
+
+    for split in ("train", "test"):
+        for row in rows(built_dataset, "musiccaps", split):
+            data, sr = sf.read(io.BytesIO(row["audio"]["bytes"]))
+            assert sr == 24000 and data.ndim == 1 and abs(len(data) / sr - 10.0) < 0.1
+            assert row["audio"]["path"] == f"{row['ytid']}.flac"
+
+
+def test_rows_keep_source_ids_and_metadata(built_dataset):
+    with open(MUSICCAPS_CSV, newline="") as fh:
+        source = {r["ytid"]: r for _, r in zip(range(6), csv.DictReader(fh))}
+    got = rows(built_dataset, "musiccaps", "train") + rows(built_dataset, "musiccaps", "test")
+    assert got
+    for row in got:
+        src = source[row["ytid"]]
+        assert row["caption"] == row["context"] == src["caption"]
+        assert row["start_s"] == float(src["start_s"]) and row["end_s"] == float(src["end_s"])
+        assert row["is_audioset_eval"] == (src["is_audioset_eval"] == "True")
+        assert row["split"] == ("test" if row["is_audioset_eval"] else "train")
+        assert row["aspect_list"] and all(isinstance(a, str) for a in row["aspect_list"])
+    mtt = rows(built_dataset, "magnatagatune", "train")
+    assert mtt and all(r["mp3_path"].startswith(tuple("0123456789ab")) and len(r["tags"]) >= 5 for r in mtt)
+
+
+def test_every_clip_has_its_fixed_and_open_pairs_or_a_recorded_reason(built_dataset):
+    clips = jsonl(built_dataset / "work" / "clips.jsonl")
+    kept: Counter = Counter()
+    for config, splits in {"musiccaps": ("train", "test"), "magnatagatune": ("train", "validation", "test")}.items():
+        for split in splits:
+            if list((built_dataset / "data" / config).glob(f"{split}-*.parquet")):
+                for row in rows(built_dataset, config, split):
+                    for qa in row["qa"]:
+                        kept[(row["clip_id"], qa["task"])] += 1
+    dropped = Counter((r["clip_id"], r["task"]) for r in jsonl(built_dataset / "rejected.jsonl"))
+    failed = {(r["clip_id"], r["task"]) for r in jsonl(built_dataset / "failed_generations.jsonl")}
+    for clip in clips:
+        fixed = (clip["clip_id"], "fixed")
+        open_ = (clip["clip_id"], "open")
+        assert fixed in failed or kept[fixed] + dropped[fixed] == 4, clip["clip_id"]
+        assert open_ in failed or 1 <= kept[open_] + dropped[open_] <= 5, clip["clip_id"]
+    summary = json.loads((built_dataset / "summary.json").read_text())
+    assert summary["pairs_kept"] == sum(kept.values())
+    assert sum(summary["drops"].values()) == sum(dropped.values())
+
+
+def test_card_declares_configs_licenses_and_provenance(built_dataset):
+    import yaml
+
+    from musicqa.prompts import PromptSet
+
+    text = (built_dataset / "README.md").read_text()
+    header = yaml.safe_load(text.split("---")[1])
+    assert [c["config_name"] for c in header["configs"]] == ["musiccaps", "magnatagatune"]
+    assert header["license"] == ["cc-by-sa-4.0", "cc-by-nc-sa-3.0"]
+    mc = header["dataset_info"][0]
+    assert {s["name"] for s in mc["splits"]} == {s["split"] for s in header["configs"][0]["data_files"]}
+    summary = json.loads((built_dataset / "summary.json").read_text())
+    assert sum(s["num_examples"] for s in mc["splits"]) == sum(summary["clips"]["musiccaps"].values())
+    ps = PromptSet(REPO / "prompts")
+    for name in ("musiccaps_fixed.jinja", "musiccaps_open.jinja", "magnatagatune_open.jinja"):
+        assert f"template `{name}` | sha256 `{ps.hash_of(name)}`" in text
+    assert "vllm 0.28" in text and "tiny-mpt-chat" in text and "temperature 0.4, top_k 4" in text
+    for reason, n in summary["drops"].items():
+        assert f"`{reason}`" in text and f"| {n} |" in text
+    stored = jsonl(built_dataset / "work" / "generations.jsonl")
+    assert {r["template_hash"] for r in stored} == {ps.hash_of(n) for n in {r["template"] for r in stored}}
+
+
+class NoEngine:
+    name, version = "none", "0"
+
+    def generate(self, requests):
+        raise AssertionError(f"rerun regenerated {len(requests)} requests that were already done")
+
+
+def test_rerun_skips_done_requests_and_rewrites_the_same_rows(built_dataset, tiny_models, smoke_dirs):
+    before = {p.name: p.read_bytes() for p in (built_dataset / "data").rglob("*.parquet")}
+    n_lines = len(jsonl(built_dataset / "work" / "generations.jsonl"))
+    summary = run_build(smoke_config(tiny_models, smoke_dirs, built_dataset), engine=NoEngine())
+    assert summary.generated_now == 0
+    assert len(jsonl(built_dataset / "work" / "generations.jsonl")) == n_lines
+    assert {p.name: p.read_bytes() for p in (built_dataset / "data").rglob("*.parquet")} == before
+
+
+def test_kill_at_any_moment_then_rerun_gives_identical_rows(built_dataset, tiny_models, smoke_dirs, vllm_engine,
+                                                            tmp_path):
+    out = tmp_path / "killed"
+    cfg = smoke_config(tiny_models, smoke_dirs, out, engine__batch_size=2)
+    toml = tmp_path / "cfg.toml"
+    toml.write_text(to_toml(cfg))
+    store = out / "work" / "generations.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "musicqa", "build", "--config", str(toml)], cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        deadline = time.time() + 240
+        while time.time() < deadline and (not store.exists() or store.read_text().count("\n") < 3):
+            assert proc.poll() is None, "build ended before it could be killed"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)  # no cleanup, no flush: as a power cut would
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert 3 <= store.read_text().count("\n") < len(jsonl(built_dataset / "work" / "generations.jsonl"))
+    run_build(cfg, engine=vllm_engine)
+    keys = [r["key"] for r in jsonl(store) if r["status"] == "ok"]
+    assert len(keys) == len(set(keys)), "a request was stored twice"
+    for config, splits in {"musiccaps": ("train", "test"), "magnatagatune": ("train", "validation", "test")}.items():
+        for split in splits:
+            if list((built_dataset / "data" / config).glob(f"{split}-*.parquet")):
+                assert rows(out, config, split) == rows(built_dataset, config, split)
+
+
+def test_all_filters_rebundle_from_the_store_without_an_engine(built_dataset, tiny_models, smoke_dirs, tmp_path):
+    import shutil
+
+    from musicqa.filters import FILTER_NAMES
+
+    out = tmp_path / "refiltered"
+    shutil.copytree(built_dataset, out)
+    cfg = smoke_config(tiny_models, smoke_dirs, out, filters__enabled=list(FILTER_NAMES))
+    summary = run_build(cfg, engine=NoEngine())
+    before = json.loads((built_dataset / "summary.json").read_text())
+    assert summary.pairs_generated == before["pairs_generated"]
+    assert summary.pairs_kept + sum(summary.drops.values()) == summary.pairs_generated
+    assert summary.pairs_kept < before["pairs_kept"]
+    assert any(r.startswith("degenerate_") for r in summary.drops)
+    card = (out / "README.md").read_text()
+    for reason in summary.drops:
+        assert f"`{reason}`" in card
+    assert Counter(r["reason"] for r in jsonl(out / "rejected.jsonl")) == summary.drops
+
+
+def test_a_second_build_on_the_same_folder_refuses(tiny_models, smoke_dirs, tmp_path):
+    cfg = smoke_config(tiny_models, smoke_dirs, tmp_path / "locked")
+    with OutputLock(cfg.out):
+        with pytest.raises(InputError, match="another musicqa build is running"):
+            run_build(cfg, engine=NoEngine())
+
+
+def test_missing_column_stops_the_build_before_any_work(tiny_models, smoke_dirs, tmp_path):
+    bad = tmp_path / "no-caption.csv"
+    with open(MUSICCAPS_CSV, newline="") as fh, open(bad, "w", newline="") as out:
+        reader = csv.DictReader(fh)
+        fields = [f for f in reader.fieldnames if f != "caption"]
+        w = csv.DictWriter(out, fields, extrasaction="ignore")
+        w.writeheader()
+        w.writerow(next(reader))
+    cfg = smoke_config(tiny_models, smoke_dirs, tmp_path / "out", musiccaps__csv=str(bad))
+    with pytest.raises(InputError, match="no-caption.csv.*caption"):
+        run_build(cfg, engine=NoEngine())
+    assert not (tmp_path / "out" / "work" / "generations.jsonl").exists()
+
+
+def test_bad_rows_are_skipped_with_reasons_and_the_build_goes_on(tiny_models, smoke_dirs, vllm_engine, tmp_path):
+    audio = tmp_path / "audio"
+    audio.mkdir()
+    with open(MUSICCAPS_CSV, newline="") as fh:
+        reader = csv.DictReader(fh)
+        fields = reader.fieldnames
+        src = [next(reader) for _ in range(6)]
+    good, jinja, missing, broken, long_, bad_num = src
+    real = (smoke_dirs / "audio" / "musiccaps" / f"{good['ytid']}.mp3").read_bytes()
+    for r in (good, jinja, long_, bad_num):
+        (audio / f"{r['ytid']}.mp3").write_bytes(real)
+    (audio / f"{broken['ytid']}.mp3").write_bytes(b"ID3 this is not audio at all" * 50)
+    jinja = {**jinja, "caption": "A piano plays {{ 7*7 }} then {% if x %}drums{% endif %}."}
+    long_ = {**long_, "caption": long_["caption"] * 10 + " x" * 1000}
+    bad_num = {**bad_num, "start_s": "abc"}
+    path = tmp_path / "mc.csv"
+    with open(path, "w", newline="") as out:
+        w = csv.DictWriter(out, fields)
+        w.writeheader()
+        for r in (good, jinja, missing, broken, long_, bad_num):
+            w.writerow(r)
+        out.write("only,three,fields\n")
+    cfg = smoke_config(tiny_models, smoke_dirs, tmp_path / "out", sources=["musiccaps"], musiccaps__csv=str(path),
+                       musiccaps__audio_dir=str(audio))
+    summary = run_build(cfg, engine=vllm_engine)
+    assert summary.skipped["audio_missing"] == 1
+    assert summary.skipped["audio_undecodable"] == 1
+    assert summary.skipped["source_context_too_long"] == 1
+    assert summary.skipped["source_bad_value"] == 1
+    assert summary.skipped["source_malformed_row"] == 1
+    contexts = {r["ytid"]: r["context"] for s in ("train", "test")
+                if list((cfg.out / "data" / "musiccaps").glob(f"{s}-*.parquet"))
+                for r in rows(cfg.out, "musiccaps", s)}
+    clips = {r["source_id"]: r for r in jsonl(cfg.out / "work" / "clips.jsonl")}
+    assert set(clips) == {good["ytid"], jinja["ytid"]}
+    assert clips[jinja["ytid"]]["text"] == jinja["caption"]  # rendered literally, never evaluated
+    assert set(contexts) <= set(clips)

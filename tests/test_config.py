@@ -1,0 +1,63 @@
+import argparse
+
+import pytest
+
+from musicqa.build_config import BuildConfig
+from musicqa.config import add_flags, from_args, to_toml
+from musicqa.errors import InputError
+
+
+def parse(argv, toml=None):
+    p = argparse.ArgumentParser()
+    add_flags(p, BuildConfig)
+    return from_args(BuildConfig, p.parse_args(argv), toml)
+
+
+def test_defaults_then_toml_then_flags(tmp_path):
+    f = tmp_path / "c.toml"
+    f.write_text('sources = ["musiccaps"]\n[musiccaps]\ncsv = "a.csv"\nlimit = 3\n[engine]\nbatch_size = 8\n'
+                 '[fixed]\ntemperature = 0.9\n')
+    cfg = parse(["--engine.batch-size", "16", "--no-report"], f)
+    assert cfg.musiccaps.limit == 3 and cfg.engine.batch_size == 16 and cfg.fixed.temperature == 0.9
+    assert cfg.open.temperature == 0.4 and cfg.fixed.top_k == 4  # the paper's defaults
+    assert cfg.report is False and cfg.engine.model == "mosaicml/mpt-7b-chat"
+    assert cfg.engine.trust_remote_code is False
+    f.write_text('sources = ["musiccaps"]\n[musiccaps]\ncsv = "a.csv"\n[open]\nmax_tokens = 99\n')
+    cfg = parse(["--fixed.max-tokens", "77"], f)
+    assert (cfg.open.temperature, cfg.open.max_tokens, cfg.fixed.max_tokens) == (0.4, 99, 77)
+
+
+def test_unknown_toml_key_names_file_and_key(tmp_path):
+    f = tmp_path / "c.toml"
+    f.write_text('[engine]\nbatchsize = 8\n')
+    with pytest.raises(InputError, match=r"c.toml \[engine\]: unknown key 'batchsize'"):
+        parse([], f)
+
+
+def test_invalid_values_name_the_flag(tmp_path):
+    with pytest.raises(InputError, match="--musiccaps.csv is required"):
+        parse(["--sources", "musiccaps"])
+    with pytest.raises(InputError, match="--engine.batch-size must be >= 1"):
+        parse(["--sources", "musiccaps", "--musiccaps.csv", "x", "--engine.batch-size", "0"])
+    with pytest.raises(InputError, match="key 'limit': value 'abc' is not a valid int"):
+        parse(["--sources", "musiccaps", "--musiccaps.csv", "x", "--musiccaps.limit", "abc"])
+
+
+def test_resolved_config_round_trips_through_toml(tmp_path):
+    cfg = parse(["--sources", "musiccaps", "--musiccaps.csv", "x.csv", "--prompts.tasks", "fixed"])
+    f = tmp_path / "resolved.toml"
+    f.write_text(to_toml(cfg))
+    again = from_args(BuildConfig, argparse.Namespace(), f)
+    assert again == cfg
+
+
+def test_help_explains_every_option(capsys):
+    from musicqa.cli.__main__ import main
+
+    with pytest.raises(SystemExit):
+        main(["build", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    for flag in ["--engine.model", "--fixed.temperature", "--open.top-k", "--prompts-dir", "--musiccaps.csv",
+                 "--magnatagatune.min-tags", "--audio.text-only", "--engine.trust-remote-code", "--config"]:
+        assert flag in out
+    assert "(default: mosaicml/mpt-7b-chat)" in out

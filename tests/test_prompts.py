@@ -1,0 +1,90 @@
+from pathlib import Path
+
+import pytest
+
+from musicqa.errors import InputError
+from musicqa.parse import schema_for
+from musicqa.prompts import PAPER_QUESTIONS, PromptSet
+from musicqa.records import Clip, Sampling
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def clip(text: str = "A solo piano plays a slow, sad melody.", source: str = "musiccaps") -> Clip:
+    return Clip(clip_id=f"{source}/abcdefghijk", source=source, source_id="abcdefghijk", split="train", text=text,
+                start_s=30.0, end_s=40.0)
+
+
+def render(ps: PromptSet, c: Clip, task: str = "fixed", **kw):
+    return ps.render(c, task, model="m@r", sampling=Sampling(), json_schema=schema_for(task, n_questions=4, n_pairs=5),
+                     **kw)
+
+
+def test_fixed_prompt_holds_caption_and_the_four_paper_questions():
+    req = render(PromptSet(REPO / "prompts"), clip())
+    (role0, system), (role1, user) = req.messages
+    assert (role0, role1) == ("system", "user")
+    assert "A solo piano plays a slow, sad melody." in user
+    for i, q in enumerate(PAPER_QUESTIONS, 1):
+        assert f"{i}. {q}" in user
+    assert req.questions == PAPER_QUESTIONS
+    assert "10-second" in user
+
+
+def test_jinja_syntax_inside_a_caption_is_rendered_literally():
+    req = render(PromptSet(REPO / "prompts"), clip("Drums {{ 7*7 }} and {% if x %}bass{% endif %}"))
+    user = req.messages[1][1]
+    assert "{{ 7*7 }}" in user and "{% if x %}bass{% endif %}" in user
+    assert "49" not in user
+
+
+def test_open_prompt_asks_for_n_pairs_and_mtt_template_is_used_for_mtt():
+    ps = PromptSet(REPO / "prompts")
+    req = render(ps, clip("piano, classical, slow", source="magnatagatune"), task="open", n_pairs=3)
+    assert req.template == "magnatagatune_open.jinja"
+    assert "Write 3 question-answer pairs" in req.messages[1][1]
+    assert req.questions == ()
+
+
+def test_key_changes_with_template_content_but_not_with_unrelated_templates(tmp_path):
+    import shutil
+
+    shutil.copytree(REPO / "prompts", tmp_path / "p")
+    a_fixed, a_open = render(PromptSet(tmp_path / "p"), clip()), render(PromptSet(tmp_path / "p"), clip(), "open")
+    path = tmp_path / "p" / "musiccaps_fixed.jinja"
+    path.write_text(path.read_text() + "Be concise.\n")
+    b_fixed, b_open = render(PromptSet(tmp_path / "p"), clip()), render(PromptSet(tmp_path / "p"), clip(), "open")
+    assert a_fixed.key != b_fixed.key and a_fixed.template_hash != b_fixed.template_hash
+    assert a_open.key == b_open.key  # only the edited template's requests rerun
+
+
+def test_undefined_variable_and_syntax_error_name_the_template(tmp_path):
+    import shutil
+
+    shutil.copytree(REPO / "prompts", tmp_path / "p")
+    (tmp_path / "p" / "musiccaps_fixed.jinja").write_text("{{ no_such_variable }}")
+    with pytest.raises(InputError, match="musiccaps_fixed.jinja: undefined template variable"):
+        render(PromptSet(tmp_path / "p"), clip())
+    (tmp_path / "p" / "musiccaps_fixed.jinja").write_text("{% for %}")
+    with pytest.raises(InputError, match=r"musiccaps_fixed.jinja:1: template syntax error"):
+        render(PromptSet(tmp_path / "p"), clip())
+
+
+def test_sandbox_blocks_attribute_escapes(tmp_path):
+    import shutil
+
+    from jinja2.exceptions import SecurityError
+
+    shutil.copytree(REPO / "prompts", tmp_path / "p")
+    (tmp_path / "p" / "musiccaps_fixed.jinja").write_text("{{ ''.__class__.__mro__[1].__subclasses__() }}")
+    with pytest.raises(SecurityError):
+        render(PromptSet(tmp_path / "p"), clip())
+
+
+def test_missing_template_is_an_error_before_any_work(tmp_path):
+    import shutil
+
+    shutil.copytree(REPO / "prompts", tmp_path / "p")
+    (tmp_path / "p" / "magnatagatune_open.jinja").unlink()
+    with pytest.raises(InputError, match="magnatagatune_open.jinja: prompt template not found"):
+        PromptSet(tmp_path / "p").template_names(["musiccaps", "magnatagatune"], ["fixed", "open"])
