@@ -337,6 +337,9 @@ def run_build(cfg: BuildConfig, engine=None) -> BuildSummary:
     cfg.out.mkdir(parents=True, exist_ok=True)
     with OutputLock(cfg.out):
         write_atomic(cfg.out / "build_config.toml", config_mod.to_toml(cfg))
+        if cfg.engine.revision is None and not Path(cfg.engine.model).exists():
+            log.warning("--engine.revision is not set: %s is unpinned, so a rerun may use other weights",
+                        cfg.engine.model)
         prompts = PromptSet(resource(cfg.prompts_dir), system_template=cfg.prompts.system_template,
                             chat_template=cfg.prompts.chat_template)
         prompts.template_names(cfg.sources, cfg.prompts.tasks)  # fail on a missing template before any work
@@ -373,11 +376,14 @@ def run_build(cfg: BuildConfig, engine=None) -> BuildSummary:
 
 def download_audio(cfg: BuildConfig) -> None:
     """``--download``: fetch missing MusicCaps sections into --musiccaps.audio-dir first."""
-    from musicqa.download.musiccaps import MusicCapsDownloadConfig, download_musiccaps
+    from musicqa.download.musiccaps import download_musiccaps
 
     if cfg.musiccaps.audio_dir is None:
         raise InputError("--download needs --musiccaps.audio-dir (where the clips go)")
-    download_musiccaps(cfg.musiccaps.csv, cfg.musiccaps.audio_dir, MusicCapsDownloadConfig())
+    fetch = cfg.fetch if cfg.musiccaps.limit is None or cfg.fetch.limit is not None else dataclasses.replace(
+        cfg.fetch, limit=cfg.musiccaps.limit)
+    summary = download_musiccaps(cfg.musiccaps.csv, cfg.musiccaps.audio_dir, fetch)
+    log.info("download: %s", summary.line())
 
 
 def load_clips(out: Path) -> list[Clip]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from musicqa.config import field
+from musicqa.download.config import MusicCapsDownloadConfig
 from musicqa.engines.base import EngineConfig
 from musicqa.prompts import OPEN_ASPECTS, PAPER_QUESTIONS, TASKS
 from musicqa.records import Sampling
@@ -100,7 +101,8 @@ class BuildConfig:
     open: SamplingConfig = field(help="", factory=lambda: SamplingConfig(temperature=0.4, max_tokens=1024))
     filters: FiltersConfig = field(help="", factory=FiltersConfig)
     clips_per_shard: int = field(500, help="clips per Parquet shard (~150 MB of 24 kHz FLAC)")
-    download: bool = field(False, help="download missing MusicCaps audio with yt-dlp before building")
+    download: bool = field(False, help="download missing MusicCaps audio with yt-dlp into --musiccaps.audio-dir first")
+    fetch: MusicCapsDownloadConfig = field(help="", factory=MusicCapsDownloadConfig)
     report: bool = field(True, help="write OUT/report/index.html at the end")
     push_to_hub: str | None = field(None, help="after building, upload the folder to this hub dataset repo")
 

@@ -243,3 +243,114 @@ def test_bad_rows_are_skipped_with_reasons_and_the_build_goes_on(tiny_models, sm
     assert set(clips) == {good["ytid"], jinja["ytid"]}
     assert clips[jinja["ytid"]]["text"] == jinja["caption"]  # rendered literally, never evaluated
     assert set(contexts) <= set(clips)
+
+
+def test_report_of_a_real_build_matches_its_summary(built_dataset):
+    from musicqa.report import ReportConfig, write_report
+    from musicqa.report.load import load
+
+    page = write_report(built_dataset, ReportConfig(sample_size=4))
+    assert page == built_dataset / "report" / "index.html" and page.stat().st_size > 0
+    folder = load(built_dataset)
+    summary = json.loads((built_dataset / "summary.json").read_text())
+    by_split = Counter((c.source, c.split) for c in folder.clips)
+    assert dict(by_split) == {(s, sp): n for s, splits in summary["clips"].items() for sp, n in splits.items()}
+    assert sum(len(c.pairs) for c in folder.clips) == summary["pairs_kept"]
+    assert len(folder.rejected) == sum(summary["drops"].values())
+    assert len(list((built_dataset / "report" / "audio").glob("*.flac"))) == 4
+
+
+def test_one_command_from_csv_to_dataset_with_download(tiny_models, smoke_dirs, vllm_engine, tmp_path):
+    """`build --download`: yt-dlp fetches each row's section from a loopback "YouTube", then the build runs."""
+    import shutil
+    import threading
+
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg is required (.ci/run installs it)")
+    from test_download_musiccaps import _Server
+
+    server = _Server()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with open(MUSICCAPS_CSV, newline="") as fh:
+            reader = csv.DictReader(fh)
+            fields, picked = reader.fieldnames, [next(reader) for _ in range(2)]
+        path = tmp_path / "mc.csv"
+        with open(path, "w", newline="") as out:
+            w = csv.DictWriter(out, fields)
+            w.writeheader()
+            for r in picked:
+                w.writerow({**r, "start_s": "20", "end_s": "30"})
+        url = f"http://127.0.0.1:{server.server_address[1]}/{{ytid}}.mp3"
+        cfg = smoke_config(tiny_models, smoke_dirs, tmp_path / "out", sources=["musiccaps"], download=True,
+                           musiccaps__csv=str(path), musiccaps__audio_dir=str(tmp_path / "audio"),
+                           fetch__url_template=url, fetch__jobs=2)
+        summary = run_build(cfg, engine=vllm_engine)
+    finally:
+        server.stop.set()
+        server.shutdown()
+    assert {p.name for p in (tmp_path / "audio").glob("*.flac")} == {f"{r['ytid']}.flac" for r in picked}
+    clips = jsonl(cfg.out / "work" / "clips.jsonl")
+    assert {c["source_id"] for c in clips} == {r["ytid"] for r in picked}
+    assert summary.requests == 4 and not summary.skipped.get("audio_missing")
+
+
+def test_mtt_path_escape_and_empty_tags_are_skipped_with_reasons(tiny_models, smoke_dirs, vllm_engine, tmp_path):
+    from conftest import MTT_FIXTURE
+
+    lines = (MTT_FIXTURE / "annotations_final.csv").read_text().splitlines()
+    header, first = lines[0], lines[1].split("\t")
+    escape = [f'"{9001}"', *first[1:-1], '"../../etc/passwd.mp3"']
+    empty = [f'"{9002}"', *['"0"'] * (len(first) - 2), '"0/some-clip-0-29.mp3"']
+    ann = tmp_path / "annotations_final.csv"
+    ann.write_text("\n".join([header, lines[1], "\t".join(escape), "\t".join(empty)]) + "\n")
+    cfg = smoke_config(tiny_models, smoke_dirs, tmp_path / "out", sources=["magnatagatune"],
+                       magnatagatune__annotations=str(ann), prompts__tasks=["fixed"])
+    summary = run_build(cfg, engine=vllm_engine)
+    assert summary.skipped["source_path_escape"] == 1
+    assert summary.skipped["source_empty_tags"] == 1
+    assert [c["source_id"] for c in jsonl(cfg.out / "work" / "clips.jsonl")] == [first[0].strip('"')]
+
+
+class ScriptedEngine:
+    """A test double (not an engine): replies are scripted per attempt to exercise the retry bookkeeping."""
+
+    name, version = "scripted", "0"
+
+    def __init__(self, good_from_attempt: int | None):
+        self.good_from_attempt = good_from_attempt
+        self.calls: list[int] = []
+
+    def generate(self, requests):
+        from musicqa.records import Generation
+
+        out = []
+        for r in requests:
+            self.calls.append(r.attempt)
+            ok = self.good_from_attempt is not None and r.attempt >= self.good_from_attempt
+            if r.task == "fixed":
+                text = json.dumps({"answers": [f"A calm piano piece, take {i}." for i in range(4)]})
+            else:
+                text = json.dumps({"pairs": [{"question": "What is the tempo?", "answer": "It is slow and calm."}]})
+            out.append(Generation(r.key, r.clip_id, r.task, text if ok else "1. Describe the audio: a piano",
+                                  "stop", "scripted", r.attempt))
+        return out
+
+
+@pytest.mark.parametrize("good_from, stored_per_key, failed", [(1, 2, 0), (None, 3, 1)])
+def test_unparseable_replies_are_retried_a_bounded_number_of_times(tiny_models, smoke_dirs, tmp_path, good_from,
+                                                                   stored_per_key, failed):
+    cfg = smoke_config(tiny_models, smoke_dirs, tmp_path / "out", sources=["musiccaps"], musiccaps__limit=2,
+                       engine__max_retries=2)
+    engine = ScriptedEngine(good_from)
+    summary = run_build(cfg, engine=engine)
+    stored = Counter(r["key"] for r in jsonl(cfg.out / "work" / "generations.jsonl"))
+    assert set(stored.values()) == {stored_per_key}
+    assert max(engine.calls) == stored_per_key - 1 <= cfg.engine.max_retries
+    failures = jsonl(cfg.out / "failed_generations.jsonl")
+    assert len(failures) == failed * summary.requests
+    if failed:
+        assert failures[0]["status"] == "parse_invalid_json" and failures[0]["text"].startswith("1. Describe")
+        assert failures[0]["attempts"] == 3
+    else:
+        assert summary.pairs_kept > 0
