@@ -5,7 +5,8 @@
 writes ``OUT_DIR/tokenizer`` (byte-level BPE trained on real MusicCaps captions, ChatML special
 tokens like MPT-7B-chat), ``OUT_DIR/tiny-mpt-chat`` (transformers ``MptForCausalLM``, runs on
 vLLM's CPU backend: head_dim 32) and ``OUT_DIR/tiny-llama`` (``LlamaForCausalLM``). Tests and
-configs/smoke.toml point the real code at these instead of a hub id.
+configs/smoke.toml point the real code at these instead of a hub id. ``OUT_DIR/tiny-mert`` is a small
+MERT-like (HuBERT-shaped) encoder for the trainer, built by ``musicqa.train.tiny``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import csv
 import hashlib
 import json
 import logging
+import sys
 from pathlib import Path
 
 log = logging.getLogger("make_tiny_models")
@@ -109,15 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     tok = make_tokenizer(args.out / "tokenizer", args.csv)
     make_mpt(args.out / "tiny-mpt-chat", tok)
     make_llama(args.out / "tiny-llama", tok)
-    extra = []
-    try:  # the trainer's tiny MERT-like encoder lives with the trainer
-        from musicqa.train.tiny import make_tiny_mert
-    except ImportError:
-        make_tiny_mert = None
-    if make_tiny_mert is not None:
-        make_tiny_mert(args.out / "tiny-mert")
-        extra.append("tiny-mert")
-    names = ["tokenizer", "tiny-mpt-chat", "tiny-llama", *extra]
+    sys.path.insert(0, str(REPO))  # run as a script from a checkout: the package may not be installed
+    from musicqa.train.tiny import make_tiny_mert  # the MERT-like encoder lives with the trainer that loads it
+
+    make_tiny_mert(args.out / "tiny-mert")
+    names = ["tokenizer", "tiny-mpt-chat", "tiny-llama", "tiny-mert"]
     manifest = {n: digest(args.out / n) for n in names}
     tmp = done.with_suffix(".tmp")
     tmp.write_text(json.dumps(manifest, indent=2) + "\n")

@@ -14,7 +14,7 @@ def test_export_mullama_writes_the_seeds_format_with_audio_named_by_source_id(bu
     for rec in pretrain + finetune:
         assert set(rec) == {"audio_name", "conversation"}
         human, gpt = rec["conversation"]
-        assert human["from"] == "human" and gpt["from"] == "gpt" and human["value"]
+        assert human["from"] == "human" and gpt["from"] == "gpt" and isinstance(human["value"], str)
         assert isinstance(gpt["value"], str)
         info = sf.info(out / "audios" / rec["audio_name"])
         assert info.samplerate == 24000 and info.channels == 1

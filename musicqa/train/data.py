@@ -1,0 +1,179 @@
+"""Training examples from a musicqa dataset folder: one example per QA pair, tokenised, loss on the answer.
+
+The folder written by ``musicqa build`` is the only thing the trainer reads from the build side,
+through ``datasets.load_dataset(folder, subset, split=...)``. Audio is read with
+``Audio(decode=False)`` and decoded by ``musicqa.audio`` (soundfile), so torchcodec is not needed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from musicqa.errors import InputError
+
+log = logging.getLogger(__name__)
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+PROMPT_TEMPLATE = "alpaca.jinja"
+IGNORE = -100  # label of tokens that carry no loss (prompt, padding)
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One QA pair about one clip; ``clip_key`` is the sha256 of the clip's audio bytes."""
+
+    clip_id: str
+    clip_key: str
+    question: str
+    answer: str
+    task: str
+
+
+@dataclass(frozen=True, slots=True)
+class Clip:
+    """A clip's audio bytes (or file) and its content key, for the feature cache."""
+
+    clip_id: str
+    clip_key: str
+    data: bytes
+
+
+@lru_cache(maxsize=4)
+def _template(name: str):
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    env = SandboxedEnvironment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), undefined=jinja2.StrictUndefined,
+                               keep_trailing_newline=True, autoescape=False)
+    return env.get_template(name)
+
+
+def template_hash(name: str = PROMPT_TEMPLATE) -> str:
+    """First 16 hex chars of the prompt template's sha256; stored in checkpoints so infer uses the same text."""
+    return hashlib.sha256((TEMPLATES / name).read_bytes()).hexdigest()[:16]
+
+
+def render_prompt(question: str, name: str = PROMPT_TEMPLATE) -> str:
+    """The Alpaca-style instruction prompt for one question (no ``### Input:`` block: the music is the input)."""
+    return _template(name).render(question=question.strip())
+
+
+def load_split(dataset: str, subset: str, split: str, revision: str | None = None,
+               tasks: Sequence[str] = ("fixed", "open")) -> tuple[list[Example], dict[str, Clip]]:
+    """Flatten one split into examples, and collect each clip's audio bytes once.
+
+    Raises InputError naming the dataset, config and split when they cannot be read, and the row and
+    field when a row lacks audio or QA pairs in the contract's shape.
+    """
+    import datasets
+    from datasets import Audio
+
+    where = f"{dataset} [{subset}/{split}]"
+    try:
+        ds = datasets.load_dataset(dataset, subset, split=split, revision=revision)
+    except (FileNotFoundError, ValueError, datasets.exceptions.DatasetNotFoundError) as err:
+        raise InputError(f"{where}: cannot load ({type(err).__name__}: {err})") from err
+    for col in ("audio", "clip_id", "qa"):
+        if col not in ds.column_names:
+            raise InputError(f"{where}: column '{col}' missing (found {', '.join(ds.column_names)})")
+    ds = ds.cast_column("audio", Audio(decode=False))
+    examples: list[Example] = []
+    clips: dict[str, Clip] = {}
+    for i, row in enumerate(ds):
+        data = _audio_bytes(row["audio"], Path(dataset) if Path(dataset).is_dir() else None, f"{where} row {i}")
+        key = hashlib.sha256(data).hexdigest()
+        clips.setdefault(key, Clip(row["clip_id"], key, data))
+        for j, qa in enumerate(row["qa"] or []):
+            try:
+                question, answer, task = qa["question"], qa["answer"], qa["task"]
+            except (KeyError, TypeError) as err:
+                raise InputError(f"{where} row {i}: field 'qa[{j}]' = {qa!r}, expected "
+                                 "{question, answer, task}") from err
+            if task in tasks and question.strip() and answer.strip():
+                examples.append(Example(row["clip_id"], key, question, answer, task))
+    log.info("%s: %d clips, %d QA pairs", where, len(clips), len(examples))
+    if not examples:
+        raise InputError(f"{where}: no QA pairs with task in {list(tasks)}")
+    return examples, clips
+
+
+def _audio_bytes(cell: dict, root: Path | None, where: str) -> bytes:
+    if cell.get("bytes"):
+        return cell["bytes"]
+    path = cell.get("path")
+    if path and root is not None and (root / path).is_file():
+        return (root / path).read_bytes()
+    if path and Path(path).is_file():
+        return Path(path).read_bytes()
+    raise InputError(f"{where}: field 'audio' has no embedded bytes and path {path!r} does not exist")
+
+
+def wave_loader(data: bytes, sample_rate: int) -> Callable[[], np.ndarray]:
+    """A thunk decoding audio bytes to mono float32 at ``sample_rate`` (only called on a cache miss)."""
+    def load() -> np.ndarray:
+        from musicqa import audio
+
+        x, sr = audio.decode_bytes(data)
+        return audio.resample(audio.to_mono(x), sr, sample_rate)
+    return load
+
+
+@dataclass(frozen=True, slots=True)
+class Tokenized:
+    """Token ids of prompt + answer and the labels that put the loss on the answer only."""
+
+    clip_key: str
+    input_ids: tuple[int, ...]
+    labels: tuple[int, ...]
+
+
+def prompt_ids(tokenizer, question: str) -> list[int]:
+    """BOS + the rendered prompt; inference feeds exactly this before generating."""
+    ids = tokenizer(render_prompt(question), add_special_tokens=False)["input_ids"]
+    return ([tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []) + ids
+
+
+def tokenize(examples: Sequence[Example], tokenizer, max_tokens: int) -> list[Tokenized]:
+    """Prompt then answer + EOS; labels are IGNORE on the prompt so the loss is on answer tokens only.
+
+    Prompt and answer are tokenised separately and concatenated, the same split inference sees. A
+    pair whose prompt alone leaves fewer than 4 answer tokens is skipped (and counted).
+    """
+    out, skipped = [], 0
+    eos = tokenizer.eos_token_id
+    for ex in examples:
+        p = prompt_ids(tokenizer, ex.question)
+        a = tokenizer(ex.answer.strip(), add_special_tokens=False)["input_ids"] + [eos]
+        room = max_tokens - len(p)
+        if room < 4:
+            skipped += 1
+            continue
+        a = a[:room]
+        out.append(Tokenized(ex.clip_key, tuple(p + a), tuple([IGNORE] * len(p) + a)))
+    if skipped:
+        log.warning("skipped %d QA pairs whose prompt leaves < 4 of --data.max-tokens %d", skipped, max_tokens)
+    return out
+
+
+def collate(items: Sequence[Tokenized], features: Callable[[str], np.ndarray], pad_id: int):
+    """Right-padded batch: input_ids, attention_mask, labels [B, T] and features [B, num_states, hidden]."""
+    import torch
+
+    width = max(len(t.input_ids) for t in items)
+    ids = torch.full((len(items), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(items), width), IGNORE, dtype=torch.long)
+    mask = torch.zeros((len(items), width), dtype=torch.long)
+    for i, t in enumerate(items):
+        n = len(t.input_ids)
+        ids[i, :n] = torch.tensor(t.input_ids)
+        labels[i, :n] = torch.tensor(t.labels)
+        mask[i, :n] = 1
+    feats = torch.from_numpy(np.stack([features(t.clip_key) for t in items]))
+    return {"input_ids": ids, "attention_mask": mask, "labels": labels, "features": feats}
