@@ -1,0 +1,193 @@
+"""The ``degenerate`` filter: drop pairs whose text is broken rather than wrong.
+
+These come from the generator, not from the music: empty or three-word answers, an answer that only
+repeats the question, repetition loops, replies cut off by the token limit, chat markup left in the
+text, a reply in another language, or a "question" that is a statement. None of them can teach a
+model anything about listening, and all are cheap to spot, so this filter runs first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from musicqa.records import KEEP, Clip, QAPair, Verdict
+
+DEGENERATE_EMPTY = "degenerate_empty"
+DEGENERATE_SPECIAL_TOKEN = "degenerate_special_token"
+DEGENERATE_WRONG_LANGUAGE = "degenerate_wrong_language"
+DEGENERATE_NOT_A_QUESTION = "degenerate_not_a_question"
+DEGENERATE_TOO_SHORT = "degenerate_too_short"
+DEGENERATE_ECHOES_QUESTION = "degenerate_echoes_question"
+DEGENERATE_RESTATES_QUESTION = "degenerate_restates_question"
+DEGENERATE_ANSWER_IS_QUESTION = "degenerate_answer_is_question"
+DEGENERATE_REPETITION = "degenerate_repetition"
+DEGENERATE_TRUNCATED = "degenerate_truncated"
+
+REASONS = {
+    DEGENERATE_EMPTY: "question or answer is empty or has no words",
+    DEGENERATE_SPECIAL_TOKEN: "special tokens, chat role labels or JSON left in the text (e.g. <|endoftext|>)",
+    DEGENERATE_WRONG_LANGUAGE: "question or answer is not in English",
+    DEGENERATE_NOT_A_QUESTION: "the question is a statement or a fragment, not a question or request",
+    DEGENERATE_TOO_SHORT: "answer has too few words to say anything about the music",
+    DEGENERATE_ECHOES_QUESTION: "answer starts by repeating the question verbatim",
+    DEGENERATE_RESTATES_QUESTION: "answer only restates the question and adds nothing",
+    DEGENERATE_ANSWER_IS_QUESTION: "the answer is itself a question",
+    DEGENERATE_REPETITION: "answer repeats itself (a generation loop)",
+    DEGENERATE_TRUNCATED: "answer stops mid-sentence",
+}
+
+MIN_ANSWER_WORDS = 4  # "answers of <=3 words" were one of the problems found in the original MusicQA
+
+_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+_SPECIAL = re.compile(
+    r"<\|[^|<>]{1,40}\|>|</?s>|<(?:unk|pad|eos|bos|sep|cls|mask)>|\[/?(?:INST|SYS)\]|<</?SYS>>|"
+    r"(?:^|\n)\s*(?:#{2,}\s*)?(?:human|assistant|user|system|instruction|response|gpt|bot|question|answer|"
+    r"q|a)\s*:|```|\{\s*\"(?:question|answer|qa|pairs|task)\"|\"(?:question|answer)\"\s*:|\ufffd",
+    re.IGNORECASE,
+)
+_ASKING = re.compile(
+    r"^\W*(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|could|would|should|"
+    r"will|has|have|had|may|might|shall|am|describe|tell|explain|list|name|identify|give|summari[sz]e|"
+    r"characteri[sz]e|compare|mention|share|classify|suggest|rate|estimate|discuss|analy[sz]e|outline|"
+    r"guess|imagine|write|provide|please|talk|point|count|judging|listening|based|considering|"
+    r"if|in|on|at|for|from|to|with|by|according|between|besides|apart|aside|other|beyond|during|"
+    r"after|before|looking|focusing|thinking|any)\b",
+    re.IGNORECASE,
+)
+_CHOICE_OR_YESNO = re.compile(
+    r"\bor\b|^\W*(?:is|are|was|were|do|does|did|can|could|would|should|will|has|have|had)\b", re.IGNORECASE
+)
+_STOP = frozenset(
+    "a an the this that these those it its is are was were be been being of in on at to for from with by as and "
+    "or but so what which who whom whose when where why how do does did can could would should will has have "
+    "had there here any some audio song music track piece clip recording sound sounds you your we our i me my "
+    "describe tell about detail details main overall kind type sort".split()
+)
+# Words that say nothing about a clip: an answer made only of these and the question's words is empty.
+_VACUOUS = frozenset(
+    "music musical audio song songs track piece sound sounds played playing plays play heard hear features feature "
+    "featuring contains contain has includes composition recording clip thing something".split()
+)
+_FUNCTION_END = frozenset(
+    "the a an and or but of to in on with for by as at from that which who whose whom is are was were be its "
+    "their his her this these those into like such very more most than then while when where including "
+    "featuring both either neither my our your whether if because although though also plus via".split()
+)
+_TERMINAL = re.compile(r"[.!?…)\]\"'”’*]\s*$|[\U0001F300-\U0001FAFF]\s*$")
+_DANGLING = re.compile(r"[,;:(\-–—/&]\s*$")
+_CHAR_LOOP = re.compile(r"(.{1,12}?)\1{7,}", re.DOTALL)
+_WORD_LOOP = re.compile(r"\b(\w+)(?:\W+\1\b){4,}", re.IGNORECASE)
+_SENTENCE = re.compile(r"[^.!?\n]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# Function words that are common in one language and rare in English text (ambiguous ones like
+# "a", "de", "die", "son" are left out so English answers never trip this).
+_FOREIGN = frozenset(
+    "el los las del que con una por para es se y canción música muy pero como también esta este "
+    "le les des du est une avec et pour dans qui chanson musique très mais aussi cette sur "
+    "der das und ist mit ein eine nicht auf für von dem den sehr auch lied musik "
+    "il della che è per canzone di gli sono molto anche questa "
+    "os uma com não é da do canção um muito também essa "
+    "het een niet zijn voor ook maar".split()
+)
+_ENGLISH = frozenset(
+    "the and is of to in with it this that are for on by as an be has its from or at which features "
+    "song music track audio sound has have was were there".split()
+)
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def _not_english(text: str, words: list[str]) -> bool:
+    letters = [] if text.isascii() else [ch for ch in text if ch.isalpha()]
+    if letters and sum(1 for ch in letters if ord(ch) > 0x24F) > 0.2 * len(letters):
+        return True  # mostly non-Latin script
+    if len(words) < 4:
+        return False
+    lower = [w.lower() for w in words]
+    foreign = sum(w in _FOREIGN for w in lower)
+    english = sum(w in _ENGLISH for w in lower)
+    return foreign >= 3 and foreign > english
+
+
+def _norm(text: str) -> str:
+    return " ".join(w.lower() for w in _words(text))
+
+
+def _is_loop(answer: str, words: list[str]) -> bool:
+    lower = [w.lower() for w in words]
+    top = Counter(lower).most_common(1)[0][1] if lower else 0
+    if top >= 5 and _WORD_LOOP.search(answer):  # "and and and and and"
+        return True
+    # a character loop ("hahahaha", "!!!!!!!!") is one long token made of few distinct characters
+    if any(len(t) >= 8 and len(set(t)) * 4 <= len(t) and _CHAR_LOOP.search(t) for t in answer.split()):
+        return True
+    if top >= 2 and len(words) >= 8:  # the same sentence of 4+ words twice
+        sentences = Counter(s for s in (_norm(x) for x in _SENTENCE.findall(answer)) if len(s.split()) >= 4)
+        if sentences and sentences.most_common(1)[0][1] >= 2:
+            return True
+    if top >= 3 and len(lower) >= 15:  # a 5-word phrase three times
+        grams = Counter(tuple(lower[i:i + 5]) for i in range(len(lower) - 4))
+        if grams.most_common(1)[0][1] >= 3:
+            return True
+    return len(lower) >= 40 and len(set(lower)) < 0.3 * len(lower)
+
+
+def _is_truncated(answer: str, words: list[str]) -> bool:
+    text = answer.rstrip()
+    if _TERMINAL.search(text):
+        # '... with lyrics like "I love' ends in a quote but leaves one open
+        return text.count('"') % 2 == 1 and not re.search(r"[.!?…]\s*\"\s*$", text)
+    if _DANGLING.search(text) or (words and words[-1].lower() in _FUNCTION_END):
+        return True
+    return text.count("(") > text.count(")") or len(words) >= 20
+
+
+class Degenerate:
+    """Drop broken pairs; ``min_answer_words`` sets the shortest acceptable answer (default 4 words)."""
+
+    def __init__(self, min_answer_words: int = MIN_ANSWER_WORDS) -> None:
+        self.min_answer_words = min_answer_words
+
+    def __call__(self, pair: QAPair, clip: Clip) -> Verdict:
+        """The first problem found, cheapest checks first."""
+        question, answer = pair.question.strip(), pair.answer.strip()
+        q_words, a_words = _words(question), _words(answer)
+        if not q_words or not a_words:
+            return Verdict(False, DEGENERATE_EMPTY)
+        if _SPECIAL.search(answer) or _SPECIAL.search(question):
+            return Verdict(False, DEGENERATE_SPECIAL_TOKEN)
+        if _not_english(answer, a_words) or _not_english(question, q_words):
+            return Verdict(False, DEGENERATE_WRONG_LANGUAGE)
+        if not question.endswith("?") and not _ASKING.search(question):
+            return Verdict(False, DEGENERATE_NOT_A_QUESTION)
+        q_norm, a_norm = " ".join(w.lower() for w in q_words), " ".join(w.lower() for w in a_words)
+        if a_norm == q_norm:
+            return Verdict(False, DEGENERATE_RESTATES_QUESTION)
+        if len(a_words) < self.min_answer_words:
+            return Verdict(False, DEGENERATE_TOO_SHORT)
+        q_core = question.rstrip(" ?.:!").lower()
+        if len(q_words) >= 3 and answer.lower().startswith(q_core):
+            return Verdict(False, DEGENERATE_ECHOES_QUESTION)
+        if not _CHOICE_OR_YESNO.search(question):
+            new = {w for w in a_norm.split() if w not in _STOP and w not in _VACUOUS} - set(q_norm.split())
+            if not new:
+                return Verdict(False, DEGENERATE_RESTATES_QUESTION)
+        sentences = [x for x in _SENTENCE_END.split(answer) if x.strip()]
+        if sentences and all(x.rstrip().endswith("?") for x in sentences):
+            return Verdict(False, DEGENERATE_ANSWER_IS_QUESTION)
+        if _is_loop(answer, a_words):
+            return Verdict(False, DEGENERATE_REPETITION)
+        if _is_truncated(answer, a_words):
+            return Verdict(False, DEGENERATE_TRUNCATED)
+        return KEEP
+
+
+def degenerate(pair: QAPair, clip: Clip) -> Verdict:
+    """:class:`Degenerate` with the default minimum answer length."""
+    return _DEFAULT(pair, clip)
+
+
+_DEFAULT = Degenerate()

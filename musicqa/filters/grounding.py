@@ -1,0 +1,221 @@
+"""The ``grounding`` filter: drop answers that the clip's caption or tags contradict or do not support.
+
+The LLM never heard the clip; everything true it can say comes from the source text. Tags "piano,
+classical, slow, no vocals" and an answer "a female vocalist sings over distorted guitars at a fast
+tempo" is invented content a music model would learn to hallucinate. Two tests, on the concepts of
+:mod:`musicqa.filters.vocab`:
+
+- contradiction: the answer asserts what the source negates ("no vocals" vs "she sings"), negates what
+  the source asserts, names the other vocal gender, or the opposite tempo, energy or mood with no sign
+  of the source's one;
+- unsupported: the answer names instruments, vocals, genres or sounds the source doesn't account for.
+  Tags are sparse labels, so their genre makes a band plausible ("rock" -> drums, guitar) and one extra
+  instrument beside several supported ones is tolerated (drop at two, or at as many as are supported).
+  A caption describes the whole clip: if it lists instruments, any other instrument is invented; only a
+  genre-only caption leaves the band to its genre. A genre counts only when the source has genre
+  information at all; otherwise naming one is the listener's inference.
+
+Moods, settings and uses ("perfect for a road trip") are inferences a listener may make, and what
+follows a hedge ("could be used in a rock concert") or answers a hypothetical question ("where would
+this be played?") is not a claim; neither counts unless contradicted. With no source text (the seed's
+JSON) the filter keeps everything: it cannot judge.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from musicqa.filters.vocab import BY_NAME, SPECIFIC_KINDS, Mention, ancestors, find_mentions, says_no_vocals
+from musicqa.records import KEEP, Clip, QAPair, Verdict
+
+GROUNDING_CONTRADICTION = "grounding_contradiction"
+GROUNDING_UNSUPPORTED = "grounding_unsupported"
+
+REASONS = {
+    GROUNDING_CONTRADICTION: "answer contradicts the caption/tags (e.g. vocals when the source says no vocals, "
+                             "fast when it says slow)",
+    GROUNDING_UNSUPPORTED: "answer names instruments, vocals, genres or sounds the caption/tags do not support",
+}
+
+_YES = re.compile(r"^\W*(?:yes|yeah|yep|indeed|certainly|definitely|absolutely)\b", re.IGNORECASE)
+_NO = re.compile(r"^\W*(?:no|nope|not\s+at\s+all)\b", re.IGNORECASE)
+# "Is there a saxophone?" asks whether something is present; "Is the guitar strummed?" doesn't, so a "No"
+# to it denies the strumming, not the guitar.
+_PRESENCE = re.compile(
+    r"^\W*(?:is|are)\s+there\b|^\W*(?:does|do|did)\s+(?:it|the\s+\w+|this\s+\w+|you)\s+(?:have|has|feature|"
+    r"include|contain|use|hear|play)\b|^\W*(?:can|could)\s+you\s+hear\b|^\W*any\b|\b(?:present|audible)\s*\?",
+    re.IGNORECASE)
+_GENDERS = ("male vocals", "female vocals")
+_TAG_ALIASES = {"man": "male vocals", "men": "male vocals", "woman": "female vocals", "women": "female vocals",
+                "male voice": "male vocals", "female voice": "female vocals"}
+# "Where would this be played?" invites imagined crowds and genres; they are not claims about the clip.
+_HYPOTHETICAL = re.compile(
+    r"\b(?:would|could|might|suit|suitable|fit|fits|imagine|occasion|setting|scene|situation|enjoy|recommend|"
+    r"playlist|where\s+(?:\w+\s+){0,3}(?:played|heard|used))\b", re.IGNORECASE)
+# The source says nothing else plays, so instruments its genre would imply are not plausible after all.
+_EXCLUSIVE = re.compile(
+    r"\b(?:no\s+other\s+(?:instruments?|instrumentation|sounds?)|(?:is|are)\s+the\s+only\s+instruments?|"
+    r"only\s+(?:one|a\s+single)\s+instrument|single\s+instrument|unaccompanied|a\s+cappella|acapella|"
+    r"(?:the|is)\s+only\s+(?:\w+\s+)?instrument|"
+    r"no\s+accompaniment|solo\s+(?:\w+\s+)?(?:piano|guitar|violin|cello|flute|harp|performance|instrument|"
+    r"recital))\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What a text asserts and negates, by concept name; ``mixed`` is both ("no drums at first, then drums")."""
+
+    asserted: frozenset[str]
+    negated: frozenset[str]
+    mixed: frozenset[str] = frozenset()
+
+
+_VOICES = frozenset({"vocals", *_GENDERS, "choir", "rap", "opera voice"})
+
+
+_MAN = re.compile(r"\b(?:man|men|guy|guys|boy|boys|gentleman)\b", re.IGNORECASE)
+_WOMAN = re.compile(r"\b(?:woman|women|girl|girls|lady|ladies)\b", re.IGNORECASE)
+
+
+def _gender_cues(mentions: list[Mention], text: str) -> set[str]:
+    """ "A deep-voiced man croons": a person word in a sentence that mentions singing gives the voice's gender."""
+    out: set[str] = set()
+    for m in mentions:
+        if m.concept in _VOICES and not m.negated and not m.hedged:
+            start = max(text.rfind(".", 0, m.start), text.rfind("!", 0, m.start), text.rfind("?", 0, m.start)) + 1
+            end = min((i for i in (text.find(c, m.end) for c in ".!?") if i >= 0), default=len(text))
+            sentence = text[start:end]
+            if _MAN.search(sentence):
+                out.add("male vocals")
+            if _WOMAN.search(sentence):
+                out.add("female vocals")
+    return out
+
+
+def _facts(mentions: list[Mention], text: str) -> Facts:
+    asserted = {m.concept for m in mentions if not m.negated and not m.hedged}
+    if asserted & _VOICES and not asserted & set(_GENDERS):
+        asserted |= _gender_cues(mentions, text)
+    negated = {m.concept for m in mentions if m.negated and not m.hedged}
+    mixed = asserted & negated
+    if says_no_vocals(text):
+        if asserted & _VOICES:  # "an instrumental ... with a vocal riff": the text is of two minds
+            mixed |= {"vocals"}
+        else:
+            negated.add("vocals")
+    return Facts(frozenset(asserted), frozenset(negated - asserted), frozenset(mixed))
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A clip's source text, digested once per clip: facts plus what they make plausible."""
+
+    facts: Facts
+    support: frozenset[str]  # asserted and implied concepts and everything broader than them
+    has_tags: bool
+    has_genre: bool  # the source names or implies a genre, so a different one in an answer is a claim
+
+
+@lru_cache(maxsize=256)
+def _source(text: str) -> Source:
+    """Digest a caption or tag list (cached: pairs of one clip share it)."""
+    items = [t.strip().lower() for t in text.split(",")]
+    has_tags = len(items) >= 2 and all(len(t.split()) <= 4 for t in items)
+    if has_tags:  # tags are independent labels: "no vocals, slow" negates only the vocals, and nothing hedges
+        mentions = [Mention(m.concept, m.start, m.end, m.negated, False) for item in items
+                    for m in find_mentions(item)]
+    else:
+        mentions = find_mentions(text)
+    facts = _facts(mentions, text)
+    if has_tags and "instrumental" in items and not facts.asserted & _VOICES:
+        facts = Facts(facts.asserted, facts.negated | {"vocals"}, facts.mixed)
+    if has_tags:  # MagnaTagATune's "man"/"woman" tags are about the voice
+        extra = {_TAG_ALIASES[t] for t in items if t in _TAG_ALIASES}
+        if extra:
+            facts = Facts(facts.asserted | extra | {"vocals"}, facts.negated - extra - {"vocals"}, facts.mixed)
+    plausible = set(facts.asserted)
+    # A caption that lists instruments lists all of them, so its genre doesn't make others plausible;
+    # tags and instrument-less captions ("a rock song") leave the band to the genre.
+    names_instruments = any(BY_NAME[n].kind == "instrument" for n in facts.asserted)
+    exclusive = (bool(_EXCLUSIVE.search(text)) or (has_tags and "solo" in items)
+                 or (not has_tags and names_instruments))
+    for name in facts.asserted:
+        for up in ancestors(name):
+            # an ensemble's members ("orchestra" -> strings) stay plausible; a genre's band doesn't
+            keep_all = not exclusive or BY_NAME[up].kind == "instrument"
+            plausible.update(n for n in BY_NAME[up].implies if keep_all or BY_NAME[n].kind != "instrument")
+    support: set[str] = set()
+    for name in plausible:
+        support |= ancestors(name)
+    has_genre = any(BY_NAME[n].kind == "genre" for n in support)
+    return Source(facts, frozenset(support), has_tags, has_genre)
+
+
+def _answer_facts(pair: QAPair) -> Facts:
+    mentions = find_mentions(pair.answer)
+    if _HYPOTHETICAL.search(pair.question):
+        mentions = [m for m in mentions if BY_NAME[m.concept].kind not in ("sound", "genre")]
+    facts = _facts(mentions, pair.answer)
+    # "Is there a saxophone?" - "Yes." asserts the saxophone; "No." denies it.
+    if _YES.match(pair.answer):
+        asked = {m.concept for m in find_mentions(pair.question) if not m.negated}
+        facts = Facts(facts.asserted | asked, facts.negated - asked, facts.mixed)
+    elif _NO.match(pair.answer) and _PRESENCE.search(pair.question):
+        asked = {m.concept for m in find_mentions(pair.question) if not m.negated}
+        facts = Facts(facts.asserted - asked, facts.negated | (asked - facts.asserted), facts.mixed)
+    return facts
+
+
+def _contradicts(answer: Facts, source: Source) -> bool:
+    src = source.facts
+    broader = set().union(*(ancestors(s) for s in src.asserted)) if src.asserted else set()
+    for name in answer.asserted:
+        up = ancestors(name)
+        # "she sings" vs "no vocals" - unless the source also asserts it or a kind of it ("no singing,
+        # but a male voice narrates")
+        if up & src.negated and not up & src.asserted and name not in broader:
+            return True
+        for opposite in BY_NAME[name].opposes:  # "fast" vs "slow", unless the source has both
+            if opposite in src.asserted and name not in src.asserted and opposite not in answer.asserted:
+                return True
+    for name in answer.negated:  # "there are no drums" vs "punchy kick and snare"
+        if name in src.negated or name in src.mixed:
+            continue
+        if any(name in ancestors(s) for s in src.asserted):
+            return True
+    genders = [g for g in _GENDERS if g in answer.asserted]
+    src_genders = [g for g in _GENDERS if g in src.asserted]
+    return len(genders) == 1 and len(src_genders) == 1 and genders != src_genders
+
+
+def _supported(name: str, source: Source) -> bool:
+    """Named or implied by the source, or a kind of something the source names ("toms" under "drums").
+
+    Only what the source names covers narrower kinds: "classical" makes percussion plausible, not a
+    drum machine.
+    """
+    if name in source.support:
+        return True
+    return bool((ancestors(name) - {name}) & source.facts.asserted)
+
+
+def grounding(pair: QAPair, clip: Clip) -> Verdict:
+    """Drop answers the source text contradicts or leaves unsupported; keep all when there is no source."""
+    if not clip.text.strip():
+        return KEEP
+    source = _source(clip.text)
+    answer = _answer_facts(pair)
+    if _contradicts(answer, source):
+        return Verdict(False, GROUNDING_CONTRADICTION)
+    specific = [n for n in answer.asserted if BY_NAME[n].kind in SPECIFIC_KINDS and n not in _GENDERS]
+    if not source.has_genre:  # a source without any genre leaves naming one to the listener's inference
+        specific = [n for n in specific if BY_NAME[n].kind != "genre"]
+    unsupported = [n for n in specific if not _supported(n, source)]
+    # A caption describes the whole clip, so anything it doesn't account for is invented. Tags are sparse
+    # labels, so one extra instrument next to several supported ones is tolerated.
+    limit = 1 if not source.has_tags else min(2, max(1, len(specific) - len(unsupported)))
+    if len(unsupported) >= limit:
+        return Verdict(False, GROUNDING_UNSUPPORTED)
+    return KEEP

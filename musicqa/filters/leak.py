@@ -1,0 +1,255 @@
+"""The ``leak`` filter: drop pairs that talk about the source text or the generation setup, not the music.
+
+A listener only has the audio. An answer that says "based on the tags" or "the caption mentions" teaches
+a model to talk about metadata it will never see; about 6% of the original MusicQA did this. Innocent
+uses of the same words ("a tag-team rap duet", "a video caption montage", "fits the description of a
+lullaby") name no source, so every pattern below needs a determiner or verb that points at one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from musicqa.filters.vocab import is_term
+from musicqa.records import KEEP, Clip, QAPair, Verdict
+
+LEAK_SOURCE_REFERENCE = "leak_source_reference"
+LEAK_TAG_QUESTION = "leak_tag_question"
+LEAK_GENERATION_SETUP = "leak_generation_setup"
+
+REASONS = {
+    LEAK_SOURCE_REFERENCE: "question or answer cites the caption, tags, description or metadata instead of the music",
+    LEAK_TAG_QUESTION: "question asks about a tag word or a genre in general rather than about the clip",
+    LEAK_GENERATION_SETUP: "text mentions the prompt, the dataset or the generation process",
+}
+
+# Each pattern comes with the substrings it cannot match without (its gate): a plain `in` test on the
+# lower-cased text skips the regex for most texts, which keeps a 50,000-pair audit fast. When adding a
+# pattern, give it a gate that every match must contain.
+_DET = r"(?:the|these|those|this|that|your|its|my|our|all\s+the)"
+_PATTERNS: list[tuple[tuple[str, ...], str]] = [
+    # "based on the tags", "according to the description", "from the list provided", "in the caption"
+    (("tag", "caption", "descri", "keyword", "label", "metadata", "annotation", "list", "prompt", "text"),
+     r"\b(?:based\s+(?:solely\s+|only\s+|purely\s+)?(?:on|upon)|according\s+to|judging\s+(?:by|from)|going\s+by|"
+     r"from|in|per|given|as\s+per|using|with|reading|read|looking\s+at|considering|checking|by)\s+" + _DET + r"\s+"
+     r"(?:(?:given|provided|above|listed|following|available|original|supplied|accompanying|genre|"
+     r"short|brief|audio|music|song|track|clip|aforementioned|above-mentioned|mentioned)\s+)?"
+     r"(?:tags?|tag\s+list|captions?|descriptions?|descriptors?|keywords?|labels?|metadata|annotations?|"
+     r"list(?:\s+of\s+(?:tags|keywords|words|terms|labels|descriptors|attributes|genres|descriptions))?|"
+     r"prompt|text\s+(?:provided|given|above))\b"),
+    # "based on the information provided", "the data given"
+    (("provided", "given", "supplied", "above", "available", "gave"),
+     r"\b(?:based\s+on|according\s+to|from|given|in)\s+(?:the|this)\s+(?:information|info|details|data|text|"
+     r"context|input)\s+(?:provided|given|supplied|above|available|you\s+(?:provided|gave))\b"),
+    (("available", "provided", "given", "supplied", "limited"),
+     r"\b(?:from|in|based\s+on|given|with|using)\s+the\s+(?:available|provided|given|supplied|limited)\s+"
+     r"(?:information|info|data|details|text|context|input)\b"),
+    # "its description points to", "the information says", "the clip's labels suggest"
+    (("tag", "caption", "descri", "label", "keyword", "metadata", "annotation", "text", "info", "data", "list",
+      "summary", "title", "attribute"),
+     r"\b(?:the|its|this|these|their|that|(?:the\s+)?(?:audio|song|track|clip|music|piece)['’]s)\s+"
+     r"(?:(?:given|provided|short|brief|original|accompanying|available|genre|mood)\s+)?"
+     r"(?:tags?|captions?|descriptions?|labels?|keywords?|metadata|annotations?|text|information|info|data|list|"
+     r"listing|summary|title|descriptors?|attributes)\s+(?:(?:also|only|clearly|explicitly|strongly)\s+)?"
+     r"(?:says?|said|mentions?|mentioned|states?|describes?|described|suggests?|indicates?|notes?|lists?|reads?|"
+     r"points?|impl(?:y|ies)|shows?|reveals?|specif(?:y|ies)|tells?|calls?|classif(?:y|ies)|categori[sz]es?|"
+     r"includes?|contains?|gives?|provides?|refers?|characteri[sz]es?|labels?|hints?)\b"),
+    # "the music type given is electronic", "the genre listed is jazz"
+    (("given", "provided", "listed", "specified", "stated", "indicated", "assigned", "mentioned"),
+     r"\b(?:genre|genres|type|style|mood|moods|tempo|instruments?|category|classification|label|labels|tags?|"
+     r"description)\s+(?:given|provided|listed|specified|stated|indicated|assigned|mentioned)\s+"
+     r"(?:is|are|was|were|here|above|as|for|include|includes)\b"),
+    # "the following characteristics: ambient, electronic, calm"
+    (("following",),
+     r"\bthe\s+following\s+(?:characteristics|attributes|qualities|descriptors|traits|tags|keywords|labels|"
+     r"descriptions)\b"),
+    # "the words 'epic' and 'cinematic' appear", "with 'dark' and 'moody' among them": single quoted words read
+    # back as a list (quoted lyrics are phrases, so they don't match)
+    (("'", '"', "“", "‘"),
+     r"[\"'“‘][\w-]+[\"'”’]\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)[\"'“‘][\w-]+[\"'”’]"),
+    # "the tags", "with tags like", "tagged as": not "a tag-team duet" or "the guitarist tags a lick on"
+    (("tag",),
+     r"\b(?:the|these|those|this|that|its|their|given|provided|listed|following|above|available|with|from|of|"
+     r"all|some|other|multiple|two|three|several|which|what|each|every|any|no|genre|mood|style)\s+"
+     r"(?:(?:given|provided|listed|genre|mood|style|audio|music|song|track|clip|following|above|original|"
+     r"associated|available|descriptive|relevant|same|two|three|four|five|other|various|multiple|several|first|"
+     r"last|remaining|accompanying|supplied|attached|assigned|instrument|emotion|descriptor)\s+)?tags?\b"
+     r"(?![-\s](?:team|teams|along|line|lines|ending|endings))|"
+     r"\btagged\b(?!\s+along)|\btags?\s+(?:provided|given|suggests?|indicates?|mentions?|includes?|like|such\s+as|"
+     r"do\s+not|don't|does\s+not|doesn't|says?|describes?|lists?|points?|impl(?:y|ies)|associated|"
+     r"[\"'“‘])"),
+    # "The text mentions", "the input says", "the title suggests": the source, by another name
+    (("text", "input", "source", "prompt", "passage", "entry", "annotation", "summary", "write", "title", "info",
+      "data"),
+     r"\b(?:the|this|that)\s+(?:text|input|source|prompt|passage|entry|annotation|summary|write-?up|title|"
+     r"information|info|data)\s+(?:(?:also|only|clearly|explicitly)\s+)?(?:says|mentions|states|describes|suggests|"
+     r"indicates|notes|lists|reads|calls|refers|implies|tells|specifies)\b"),
+    # "Described as 'energetic', the audio..." (a general "often described as" stays innocent)
+    (("described", "listed", "label", "tagged", "categori", "classified", "characteri", "referred"),
+     r"(?:^|[.;!?]\s+)(?:described|listed|labell?ed|tagged|categori[sz]ed|classified|characteri[sz]ed)\s+as\b|"
+     r"\b(?:described|listed|labell?ed|categori[sz]ed|classified|characteri[sz]ed|referred\s+to)\s+as\s+"
+     r"[\"'“‘][\w &-]{1,30}[\"'”’]\s*(?:,|and|or)\s*[\"'“‘]"),
+    # "caption" only ever names the source in a music answer, except for on-screen captions
+    (("caption",),
+     r"(?<!video\s)(?<!closed\s)(?<!photo\s)(?<!image\s)(?<!funny\s)(?<!witty\s)(?<!movie\s)(?<!screen\s)"
+     r"\bcaption(?:s|ed)?\b(?![-\s](?:contest|contests|montage|montages|competition|on\s+screen|text\s+on))"),
+    # "the description mentions", "the provided description", "the description of the audio"
+    (("description",),
+     r"\b(?:the|this|that|given|provided|above|original|short|brief|audio|genre|textual)\s+descriptions?\s+"
+     r"(?:says?|mentions?|states?|suggests?|indicates?|notes?|reads?|provided|given|above|lists?|includes?|"
+     r"contains?|does(?:n't|\s+not)|do(?:n't|\s+not)|of\s+the\s+(?:audio|music|song|track|clip|piece))\b"),
+    # "the given tags", "the above description", "the tags provided"
+    (("given", "provided", "above", "listed", "supplied", "accompanying", "following", "mentioned"),
+     r"\b(?:given|provided|above|listed|supplied|accompanying|following|mentioned|aforementioned|above-mentioned)\s+"
+     r"(?:tags?|captions?|descriptions?|descriptors?|keywords?|labels?|metadata|list|information|text|words|terms|"
+     r"attributes)\b|"
+     r"\b(?:tags?|captions?|descriptions?|descriptors?|keywords?|labels?|metadata|list|information|text|"
+     r"attributes)\s+(?:provided|given|above|listed|supplied|you\s+(?:provided|gave|listed))\b"),
+    # "is described as", "are listed as", "labelled as": the audio does not describe itself
+    (("described", "listed", "label", "categori", "mentioned", "annotated", "tagged"),
+     r"(?:\b(?:is|are|was|were|been|being)|['’]s)\s+(?:\w+ly\s+)?(?:described|listed|labell?ed|"
+     r"categori[sz]ed(?:\s+under)?|mentioned|annotated|tagged)\s+(?:in\s+detail\s+)?(?:as|by|in\s+the)\b"),
+    (("tags", "caption", "metadata", "keywords", "written description"),
+     r"\b\w+['’]s\s+(?:tags|caption|metadata|keywords)\b|\bwritten\s+description\b"),
+    (("keyword", "label", "descriptor", "description"),
+     r"\b(?:the|these|those)\s+(?:keywords?|labels?|descriptors?|descriptions?)\s+(?:suggests?|indicates?|"
+     r"impl(?:y|ies)|mentions?|says?|points?|describes?|lists?|includes?|shows?)\b"),
+    (("described", "listed", "mentioned", "specified", "stated", "written", "indicated", "noted", "label"),
+     r"\b(?:described|listed|mentioned|specified|stated|written|indicated|noted|labell?ed)\s+(?:in|by|on)\s+"
+     r"(?:the|this|these)\s+(?:\w+\s+)?(?:tags?|captions?|descriptions?|text|list|metadata|labels?|keywords?|"
+     r"prompt|information)\b"),
+    (("described",),
+     r"\b(?:audio|music|song|track|piece|clip|sound|it)\s+(?:being\s+)?described\s+(?:here\s+)?as\b"),
+    # "the instruments listed include", "as listed,"
+    (("listed", "mentioned", "given", "provided", "specified", "named"),
+     r"\b(?:instruments|genres|moods|elements|styles|words|items|terms|attributes|adjectives|characteristics)\s+"
+     r"(?:listed|mentioned|given|provided|specified|named)\b(?!\s+(?:by\s+the\s+(?:singer|lyrics)))"),
+    (("listed", "stated", "specified", "indicated", "tagged", "label", "given", "provided", "described",
+      "mentioned", "noted"),
+     r"(?:^|[.;,]\s*)as\s+(?:listed|stated|specified|indicated|tagged|labell?ed|given|provided|described|"
+     r"mentioned|noted)\s*(?:above|before|earlier|here)?\s*[,.;:]|"
+     r"\bas\s+(?:stated|listed|written|specified|indicated|noted|described|mentioned)\s+(?:above|in|earlier|"
+     r"before|previously)\b"),
+    # "from what's written"
+    (("written", "listed", "described", "given", "provided", "stated", "mentioned"),
+     r"\b(?:from\s+)?what(?:'s|\s+is|\s+was)\s+(?:written|listed|described|given|provided|stated|mentioned)\b"),
+    (("metadata", "keyword", "annotat", "aspect", "descriptors", "source text", "text description",
+      "textual description"),
+     r"\b(?:metadata|keywords?|annotat(?:ed|ion|ions|or|ors)|aspect\s+list|descriptors|source\s+text|"
+     r"text\s+description|textual\s+description)\b"),
+    (("tags", "keyword", "label", "descriptor", "word", "term", "adjective", "attribute"),
+     r"\b(?:list|combination|set|series|collection|mix|string)\s+of\s+(?:tags|keywords|labels|descriptors|"
+     r"descriptive\s+words|words|terms|adjectives|attributes)\b"),
+    # a tag word discussed as a word: 'the word "dance" suggests', 'the term "downtempo"'
+    (("term", "keyword", "label", "descriptor", "adjective", "tag"),
+     r"\bthe\s+(?:term|terms|keyword|label|descriptor|adjective|tag)\s+[\"'“‘]"),
+    (("word",),
+     r"\bthe\s+words?\s+[\"'“‘]?[\w-]+[\"'”’]?\s*,?\s+(?:suggests?|indicates?|implies|imply|tells?|describes?|"
+     r"refers?|means?|is\s+used|hints?|points?|evokes?|conveys?)\b|\b(?:includes|contains|mentions)\s+the\s+words?\b"),
+]
+_LEAK = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in _PATTERNS]
+
+# Setup talk: the prompt, the dataset names, the JSON the model was asked for.
+# Setup talk: the dataset names, the prompt, chat filler addressed to the user. Gated like _PATTERNS.
+_SETUP = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
+    (("musiccaps", "magna", "audioset", "jamendo", "llama"),
+     r"\b(?:musiccaps|magnatagatune|magna\s*tag\s*a\s*tune|audioset|mtg[- ]jamendo|jamendo|mu-?llama)\b"),
+    (("prompt", "instruction", "system", "json", "dataset", "input", "given text"),
+     r"\b(?:the|this|your|my)\s+(?:prompt|instructions?|system\s+message|json|dataset|input\s+text|given\s+text)\b"),
+    (("here", "below"),
+     r"\b(?:here\s+(?:are|is)|below\s+(?:are|is))\s+(?:\w+\s+){0,3}(?:questions?|answers?|pairs?|q&as?)\b"),
+    (("question", "answer"),
+     r"\b(?:question|answer)\s*\d+\s*[:.)]|\b(?:previous|above|following|next|last)\s+questions?\b"),
+    (("sure", "certainly", "okay", "ok", "of course", "absolutely", "great question"),
+     r"^\s*(?:sure|certainly|okay|ok)[!,.]\s+(?:here|i)\b|^\s*(?:of\s+course|absolutely|great\s+question)[!,.]"),
+    (("earlier", "above", "before", "previously", "as i", "as we", "you provided", "you gave", "we provided",
+      "we gave", "asked me"),
+     r"\b(?:i|we)\s+(?:have\s+)?(?:described|mentioned|said|listed|noted)\s+(?:earlier|above|before|previously)\b|"
+     r"\bas\s+(?:i|we)\s+(?:mentioned|said|described|noted)\b|\b(?:you|we)\s+(?:provided|gave|asked\s+me)\b"),
+    (("hope this", "let me know", "feel free", "happy to help", "the user"),
+     r"\b(?:i\s+hope\s+this\s+helps|let\s+me\s+know\s+if|feel\s+free\s+to\s+ask|happy\s+to\s+help|the\s+user)\b"),
+    (("q1", "q2", "q3", "q4", "q5", "a1", "a2", "a3", "a4", "a5"),
+     r"\b[qa]\d+\s*[:.)]"),
+]]
+
+# Questions that quote a list of tags: 'What genre is "dance, electronic, pop, accordion"?'
+_QUOTED_LIST = re.compile(r"[\"“'‘][^\"”’]*?\w+\s*,\s*\w+[^\"”’]*?,\s*\w+[^\"”’]*[\"”'’]")
+_QUOTED_TERM = re.compile(r"[\"“]\s*[\w&-]+(?:\s+[\w&-]+){0,3}\s*[,.]?[\"”]|"
+                          r"(?:(?<=\s)|^)['‘][\w&-]+(?:\s+[\w&-]+){0,3}[,.]?['’](?=[\s?.,!:;]|$)")
+# Questions about a term or a genre in general, e.g. 'What is the term "downtempo" used to describe?',
+# 'What type of music is lounge?', 'What genre of music is characterized by breakbeat rhythms?'.
+_GENERIC_QUESTION = re.compile(
+    r"^\s*(?:what\s+(?:is|are|does)\s+(?:the\s+)?(?:term|word|definition|meaning|origin|history|"
+    r"cultural\s+significance|significance)\b|"
+    r"what\s+(?:is|are)\s+(?:the\s+)?(?:definition|meaning|origins?|history)\s+of\b|"
+    r"what\s+does\s+(?:the\s+)?(?:term\s+|word\s+)?[\"'“‘]?[\w&-]+(?:\s+[\w&-]+)?[\"'”’]?\s+(?:mean|refer\s+to|stand\s+for)\b|"
+    r"(?:what|which)\s+(?:\w+\s+){0,2}(?:genre|style|type|kind|subgenre|sub-genre|form)s?\s+of\s+(?:\w+\s+){0,2}"
+    r"(?:music|song|songs)\s+(?:is|are|was)\s+(?:\w+ly\s+)?(?:characteri[sz]ed|known|associated|defined|"
+    r"described|represented|typified|identified|recogni[sz]ed|marked|famous|popular|noted)\b|"
+    r"(?:what|which)\s+(?:\w+\s+){0,2}(?:genre|style|type|kind|subgenre|sub-genre)s?\s+of\s+(?:\w+\s+){0,2}"
+    r"(?:music|songs?)\s+(?:combines?|features?|blends?|fuses?|uses?|would|originated|emerged|developed)\b|"
+    r"(?:what|which)\s+(?:\w+\s+){0,3}(?:instruments?|drum\s+machines?)\s+(?:is|are|was|were)\s+"
+    r"(?:commonly|often|typically|usually|traditionally|frequently)\b|"
+    r"what\s+(?:type|kind|genre|style)\s+of\s+music\s+is\s+(?!this\b|that\b|it\b|the\b|played\b|heard\b)"
+    r"[\"'“‘]?[\w&-]+(?:\s+[\w&-]+)?[\"'”’]?\s*\??\s*$|"
+    r"what\s+is\s+(?!the\b|this\b|that\b|its\b|it's\b|their\b)[\"'“‘]?[\w&-]+(?:\s+[\w&-]+)?[\"'”’]?\s+"
+    r"(?:music|genre)\s*\??\s*$|"
+    r"(?:who|what)\s+are\s+(?:some\s+)?(?:popular|famous|notable|well-known|key|influential|other)\s+"
+    r"(?:\w+\s+){0,3}(?:artists|musicians|bands|examples|songs|albums|composers)\b|"
+    r"what\s+(?:is|are|was)\s+the\s+(?:\w+\s+)?(?:history|origins?|historical\s+context|differences?)\b|"
+    r"what\s+(?:is|are|was)\s+the\s+(?:\w+\s+)?(?:role|importance|significance|use)\s+of\s+(?:\w+\s+){1,4}in\s+"
+    r"(?:\w+\s+){0,3}(?:music|genres?|songs)\b|"
+    r"what\s+makes\s+(?:\w+\s+){1,2}music\b|"
+    r"define\b|(?:how\s+(?:would|do|can)\s+you\s+)define\b|"
+    r"what\s+are\s+(?:the\s+)?(?:main\s+|key\s+|typical\s+)?(?:characteristics|features|elements|traits|hallmarks)\s+"
+    r"of\s+(?:\w+\s+){1,3}(?:music|genre|songs?|style)\b|"
+    r"(?:\w+\s+){0,8}(?:typical(?:ly)?|commonly|usually|generally|traditionally|in\s+general)\b|"
+    r"how\s+(?:has|did|have)\s+(?:the\s+)?(?:\w+\s+){0,4}(?:evolved|changed|developed|originated)\b|"
+    r"how\s+(?:can|does|do)\s+(?!this\b|the\s+(?:audio|song|track|music|piece)\b)(?:\w+\s+){1,3}music\s+"
+    r"(?:be\s+used|help|affect|influence|enhance)\b)",
+    re.IGNORECASE,
+)
+# 'Why is the music considered "meditative"?': a tag, in quotes, questioned as a label.
+_QUOTED_LABEL = re.compile(
+    r"\b(?:considered|called|labell?ed|classified|described|characteri[sz]ed|categori[sz]ed|referred\s+to|"
+    r"regarded|deemed|known)\s+(?:as\s+)?[\"'“‘][\w &-]{1,30}[\"'”’]", re.IGNORECASE)
+# Anything that points at this clip means the question is about it after all.
+_CLIP_REF = re.compile(
+    r"\b(?:this|that|the|these)\s+(?:\w+\s+)?(?:audio|song|track|clip|piece|recording|music|tune|excerpt|"
+    r"composition|performance|sample|soundtrack|melody|instrumental|singer|vocalist|band|artist)\b|"
+    r"\b(?:you\s+hear|is\s+heard|can\s+be\s+heard|here|it|its)\b",
+    re.IGNORECASE,
+)
+
+
+
+def _matches(table: list[tuple[tuple[str, ...], re.Pattern[str]]], text: str) -> bool:
+    lower = text.lower()
+    return any(any(g in lower for g in gate) and rx.search(text) for gate, rx in table)
+
+
+_WHAT_IS = re.compile(r"^\s*what\s+(?:is|are)\s+(?:an?\s+)?[\"'“‘]?([\w&' -]{2,30}?)[\"'”’]?\s*\??\s*$", re.IGNORECASE)
+
+
+def _asks_what_a_term_is(question: str) -> bool:
+    """'What is trip hop?', 'What is a sitar?': a vocabulary word asked about in general, not this clip."""
+    m = _WHAT_IS.match(question)
+    return bool(m) and is_term(m.group(1))
+
+
+def leak(pair: QAPair, clip: Clip) -> Verdict:
+    """Drop pairs whose question or answer is about the caption/tags or the generation setup.
+
+    Checks both sides: a question "What genre is the audio tagged as?" leaks even when its answer doesn't.
+    """
+    if _matches(_LEAK, pair.answer) or _matches(_LEAK, pair.question):
+        return Verdict(False, LEAK_SOURCE_REFERENCE)
+    if _QUOTED_LIST.search(pair.question) or _QUOTED_LABEL.search(pair.question) or _asks_what_a_term_is(
+            pair.question) or (
+        (_GENERIC_QUESTION.search(pair.question) or _QUOTED_TERM.search(pair.question))
+        and not _CLIP_REF.search(pair.question)
+    ):
+        return Verdict(False, LEAK_TAG_QUESTION)
+    if _matches(_SETUP, pair.answer) or _matches(_SETUP, pair.question):
+        return Verdict(False, LEAK_GENERATION_SETUP)
+    return KEEP

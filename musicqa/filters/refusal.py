@@ -1,0 +1,146 @@
+"""The ``refusal`` filter: drop answers that decline or say the information is not available.
+
+An LLM that only saw tags answers "who is the artist?" with "the artist is not specified". Trained on
+that, a music model learns to refuse questions it could answer by listening. Words alone are not enough:
+"Unfortunately, there is no pipe organ" and "it is impossible not to dance" are real answers, so each
+pattern needs a verb of knowing ("determine", "tell", "specified") or a first-person inability.
+"""
+
+from __future__ import annotations
+
+import re
+
+from musicqa.records import KEEP, Clip, QAPair, Verdict
+
+REFUSAL_CANNOT_ANSWER = "refusal_cannot_answer"
+REFUSAL_NOT_AVAILABLE = "refusal_not_available"
+
+REASONS = {
+    REFUSAL_CANNOT_ANSWER: "answer declines: the model says it cannot listen, know or determine the answer",
+    REFUSAL_NOT_AVAILABLE: "answer says the information is unknown, not specified or not available",
+}
+
+_KNOW = (r"(?:determine|tell|say|know|identify|infer|specify|answer|pinpoint|provide|ascertain|judge|confirm|"
+         r"discern|establish|guess|assess|gauge|deduce|predict|name|comment|describe)")
+_I = (" i ", " i'", " we ", " we'")  # first person, in the space-padded lower-cased answer
+# (gate, pattern): the pattern can only match when one of the gate's substrings occurs in " <answer> ", so
+# most answers cost a few `in` tests instead of a regex scan.
+_CANNOT = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
+    (("as a",),
+     r"\bas\s+an?\s+(?:ai|a\.i\.|artificial\s+intelligence|(?:ai\s+|large\s+)?language\s+model|text-based|"
+     r"virtual\s+assistant|chatbot|assistant)\b"),
+    (_I,
+     r"\b(?:i|we)(?:\s+am|\s+are|'m|'re)?\s+(?:not\s+able|unable)\s+to\b|"
+     r"\b(?:i|we)\s+(?:couldn't|could\s+not|can't|cannot|didn't|did\s+not|was\s+unable\s+to|were\s+unable\s+to|"
+     r"am\s+unable\s+to|are\s+unable\s+to)\s+(?:find|locate|access|retrieve|look\s+up)\b|"
+     r"\b(?:i'm|i\s+am|we\s+are)\s+not\s+aware\b|"
+     r"\b(?:i|we)\s+lack\s+(?:the\s+)?(?:ability|information|access|knowledge|details|data)\b|"
+     r"\b(?:which|that|something)\s+(?:i|we)\s+(?:cannot|can't|can\s+not|am\s+unable\s+to|are\s+unable\s+to)\s+do\b|"
+     r"\b(?:i|we)\s+(?:have|had)\s+no\s+(?:\w+\s+)?(?:information|idea|knowledge|access|data|details|way)\b|"
+     r"\b(?:i|we)\s+(?:do\s+not|don't|did\s+not|didn't)\s+have\s+(?:any\s+)?(?:\w+\s+)?(?:information|knowledge|"
+     r"access|data|details)\b|"
+     r"\b(?:i|we)\s+would\s+need\s+(?:more|additional|further|to\s+(?:hear|listen))\b|"
+     r"\b(?:i|we)(?:'m|\s+am|'re|\s+are)?\s+(?:cannot|can't|can\s+not|could\s+not|couldn't|do\s+not|don't|did\s+not|"
+     r"didn't|have\s+no|haven't)\s+(?:\w+\s+){0,2}(?:listen|hear|access|play|see|detect|analy[sz]e|process|"
+     r"have\s+(?:access|information|enough|the\s+ability|any\s+information|details)|" + _KNOW + r")\b|"
+     r"\b(?:i'm|i\s+am)\s+(?:sorry|afraid|not\s+sure|not\s+certain|unsure|uncertain)\b|\bi\s+apologi[sz]e\b|"
+     r"\bsorry,?\s+(?:but\s+)?(?:i|we)\b"),
+    (("enough", "insufficient", "limited"),
+     r"\bnot\s+enough\s+(?:information|context|details|data|detail)\b|"
+     r"\b(?:insufficient|limited)\s+(?:information|context|details|data)\b"),
+    (("found", "located", "retrieved"),
+     r"\bcould(?:\s+not|n't)\s+be\s+(?:found|located|retrieved)\b"),
+    (("beyond", "telling", "who knows", "idea", "no way"),
+     r"\bbeyond\s+(?:what\s+(?:i|we)\s+can|my\s+(?:ability|abilities|capabilities|knowledge))\b|\bno\s+telling\b|"
+     r"^\W*who\s+knows\b|\bno\s+idea\b|\bno\s+way\s+(?:to|of)\s+(?:know|tell|determin|say)"),
+    (("require",),
+     r"\b(?:would|will|does|could)\s+(?:\w+\s+)?require\s+(?:actually\s+)?(?:listening|hearing|access|more)\b"),
+    (("something",),
+     r"\bnot\s+something\s+(?:that\s+)?(?:i|we|one|anyone|you)?\s*(?:can|could)\s+(?:be\s+)?\w+"),
+    (("please provide", "one would need", "you"),
+     r"\bplease\s+provide\b|\bone\s+would\s+need\s+(?:more|additional|further|to\s+(?:hear|listen))\b|"
+     r"\b(?:could|can|would)\s+you\s+(?:please\s+)?(?:provide|share|give\s+me|send|upload|specify)\b"),
+    (("unclear", "not clear", "uncertain", "unknown", "not known"),
+     r"\b(?:it's|it\s+is|it\s+was|it\s+remains)\s+(?:\w+ly\s+)?(?:unclear|not\s+clear|uncertain|unknown|"
+     r"not\s+known)\s+(?:what|who|whom|which|whether|if|where|when|how)\b"),
+    (("possible", "difficult", "hard", "challenging", "tricky", "tough", "unclear", "not clear", "not easy"),
+     r"\b(?:it\s+is|it's|it\s+was|is|are|was|it\s+would\s+be|would\s+be)\s+(?:\w+\s+)?(?:not\s+possible|"
+     r"impossible|difficult|hard|challenging|tricky|tough|unclear|not\s+clear|not\s+easy)\s+"
+     r"(?:for\s+(?:me|us|anyone|one)\s+)?to\s+(?:\w+\s+){0,2}?" + _KNOW + r"\b"),
+    (("not be", "n't be"),
+     r"\b(?:cannot|can't|can\s+not|could\s+not|couldn't)\s+be\s+(?:\w+ly\s+)?(?:determined|identified|known|"
+     r"inferred|said|specified|ascertained|confirmed|established|told|answered|deduced)\b"),
+    (("without",),
+     r"\bwithout\s+(?:more|additional|further|any|specific|extra|knowing|access\s+to|more\s+specific|"
+     r"additional\s+specific|actually|the\s+actual|hearing|listening|context)\s+(?:\w+\s+){0,3}?"
+     r"(?:information|context|details|data|knowledge|the\s+audio|the\s+song|the\s+track|it|to\s+the)\b"),
+]]
+_UNAVAILABLE = re.compile(
+    r"\b(?:is|are|was|were|remains?|isn't|aren't|wasn't)\s+(?:currently\s+|still\s+|also\s+|unfortunately\s+|"
+    r"sadly\s+|simply\s+|just\s+)?(?:unknown|unspecified|unidentified|undisclosed|anonymous|uncredited|unavailable|"
+    r"not\s+(?:\w+ly\s+)?(?:known|specified|mentioned|provided|given|stated|indicated|listed|available|identified|"
+    r"disclosed|tagged|credited|named|described|documented|revealed|determined|clear\s+(?:from|based|without))|"
+    r"(?:unclear|not\s+clear)\s*,?\s+(?:from|based|without|as\s+there|since|because|due|what|who|which|whether|"
+    r"if)|"
+    r"(?<!n't\s)(?:specified|mentioned|provided|given|stated|listed|indicated)(?=\s+(?:in|by)\s+the\s+"
+    r"(?:tags|caption|description|information|data|metadata|text|title)))\b|"
+    r"\b(?:an?|by\s+an?|at\s+an?|in\s+an?|from\s+an?)\s+unknown\s+(?:artist|composer|singer|performer|band|"
+    r"musician|group|producer|author|songwriter|vocalist|source|origin|date|time|year|location|place|venue|"
+    r"country|era|period)\b|"
+    r"\b(?:theme|message|meaning|context|origin|artist|composer|title|name|date|year|era|country|location|"
+    r"purpose|story|inspiration|identity|length|duration)\s+(?:of\s+(?:the|this)\s+\w+\s+)?(?:is|are|was|"
+    r"remains)\s+(?:\w+ly\s+|also\s+|still\s+)?(?:not\s+clear|unclear|uncertain|ambiguous|a\s+mystery)\b|"
+    r"\bno\s+specific\s+\w+\s+(?:is\s+)?(?:associated|mentioned|given|known|specified|indicated)\b|"
+    r"\bno\s+(?:\w+\s+){0,2}(?:is|are|was|were|has\s+been|have\s+been)\s+(?:credited|named|listed|specified|"
+    r"mentioned|given|known|identified|provided|indicated)\b|"
+    r"\b(?:there\s+(?:is|are|was|were)|with)\s+no\s+(?:specific\s+|additional\s+|further\s+|available\s+|"
+    r"other\s+|more\s+|clear\s+|explicit\s+|direct\s+)?(?:information|info|details?|data|indication|mention|"
+    r"record|records|context|clues?|credits?|way\s+to)\b|"
+    r"\bno\s+(?:specific\s+|additional\s+|further\s+|other\s+)?(?:information|info|details|data|mention)\s+"
+    r"(?:is\s+|was\s+)?(?:available|provided|given|about|on|regarding|of|was|is)\b|"
+    r"\b(?:the\s+(?:tags|caption|description|information|text|data|metadata|audio|title|source)|it)\s+"
+    r"(?:does\s+not|doesn't|do\s+not|don't|did\s+not|didn't)\s+(?:\w+ly\s+)?(?:specify|mention|provide|"
+    r"include|state|indicate|say|reveal|list|give|tell|contain|offer)\b|"
+    r"\b(?:does\s+not|doesn't|do\s+not|don't)\s+(?:\w+ly\s+)?(?:specify|provide\s+(?:any\s+)?(?:information|"
+    r"details)|contain\s+(?:any\s+)?information|include\s+(?:any\s+)?(?:information|details))\b|"
+    r"\bnot\s+(?:specified|mentioned|stated|provided|given)\s*[,.]?\s*(?:but|which|what|who|so|however)\b|"
+    r"\b(?:information|info|details?|data)\s+(?:is|was|are)\s+not\s+(?:available|provided|given|included)\b|"
+    # "not specified", "not credited" anywhere ("unknown" stays in the shapes above: "unknown at first" is fine)
+    r"\bnot\s+(?:\w+ly\s+)?(?:specified|mentioned|provided|stated|disclosed|credited|indicated|listed|"
+    r"identified|available|documented|revealed)\b|"
+    r"\bnot\s+(?:\w+ly\s+)?given\b(?!\s+(?:to|much|enough|a\s+chance|room|space))|"
+    r"\b(?:has|have|had)(?:\s+not|n't)\s+been\s+(?:\w+ly\s+)?(?:identified|specified|mentioned|given|provided|"
+    r"credited|disclosed|determined|revealed|named|stated|listed|indicated|made\s+public)\b|"
+    r"\b(?:isn't|aren't|wasn't|weren't)\s+(?:\w+ly\s+)?(?:available|known|specified|mentioned|provided|given|"
+    r"stated|listed|credited|disclosed|clear\s+from)\b",
+    re.IGNORECASE,
+)
+# Whole answers that are nothing but a non-answer.
+_BARE = re.compile(
+    r"^\W*(?:unknown|n/?a|none|not\s+applicable|no\s+answer|not\s+available|unsure|not\s+sure|i\s+don't\s+know|"
+    r"i\s+do\s+not\s+know|no\s+comment|not\s+specified|unspecified|not\s+mentioned|cannot\s+say|can't\s+say|"
+    r"hard\s+to\s+say|who\s+knows|no\s+information)\W*$",
+    re.IGNORECASE,
+)
+
+
+# Substrings _UNAVAILABLE needs; a plain `in` check skips the regex for most answers.
+_UNAVAILABLE_GATE = ("unknown", "unavailable", "documented", "revealed", "unspecified", "unidentified", "undisclosed",
+                     "anonymous", "uncredited", "not", "n't", "unclear", "specified", "mention", "provided", "given",
+                     "stated", "listed", "indicated", "uncertain", "ambiguous", "mystery", " no ", "credited", "named",
+                     "known", "identified")
+
+
+def refusal(pair: QAPair, clip: Clip) -> Verdict:
+    """Drop answers that decline ("as an AI I cannot listen") or say the information isn't given.
+
+    Both teach a listening model to refuse, and a hedge followed by a guess ("not specified, but likely
+    Mozart") is a refusal dressed as an answer, so it is dropped too.
+    """
+    answer = pair.answer
+    lower = f" {answer.lower()} "
+    if _BARE.match(answer) or any(any(g in lower for g in gate) and rx.search(answer) for gate, rx in _CANNOT):
+        return Verdict(False, REFUSAL_CANNOT_ANSWER)
+    if any(g in lower for g in _UNAVAILABLE_GATE) and _UNAVAILABLE.search(answer):
+        return Verdict(False, REFUSAL_NOT_AVAILABLE)
+    return KEEP

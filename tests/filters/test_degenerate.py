@@ -1,0 +1,52 @@
+"""degenerate: broken text is dropped with its reason; short-but-real and stylistic text is kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from musicqa.filters import degenerate as d
+from tests.filters.helpers import clip, pair
+
+
+@pytest.mark.parametrize(("question", "answer", "reason"), [
+    ("What instruments are playing?", "   ", d.DEGENERATE_EMPTY),
+    ("", "A lively folk tune with fiddle and accordion.", d.DEGENERATE_EMPTY),
+    ("What is it?", "It is a calm ambient piece with soft pads<|endoftext|>", d.DEGENERATE_SPECIAL_TOKEN),
+    ("What is it?", "### Response: a fiddle and a banjo play a reel.", d.DEGENERATE_SPECIAL_TOKEN),
+    ("Describe the song.", "La canción es una balada lenta con piano y una voz femenina muy suave.",
+     d.DEGENERATE_WRONG_LANGUAGE),
+    ("Describe the song.", "这首歌是一首节奏很快的摇滚歌曲，有吉他和鼓。", d.DEGENERATE_WRONG_LANGUAGE),
+    ("The audio is a rock song.", "Yes, it features electric guitars, bass and drums.", d.DEGENERATE_NOT_A_QUESTION),
+    ("What instrument is featured?", "The accordion.", d.DEGENERATE_TOO_SHORT),
+    ("Describe the audio in detail", "Describe the audio in detail: a slow piano piece.", d.DEGENERATE_ECHOES_QUESTION),
+    ("Describe the audio", "Describe the audio", d.DEGENERATE_RESTATES_QUESTION),
+    ("What is the mood of the audio?", "The mood of the audio is the mood of the audio.",
+     d.DEGENERATE_RESTATES_QUESTION),
+    ("Describe the audio in detail", "What is the mood of the audio?", d.DEGENERATE_ANSWER_IS_QUESTION),
+    ("How loud is it?", "The drums are loud. The drums are loud. The drums are loud.", d.DEGENERATE_REPETITION),
+    ("Is it funny?", "hahahahahahahahahahahahahahaha the song is funny", d.DEGENERATE_REPETITION),
+    ("Describe it.", "The track features a warm bass line, crisp drums and a bright melody that carries the",
+     d.DEGENERATE_TRUNCATED),
+    ("Describe it.", "The beat is steady (with a swung hi-hat pattern and", d.DEGENERATE_TRUNCATED),
+])
+def test_trips(question: str, answer: str, reason: str) -> None:
+    assert d.degenerate(pair(answer, question), clip()).reason == reason
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Is the audio upbeat or slow?", "The audio is upbeat and lively."),
+    ("What is the tempo?", "Fast, around 140 BPM."),
+    ("Does it have vocals?", "No, it is instrumental."),
+    ("How does the melody move?", "The melody rises, falls, and rises again... a true earworm."),
+    ("What do the backing singers do?", 'The chorus chants "na na na" over and over while the drums pound.'),
+    ("Tell me about the rhythm", "The rhythm is a syncopated funk groove with ghost notes on the snare."),
+    ("How does the track open?", "The track opens with a quiet piano motif and slowly adds strings"),
+    ("What style is it?", "A French chanson with accordion; the refrain 'la vie en rose' is sung softly."),
+])
+def test_near_misses_are_kept(question: str, answer: str) -> None:
+    assert d.degenerate(pair(answer, question), clip()).keep
+
+
+def test_min_answer_words_is_configurable() -> None:
+    assert d.Degenerate(min_answer_words=2)(pair("Solo guitar.", "What plays?"), clip()).keep
+    assert not d.Degenerate(min_answer_words=4)(pair("Solo guitar.", "What plays?"), clip()).keep

@@ -1,0 +1,53 @@
+"""duplicate: repeats are dropped after the first; different questions and other clips are not."""
+
+from __future__ import annotations
+
+from musicqa.filters.duplicate import (
+    DUPLICATE_ANSWER,
+    DUPLICATE_ANSWER_ACROSS_CLIPS,
+    DUPLICATE_QUESTION,
+    Duplicate,
+)
+from tests.filters.helpers import clip, pair
+
+
+def run(pairs: list[tuple[str, str, str]], **kwargs: object) -> list[str]:
+    dup = Duplicate(**kwargs)  # type: ignore[arg-type]
+    return [dup(pair(a, q, c), clip("", c)).reason for c, q, a in pairs]
+
+
+def test_same_question_in_one_clip() -> None:
+    reasons = run([("c1", "What is the mood of this song?", "Warm and nostalgic, like a summer memory."),
+                   ("c1", "What's the mood of the song?", "Bright and carefree with a sunny character.")])
+    assert reasons == ["", DUPLICATE_QUESTION]
+
+
+def test_different_questions_are_kept() -> None:
+    reasons = run([("c1", "What is the mood at the start?", "At the start the mood is hushed and tense."),
+                   ("c1", "What is the mood at the end?", "By the end the mood is bright and triumphant.")])
+    assert reasons == ["", ""]
+
+
+def test_near_identical_answers_in_one_clip() -> None:
+    reasons = run([("c1", "Describe the music.", "A mellow jazz tune with a breathy saxophone over double bass."),
+                   ("c1", "Describe it in detail.", "A mellow jazz tune with a breathy saxophone over a double bass.")])
+    assert reasons == ["", DUPLICATE_ANSWER]
+
+
+def test_identical_answer_on_another_clip() -> None:
+    pairs = [("c1", "What is the main instrument?", "The main instrument is a grand piano."),
+             ("c2", "What leads?", "The main instrument is a grand piano.")]
+    assert run(pairs) == ["", DUPLICATE_ANSWER_ACROSS_CLIPS]
+    assert run(pairs, across_clips=False) == ["", ""]
+
+
+def test_same_question_on_another_clip_is_kept() -> None:
+    reasons = run([("c1", "Describe the audio.", "A brass band plays a cheerful march."),
+                   ("c2", "Describe the audio.", "A lone cello plays a slow, mournful melody.")])
+    assert reasons == ["", ""]
+
+
+def test_similarity_hook_catches_paraphrases() -> None:
+    reasons = run([("c1", "How does it feel?", "Calm and slow."), ("c1", "What is the pace?", "Slow and calm here.")],
+                  similar=lambda answer, previous: True)
+    assert reasons == ["", DUPLICATE_ANSWER]

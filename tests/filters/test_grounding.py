@@ -1,0 +1,99 @@
+"""grounding: answers the caption/tags contradict or don't support are dropped; paraphrases are kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from musicqa.filters.grounding import GROUNDING_CONTRADICTION, GROUNDING_UNSUPPORTED, grounding
+from tests.filters.helpers import clip, pair
+
+TAGS = "piano, classical, slow, no vocals"
+POP = ("A male vocalist sings this upbeat pop song. The tempo is fast with punchy drums, a groovy bass line and "
+       "bright synth chords.")
+AMBIENT = "This is an instrumental ambient piece. A soft synth pad holds long chords. There is no percussion."
+
+
+@pytest.mark.parametrize(("context", "question", "answer", "reason"), [
+    (TAGS, "Describe it.", "A female vocalist sings over distorted guitars at a fast tempo.", GROUNDING_CONTRADICTION),
+    (POP, "What is the tempo?", "The tempo is slow and relaxed, closer to a ballad.", GROUNDING_CONTRADICTION),
+    (POP, "Who sings?", "A female vocalist sings over the track.", GROUNDING_CONTRADICTION),
+    (AMBIENT, "What keeps the rhythm?", "A steady drum beat and hand claps keep the rhythm.", GROUNDING_CONTRADICTION),
+    (AMBIENT, "Is there singing?", "Yes, a breathy voice hums over the pads.", GROUNDING_CONTRADICTION),
+    (POP, "Is there singing?", "No, there are no vocals at all.", GROUNDING_CONTRADICTION),
+    (TAGS, "What else plays?", "A saxophone and a brushed jazz drum kit join the piano.", GROUNDING_UNSUPPORTED),
+    (POP, "Is there a saxophone?", "Yes, a bright saxophone solo follows the second chorus.", GROUNDING_UNSUPPORTED),
+])
+def test_trips(context: str, question: str, answer: str, reason: str) -> None:
+    assert grounding(pair(answer, question), clip(context)).reason == reason
+
+
+@pytest.mark.parametrize(("context", "question", "answer"), [
+    (TAGS, "Is there singing?", "No, the piece is purely instrumental; a solo piano carries it slowly."),
+    (TAGS, "How does it feel?", "Reflective and wistful, the kind of piece you might hear at a recital."),
+    (POP, "What does the drummer play?", "Crisp hi-hats and a snappy snare on every backbeat."),
+    (POP, "Would it work at a party?", "Yes, its energetic beat would keep a dance floor moving."),
+    (AMBIENT, "Is there percussion?", "There is no percussion; a soft synth pad creates a calm space."),
+    ("A string quartet plays slowly; the cello carries the melody. There are no vocals.", "Describe it.",
+     "A slow chamber piece: the cello sings the melody while the violins hold long notes."),
+    ("rock, guitar, drums, male vocal, loud", "What does the band do?",
+     "The bass locks in with the kick drum while the guitarist plays power chords."),
+])
+def test_near_misses_are_kept(context: str, question: str, answer: str) -> None:
+    assert grounding(pair(answer, question), clip(context)).keep
+
+
+def test_no_source_text_keeps_everything() -> None:
+    assert grounding(pair("A female vocalist sings over distorted guitars at a fast tempo."), clip("")).keep
+
+
+def test_a_caption_that_lists_instruments_lists_all_of_them() -> None:
+    jazz = "This jazz song features percussion playing a fast beat, accompanied by a double bass. No voices."
+    assert grounding(pair("Percussion and a walking double bass in a fast jazz groove."), clip(jazz)).keep
+    verdict = grounding(pair("Percussion and double bass, joined by a muted trumpet."), clip(jazz))
+    assert verdict.reason == GROUNDING_UNSUPPORTED  # jazz makes a trumpet plausible, the caption doesn't
+
+
+def test_only_instrument_and_solo_rule_out_the_rest() -> None:
+    mandolin = "A mandolin plays a folk song. This is the only musical instrument playing."
+    assert grounding(pair("An acoustic guitar and a fiddle accompany the mandolin."), clip(mandolin)).reason \
+        == GROUNDING_UNSUPPORTED
+    assert grounding(pair("A cello and a flute join the harpsichord."), clip("harpsichord, classical, solo")).reason \
+        == GROUNDING_UNSUPPORTED
+
+
+def test_magnatagatune_man_and_woman_tags_are_voices() -> None:
+    assert grounding(pair("A deep male baritone carries the melody."), clip("woman, singing, pop, guitar")).reason \
+        == GROUNDING_CONTRADICTION
+    assert grounding(pair("A woman sings a pop melody over guitar."), clip("woman, singing, pop, guitar")).keep
+
+
+def test_a_source_of_two_minds_about_vocals_contradicts_neither_answer() -> None:
+    both = "This music is instrumental. The tempo is fast with synthesiser arrangements and a catchy vocal riff."
+    assert grounding(pair("This music is instrumental, built on fast synthesiser arrangements."), clip(both)).keep
+    assert grounding(pair("A catchy vocal riff repeats over fast synthesisers."), clip(both)).keep
+
+
+def test_hedged_and_hypothetical_mentions_are_not_claims() -> None:
+    assert grounding(pair("It could be used in a rock concert."), clip(TAGS)).keep
+    assert grounding(pair("In a packed club, with the crowd jumping.", "Where would this be played?"),
+                     clip(POP)).keep
+    # a hedge after the claim doesn't excuse it
+    assert not grounding(pair("The song is calm and relaxing, perfect for sleep."),
+                         clip("A trap beat with a male rapper. The song is intense and aggressive.")).keep
+
+
+def test_a_no_to_a_question_about_a_property_does_not_deny_the_instrument() -> None:
+    ballad = "A male singer performs a gentle ballad with fingerpicked acoustic guitar."
+    assert grounding(pair("No, it's fingerpicked rather than strummed.", "Is the guitar strummed?"), clip(ballad)).keep
+    assert grounding(pair("No, there is no guitar at all.", "Is there a guitar?"), clip(ballad)).reason \
+        == GROUNDING_CONTRADICTION
+
+
+def test_each_tag_is_its_own_label() -> None:
+    assert grounding(pair("A slow, dark ambient piece of layered synth textures."),
+                     clip("ambient, dark, synth, no vocals, slow")).keep
+
+
+def test_a_person_word_next_to_singing_gives_the_gender() -> None:
+    assert grounding(pair("A deep-voiced man croons the melody."), clip("A female singer performs a bossa nova.")
+                     ).reason == GROUNDING_CONTRADICTION

@@ -1,0 +1,60 @@
+"""leak: a pair that trips each reason, and a near miss with the same words that doesn't."""
+
+from __future__ import annotations
+
+import pytest
+
+from musicqa.filters.leak import LEAK_GENERATION_SETUP, LEAK_SOURCE_REFERENCE, LEAK_TAG_QUESTION, leak
+from tests.filters.helpers import clip, pair
+
+
+@pytest.mark.parametrize(("question", "answer", "reason"), [
+    ("What can be inferred from the audio?", "Based on the tags, it can be inferred that it is a dance track.",
+     LEAK_SOURCE_REFERENCE),
+    ("What genre of music is the audio tagged as?", "It is an energetic dance track with synths.",
+     LEAK_SOURCE_REFERENCE),
+    ("What kind of song is it?", "The caption mentions a male vocalist, so it is probably pop.", LEAK_SOURCE_REFERENCE),
+    ("Which instruments are used?", "From what's written, it features a banjo and a fiddle.", LEAK_SOURCE_REFERENCE),
+    ("Describe the audio", "The audio is described as ambient, electronic and lounge.", LEAK_SOURCE_REFERENCE),
+    ("What style is it?", "The list provided suggests a mellow jazz combo.", LEAK_SOURCE_REFERENCE),
+    ("What does the word 'dance' suggest?", "The word 'dance' suggests it is upbeat.", LEAK_SOURCE_REFERENCE),
+    ('What genre of music is "dance, electronic, pop, accordion"?', "A blend of dance-pop and folk.",
+     LEAK_TAG_QUESTION),
+    ("What type of music is lounge?", "Lounge is relaxed music heard in hotel bars.", LEAK_TAG_QUESTION),
+    ("What genre of music is characterized by breakbeat rhythms?", "Drum and bass uses fast breakbeats.",
+     LEAK_TAG_QUESTION),
+    ("What is trip hop?", "Trip hop is a slow, moody blend of hip hop beats and electronica.", LEAK_TAG_QUESTION),
+    ("Why is the music considered 'meditative'?", "Because it is slow and soft.", LEAK_TAG_QUESTION),
+    ("What instrument is commonly used in funk music?", "The bass guitar drives most funk.", LEAK_TAG_QUESTION),
+    ("Is the song sad?", "The text mentions that the song is sad and slow.", LEAK_SOURCE_REFERENCE),
+    ("Describe the audio", "Described as 'energetic' and 'uplifting', it is a dance-pop track.", LEAK_SOURCE_REFERENCE),
+    ("What mood is it?", "Its description points to a calm, relaxing mood.", LEAK_SOURCE_REFERENCE),
+    ("What type is it?", "The music type given is electronic.", LEAK_SOURCE_REFERENCE),
+    ("What can be inferred?", "Since the words 'epic' and 'cinematic' appear, it is a film score.",
+     LEAK_SOURCE_REFERENCE),
+    ("Describe the audio.", "This MusicCaps clip features a female singer.", LEAK_GENERATION_SETUP),
+    ("Describe the audio.", "A slow piano ballad. I hope this helps!", LEAK_GENERATION_SETUP),
+    ("What do you hear?", "As I mentioned earlier, the song uses a slide guitar.", LEAK_GENERATION_SETUP),
+])
+def test_trips(question: str, answer: str, reason: str) -> None:
+    assert leak(pair(answer, question), clip()).reason == reason
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("How is the rap delivered?", "Two rappers trade verses in a tag-team style."),
+    ("Where could this be used?", "It could accompany a video caption montage."),
+    ("How do the strings sound?", "The strings are lush and descriptive, painting a vast landscape."),
+    ("Does it fit a style?", "It fits the description of a classic lullaby: soft, slow and soothing."),
+    ("What do you hear at the end?", "The guitarist tags a short bluesy lick onto the end of each phrase."),
+    ("How would you describe the voice?", "The singer's voice can best be described as smoky and warm."),
+    ("What is the term for the drum pattern heard in this track?", "It is a blast beat, common in extreme metal."),
+    ("What is the role of the drums?", "The drums stay in the background, keeping a soft pulse with brushes."),
+    ("What is the genre?", "It is a synth-pop song with a retro 1980s sound."),
+    ("How would you describe the tone?", "Warm and slightly overdriven, the kind of tone often described as 'bluesy'."),
+    ("What is the tempo?", "A moderate 96 BPM with a laid-back swing."),
+    ("What instruments are commonly heard in this song?", "Mostly piano and brushed drums."),
+    ("What does the chorus say?", "The chorus repeats 'we are young' over big, stomping drums."),
+    ("How does the intro work?", "A lone cello note, unknown at first where it's heading, turns into a melody."),
+])
+def test_near_misses_are_kept(question: str, answer: str) -> None:
+    assert leak(pair(answer, question), clip()).keep
