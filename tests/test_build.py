@@ -354,3 +354,25 @@ def test_unparseable_replies_are_retried_a_bounded_number_of_times(tiny_models, 
         assert failures[0]["attempts"] == 3
     else:
         assert summary.pairs_kept > 0
+
+
+def test_text_only_keeps_clips_without_usable_audio(tiny_models, smoke_dirs, vllm_engine, tmp_path):
+    with open(MUSICCAPS_CSV, newline="") as fh:
+        reader = csv.DictReader(fh)
+        fields, picked = reader.fieldnames, [next(reader) for _ in range(2)]
+    path = tmp_path / "mc.csv"
+    with open(path, "w", newline="") as out:
+        w = csv.DictWriter(out, fields)
+        w.writeheader()
+        w.writerows(picked)
+    audio = tmp_path / "audio"
+    audio.mkdir()  # no audio files at all
+    cfg = smoke_config(tiny_models, smoke_dirs, tmp_path / "out", sources=["musiccaps"], musiccaps__csv=str(path),
+                       musiccaps__audio_dir=str(audio), audio__text_only=True, prompts__tasks=["fixed"])
+    summary = run_build(cfg, engine=vllm_engine)
+    assert summary.skipped["audio_missing"] == 2
+    clips = jsonl(cfg.out / "work" / "clips.jsonl")
+    assert {c["source_id"] for c in clips} == {r["ytid"] for r in picked}
+    for split in ("train", "test"):
+        if list((cfg.out / "data" / "musiccaps").glob(f"{split}-*.parquet")):
+            assert all(r["audio"] is None for r in rows(cfg.out, "musiccaps", split))
