@@ -176,7 +176,8 @@ def prepare_audio(cfg: BuildConfig, clips: Sequence[Clip], summary: BuildSummary
 
 def make_requests(cfg: BuildConfig, prompts: PromptSet, clips: Sequence[Clip]) -> list[PromptRequest]:
     """Every (clip, task) request of this build, in a stable order."""
-    model_id = f"{cfg.engine.model}@{cfg.engine.revision or 'default'}"
+    # the structured-output backend shapes the JSON text (e.g. spacing), so it is part of the resume key
+    model_id = f"{cfg.engine.model}@{cfg.engine.revision or 'default'}+{cfg.engine.structured_backend}"
     schemas = {t: schema_for(t, n_questions=len(cfg.prompts.questions), n_pairs=cfg.prompts.open_pairs,
                              max_chars=cfg.prompts.max_answer_chars)
                for t in cfg.prompts.tasks}

@@ -107,7 +107,9 @@ def _with_audio_bytes(row: dict[str, Any]) -> dict[str, Any]:
 def write_split(out: Path, source: str, split: str, rows: list[dict[str, Any]], sample_rate: int,
                 clips_per_shard: int) -> SplitInfo:
     """Write one split as Parquet shards; stale shards of an earlier run with more shards are removed."""
-    from datasets import Dataset
+    import pyarrow as pa
+    from datasets import Dataset, DatasetInfo
+    from datasets.table import InMemoryTable
 
     folder = out / "data" / source
     folder.mkdir(parents=True, exist_ok=True)
@@ -120,7 +122,11 @@ def write_split(out: Path, source: str, split: str, rows: list[dict[str, Any]], 
         name = f"{split}-{i:05d}-of-{n_shards:05d}.parquet"
         wanted.add(name)
         buf = io.BytesIO()
-        Dataset.from_list(part, features=feats).to_parquet(buf)
+        # Arrow table straight from the declared schema: Dataset.from_list would re-encode every row (importing
+        # torchcodec for Audio) and fingerprint every audio byte; 15 s -> 6 s for MusicCaps, same bytes written
+        table = pa.Table.from_pylist(part, schema=feats.arrow_schema)
+        Dataset(InMemoryTable(table), info=DatasetInfo(features=feats),
+                fingerprint=f"musicqa-{source}-{split}-{i}").to_parquet(buf)
         data = buf.getvalue()
         info.num_bytes += len(data)
         write_atomic(folder / name, data)

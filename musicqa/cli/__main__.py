@@ -18,7 +18,8 @@ COMMANDS = ("build", "audit", "export", "download", "report")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m musicqa", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m musicqa", description="Build, audit, export and inspect "
+                                     "music question-answering datasets. Training: python -m musicqa.train.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log DEBUG messages")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
