@@ -26,7 +26,6 @@ Pairs are matched on (audio file stem, question).
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import logging
@@ -37,7 +36,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from musicqa.config import add_flags, field, from_args
+from musicqa.config import field
 from musicqa.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -275,18 +274,9 @@ def run(cfg: EvalConfig) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m musicqa.evaluate", description=__doc__.splitlines()[0])
-    ap.add_argument("--config", type=Path, default=None, help="TOML file with EvalConfig keys")
-    ap.add_argument("-v", "--verbose", action="store_true", help="log DEBUG messages")
-    add_flags(ap, EvalConfig)
-    args = ap.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
-    try:
-        return run(from_args(EvalConfig, args, args.config))
-    except InputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    from musicqa.cli import config_command
+
+    return config_command("evaluate", __doc__, EvalConfig, run, argv)
 
 
 if __name__ == "__main__":

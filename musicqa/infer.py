@@ -8,15 +8,14 @@ The checkpoint's own config says which LLaMA and MERT (id + revision) to load; `
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import logging
 import sys
 from pathlib import Path
 
-from musicqa.config import add_flags, field, from_args
-from musicqa.errors import AudioError, InputError
+from musicqa.config import field
+from musicqa.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -141,18 +140,9 @@ def run(cfg: InferConfig) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m musicqa.infer", description=__doc__.splitlines()[0])
-    ap.add_argument("--config", type=Path, default=None, help="TOML file with InferConfig keys")
-    ap.add_argument("-v", "--verbose", action="store_true", help="log DEBUG messages")
-    add_flags(ap, InferConfig)
-    args = ap.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
-    try:
-        return run(from_args(InferConfig, args, args.config))
-    except (InputError, AudioError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    from musicqa.cli import config_command
+
+    return config_command("infer", __doc__, InferConfig, run, argv)
 
 
 if __name__ == "__main__":
