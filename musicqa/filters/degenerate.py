@@ -124,9 +124,9 @@ def _is_loop(answer: str, words: list[str]) -> bool:
     # a character loop ("hahahaha", "!!!!!!!!") is one long token made of few distinct characters
     if any(len(t) >= 8 and len(set(t)) * 4 <= len(t) and _CHAR_LOOP.search(t) for t in answer.split()):
         return True
-    if top >= 2 and len(words) >= 8:  # the same sentence of 4+ words twice
-        sentences = Counter(s for s in (_norm(x) for x in _SENTENCE.findall(answer)) if len(s.split()) >= 4)
-        if sentences and sentences.most_common(1)[0][1] >= 2:
+    if top >= 2 and len(words) >= 8:  # the same sentence of 4+ words twice, or a short one three times
+        sentences = Counter(s for s in (_norm(x) for x in _SENTENCE.findall(answer)) if len(s.split()) >= 2)
+        if any(n >= (2 if len(s.split()) >= 4 else 3) for s, n in sentences.items()):
             return True
     if top >= 3 and len(lower) >= 15:  # a 5-word phrase three times
         grams = Counter(tuple(lower[i:i + 5]) for i in range(len(lower) - 4))

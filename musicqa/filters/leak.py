@@ -41,9 +41,11 @@ _PATTERNS: list[tuple[tuple[str, ...], str]] = [
     (("provided", "given", "supplied", "above", "available", "gave"),
      r"\b(?:based\s+on|according\s+to|from|given|in)\s+(?:the|this)\s+(?:information|info|details|data|text|"
      r"context|input)\s+(?:provided|given|supplied|above|available|you\s+(?:provided|gave))\b"),
+    # "according to the provided details", "as per the given context": any source preposition before them
     (("available", "provided", "given", "supplied", "limited"),
-     r"\b(?:from|in|based\s+on|given|with|using)\s+the\s+(?:available|provided|given|supplied|limited)\s+"
-     r"(?:information|info|data|details|text|context|input)\b"),
+     r"\b(?:from|in|based\s+(?:solely\s+|only\s+)?on|given|with|using|according\s+to|as\s+per|per|"
+     r"judging\s+(?:by|from)|going\s+by)\s+the\s+(?:available|provided|given|supplied|limited)\s+"
+     r"(?:information|info|data|details|specifics|text|context|input|clues|cues|notes)\b"),
     # "its description points to", "the information says", "the clip's labels suggest"
     (("tag", "caption", "descri", "label", "keyword", "metadata", "annotation", "text", "info", "data", "list",
       "summary", "title", "attribute"),
@@ -102,9 +104,10 @@ _PATTERNS: list[tuple[tuple[str, ...], str]] = [
     (("given", "provided", "above", "listed", "supplied", "accompanying", "following", "mentioned"),
      r"\b(?:given|provided|above|listed|supplied|accompanying|following|mentioned|aforementioned|above-mentioned)\s+"
      r"(?:tags?|captions?|descriptions?|descriptors?|keywords?|labels?|metadata|list|information|text|words|terms|"
-     r"attributes)\b|"
+     r"attributes|details|specifics|context|data|input)\b|"
      r"\b(?:tags?|captions?|descriptions?|descriptors?|keywords?|labels?|metadata|list|information|text|"
-     r"attributes)\s+(?:provided|given|above|listed|supplied|you\s+(?:provided|gave|listed))\b"),
+     r"attributes|details|specifics|context)\s+(?:provided|given|above|listed|supplied|you\s+(?:provided|gave|listed))"
+     r"\b(?!\s+by\b)"),
     # "is described as", "are listed as", "labelled as": the audio does not describe itself
     (("described", "listed", "label", "categori", "mentioned", "annotated", "tagged"),
      r"(?:\b(?:is|are|was|were|been|being)|['’]s)\s+(?:\w+ly\s+)?(?:described|listed|labell?ed|"
@@ -123,7 +126,10 @@ _PATTERNS: list[tuple[tuple[str, ...], str]] = [
     # "the instruments listed include", "as listed,"
     (("listed", "mentioned", "given", "provided", "specified", "named"),
      r"\b(?:instruments|genres|moods|elements|styles|words|items|terms|attributes|adjectives|characteristics)\s+"
-     r"(?:listed|mentioned|given|provided|specified|named)\b(?!\s+(?:by\s+the\s+(?:singer|lyrics)))"),
+     r"(?:listed|mentioned|given|provided|specified|named)\b(?!\s+(?:by\s+the\s+(?:singer|lyrics)))|"
+     # the same read-back with the participle first: "the listed instruments", "the mentioned genres"
+     r"\b(?:the|these|those)\s+(?:listed|mentioned|specified|named)\s+(?:instruments|genres|moods|elements|styles|"
+     r"words|items|terms|attributes|adjectives|characteristics)\b"),
     (("listed", "stated", "specified", "indicated", "tagged", "label", "given", "provided", "described",
       "mentioned", "noted"),
      r"(?:^|[.;,]\s*)as\s+(?:listed|stated|specified|indicated|tagged|labell?ed|given|provided|described|"

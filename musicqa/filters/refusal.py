@@ -55,14 +55,19 @@ _CANNOT = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
      r"^\W*who\s+knows\b|\bno\s+idea\b|\bno\s+way\s+(?:to|of)\s+(?:know|tell|determin|say)"),
     (("require",),
      r"\b(?:would|will|does|could)\s+(?:\w+\s+)?require\s+(?:actually\s+)?(?:listening|hearing|access|more)\b"),
+    # "not something I can tell", "not something that is mentioned": a non-answer phrased as a thing
     (("something",),
-     r"\bnot\s+something\s+(?:that\s+)?(?:i|we|one|anyone|you)?\s*(?:can|could)\s+(?:be\s+)?\w+"),
+     r"\bnot\s+something\s+(?:that\s+)?(?:i|we|one|anyone|you)?\s*(?:can|could)\s+(?:be\s+)?\w+|"
+     r"\bnot\s+something\s+(?:that\s*)?(?:is|was|has\s+been|['’]s)\s+(?:\w+ly\s+)?(?:mentioned|specified|given|"
+     r"provided|known|stated|listed|indicated|included|disclosed|available|shared|revealed|clear)\b"),
     (("please provide", "one would need", "you"),
      r"\bplease\s+provide\b|\bone\s+would\s+need\s+(?:more|additional|further|to\s+(?:hear|listen))\b|"
      r"\b(?:could|can|would)\s+you\s+(?:please\s+)?(?:provide|share|give\s+me|send|upload|specify)\b"),
+    # "it's unclear who...", also with the source in between: "it's unclear from the given information what..."
     (("unclear", "not clear", "uncertain", "unknown", "not known"),
-     r"\b(?:it's|it\s+is|it\s+was|it\s+remains)\s+(?:\w+ly\s+)?(?:unclear|not\s+clear|uncertain|unknown|"
-     r"not\s+known)\s+(?:what|who|whom|which|whether|if|where|when|how)\b"),
+     r"\b(?:it['’]s|it\s+is|it\s+was|it\s+remains)\s+(?:\w+ly\s+)?(?:unclear|not\s+clear|uncertain|unknown|"
+     r"not\s+known)\s*,?\s*(?:(?:from|based\s+on|given|with|in)\s+(?:[\w'’]+[\s,]+){1,5}?)?"
+     r"(?:what|who|whom|which|whether|if|where|when|how)\b"),
     (("possible", "difficult", "hard", "challenging", "tricky", "tough", "unclear", "not clear", "not easy"),
      r"\b(?:it\s+is|it's|it\s+was|is|are|was|it\s+would\s+be|would\s+be)\s+(?:\w+\s+)?(?:not\s+possible|"
      r"impossible|difficult|hard|challenging|tricky|tough|unclear|not\s+clear|not\s+easy)\s+"
@@ -93,9 +98,23 @@ _UNAVAILABLE = re.compile(
     r"\bno\s+specific\s+\w+\s+(?:is\s+)?(?:associated|mentioned|given|known|specified|indicated)\b|"
     r"\bno\s+(?:\w+\s+){0,2}(?:is|are|was|were|has\s+been|have\s+been)\s+(?:credited|named|listed|specified|"
     r"mentioned|given|known|identified|provided|indicated)\b|"
-    r"\b(?:there\s+(?:is|are|was|were)|with)\s+no\s+(?:specific\s+|additional\s+|further\s+|available\s+|"
-    r"other\s+|more\s+|clear\s+|explicit\s+|direct\s+)?(?:information|info|details?|data|indication|mention|"
-    r"record|records|context|clues?|credits?|way\s+to)\b|"
+    # "there is no information", "there's no indication of who...", but "no indication of any vocals" is a
+    # claim about the audio, not a refusal
+    r"\b(?:there\s+(?:is|are|was|were)|there['’]s|there['’]re|with)\s+no\s+(?:specific\s+|additional\s+|"
+    r"further\s+|available\s+|other\s+|more\s+|clear\s+|explicit\s+|direct\s+|real\s+)?"
+    r"(?:information|info|details?|data|indication|mention|record|records|context|clues?|credits?|way\s+to)\b"
+    r"(?!\s+of\s+(?:any\s+)?(?:vocals?|singing|singers?|voices?|lyrics|drums|percussion|bass|guitars?|piano|"
+    r"keys|synths?|instruments?|beat|rhythm)\b)|"
+    # no evidence about a wh-question: "there's no hint of who made it", "no sign as to where..."
+    r"\bno\s+(?:indication|hint|sign|clue|mention|word|telling)\s+(?:of|as\s+to|about|on)\s+"
+    r"(?:who|whom|what|which|where|when|whether|how)\b|"
+    r"\bthere\s+(?:isn['’]t|aren['’]t|wasn['’]t|is\s+not|was\s+not)\s+(?:any\s+)?(?:information|info|details?|"
+    r"data|indication|mention|record)\s+(?:of|about|on|regarding|as\s+to|available|given|provided)\b|"
+    # "the lyrics are not included": the missing thing is metadata, not a sound
+    r"\b(?:lyrics|title|name|artist|credits?|composer|producer|details|information|year|date|specifics)\s+"
+    r"(?:is|are|was|were)\s+(?:not|n['’]t)\s+(?:included|shared|supplied|present|part\s+of)\b|"
+    r"\b(?:lyrics|title|name|artist|credits?|composer|producer|details|information|year|date|specifics)\s+"
+    r"(?:isn['’]t|aren['’]t|wasn['’]t|weren['’]t)\s+(?:included|shared|supplied|present|part\s+of)\b|"
     r"\bno\s+(?:specific\s+|additional\s+|further\s+|other\s+)?(?:information|info|details|data|mention)\s+"
     r"(?:is\s+|was\s+)?(?:available|provided|given|about|on|regarding|of|was|is)\b|"
     r"\b(?:the\s+(?:tags|caption|description|information|text|data|metadata|audio|title|source)|it)\s+"
@@ -128,7 +147,7 @@ _BARE = re.compile(
 _UNAVAILABLE_GATE = ("unknown", "unavailable", "documented", "revealed", "unspecified", "unidentified", "undisclosed",
                      "anonymous", "uncredited", "not", "n't", "unclear", "specified", "mention", "provided", "given",
                      "stated", "listed", "indicated", "uncertain", "ambiguous", "mystery", " no ", "credited", "named",
-                     "known", "identified")
+                     "known", "identified", "included", "shared", "supplied", "present")
 
 
 def refusal(pair: QAPair, clip: Clip) -> Verdict:

@@ -50,3 +50,10 @@ def test_near_misses_are_kept(question: str, answer: str) -> None:
 def test_min_answer_words_is_configurable() -> None:
     assert d.Degenerate(min_answer_words=2)(pair("Solo guitar.", "What plays?"), clip()).keep
     assert not d.Degenerate(min_answer_words=4)(pair("Solo guitar.", "What plays?"), clip()).keep
+
+
+def test_short_sentence_loop_trips_and_two_repeats_are_kept() -> None:
+    loop = "It is slow. It is slow. It is slow. It is slow."
+    assert d.degenerate(pair(loop, "What is the tempo?"), clip()).reason == d.DEGENERATE_REPETITION
+    twice = "It is slow. The cello sings above the viola. It is slow, and it ends quietly."
+    assert d.degenerate(pair(twice, "What is the tempo?"), clip()).keep

@@ -58,3 +58,25 @@ def test_trips(question: str, answer: str, reason: str) -> None:
 ])
 def test_near_misses_are_kept(question: str, answer: str) -> None:
     assert leak(pair(answer, question), clip()).keep
+
+
+@pytest.mark.parametrize("answer", [
+    "According to the provided details, the song is loud.",  # any source preposition before "provided details"
+    "As per the given context, it is a string quartet.",
+    "Yes, the details provided mention a piano.",  # "details"/"context"/"specifics" as a source noun
+    "The given context says it is a string quartet.",
+    "Three, according to the listed instruments: cello, violin and viola.",  # participle before the list noun
+])
+def test_source_by_another_name_trips(answer: str) -> None:
+    assert leak(pair(answer, "What plays?"), clip()).reason == LEAK_SOURCE_REFERENCE
+
+
+@pytest.mark.parametrize("answer", [
+    "The fine details provided by the reverb make the room sound huge.",  # provided by a sound, not a source
+    "The context given by the crowd noise points to a live show.",
+    "The instruments blend well: cello, violin and viola.",
+    "It sounds like a rock band signed to a major label.",
+    "The acoustic guitar is tagged along behind the voice.",
+])
+def test_source_by_another_name_near_misses_are_kept(answer: str) -> None:
+    assert leak(pair(answer, "What plays?"), clip()).keep

@@ -40,3 +40,28 @@ def test_trips(answer: str, reason: str) -> None:
 ])
 def test_near_misses_are_kept(answer: str) -> None:
     assert refusal(pair(answer), clip()).keep
+
+
+@pytest.mark.parametrize(("answer", "reason"), [
+    ("It's unclear from the given information what the song is called.", REFUSAL_CANNOT_ANSWER),
+    ("It's unclear, based on what we have, who sings.", REFUSAL_CANNOT_ANSWER),
+    ("The band's name is not something that is mentioned.", REFUSAL_CANNOT_ANSWER),
+    ("There's no indication of who composed the piece.", REFUSAL_NOT_AVAILABLE),
+    ("There's no hint of who made it.", REFUSAL_NOT_AVAILABLE),
+    ("There isn't any information about the producer.", REFUSAL_NOT_AVAILABLE),
+    ("Unfortunately, the lyrics are not included.", REFUSAL_NOT_AVAILABLE),
+])
+def test_new_phrasings_trip(answer: str, reason: str) -> None:
+    assert refusal(pair(answer, "Who made this?"), clip()).reason == reason
+
+
+@pytest.mark.parametrize("answer", [
+    "There's no indication of any vocals; a synth carries the melody.",  # absence of a sound is an answer
+    "There's no sign of drums until the second verse.",
+    "It's unclear at first where the melody is heading, then the strings resolve it.",
+    "Volume is something that builds slowly until the last chorus.",
+    "No information overload here: just a fast beat and one synth line.",
+    "The drums are not present in the intro, only the piano.",
+])
+def test_new_phrasings_near_misses_are_kept(answer: str) -> None:
+    assert refusal(pair(answer, "What do you hear?"), clip()).keep
