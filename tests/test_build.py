@@ -31,12 +31,29 @@ def rows(out: Path, config: str, split: str, decode: bool = False) -> list[dict]
     return list(ds)
 
 
+def real_rows(n: int) -> tuple[list[str], list[dict]]:
+    """The header and first ``n`` rows of the real MusicCaps CSV."""
+    with open(MUSICCAPS_CSV, newline="") as fh:
+        reader = csv.DictReader(fh)
+        return list(reader.fieldnames), [next(reader) for _ in range(n)]
+
+
+def write_csv(path: Path, fields: list[str], rows: list[dict], extra: str = "") -> Path:
+    """A MusicCaps-shaped CSV of ``rows``; ``extra`` is appended verbatim (for malformed lines)."""
+    with open(path, "w", newline="") as out:
+        w = csv.DictWriter(out, fields)
+        w.writeheader()
+        w.writerows(rows)
+        out.write(extra)
+    return path
+
+
 def jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line]
 
 
 def test_dataset_loads_and_audio_decodes_at_24k_with_torchcodec(built_dataset):
-    pytest.importorskip("torchcodec")
+    pytest.importorskip("torchcodec", reason="torchcodec is not installed: the soundfile fallback test still runs")
     from datasets import load_dataset
 
     ds = load_dataset(str(built_dataset), "musiccaps", split="train")
@@ -209,10 +226,7 @@ def test_missing_column_stops_the_build_before_any_work(tiny_models, smoke_dirs,
 def test_bad_rows_are_skipped_with_reasons_and_the_build_goes_on(tiny_models, smoke_dirs, vllm_engine, tmp_path):
     audio = tmp_path / "audio"
     audio.mkdir()
-    with open(MUSICCAPS_CSV, newline="") as fh:
-        reader = csv.DictReader(fh)
-        fields = reader.fieldnames
-        src = [next(reader) for _ in range(6)]
+    fields, src = real_rows(6)
     good, jinja, missing, broken, long_, bad_num = src
     real = (smoke_dirs / "audio" / "musiccaps" / f"{good['ytid']}.mp3").read_bytes()
     for r in (good, jinja, long_, bad_num):
@@ -221,13 +235,8 @@ def test_bad_rows_are_skipped_with_reasons_and_the_build_goes_on(tiny_models, sm
     jinja = {**jinja, "caption": "A piano plays {{ 7*7 }} then {% if x %}drums{% endif %}."}
     long_ = {**long_, "caption": long_["caption"] * 10 + " x" * 1000}
     bad_num = {**bad_num, "start_s": "abc"}
-    path = tmp_path / "mc.csv"
-    with open(path, "w", newline="") as out:
-        w = csv.DictWriter(out, fields)
-        w.writeheader()
-        for r in (good, jinja, missing, broken, long_, bad_num):
-            w.writerow(r)
-        out.write("only,three,fields\n")
+    path = write_csv(tmp_path / "mc.csv", fields, [good, jinja, missing, broken, long_, bad_num],
+                     extra="only,three,fields\n")
     cfg = smoke_config(tiny_models, smoke_dirs, tmp_path / "out", sources=["musiccaps"], musiccaps__csv=str(path),
                        musiccaps__audio_dir=str(audio))
     summary = run_build(cfg, engine=vllm_engine)
@@ -272,15 +281,8 @@ def test_one_command_from_csv_to_dataset_with_download(tiny_models, smoke_dirs, 
     server = _Server()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        with open(MUSICCAPS_CSV, newline="") as fh:
-            reader = csv.DictReader(fh)
-            fields, picked = reader.fieldnames, [next(reader) for _ in range(2)]
-        path = tmp_path / "mc.csv"
-        with open(path, "w", newline="") as out:
-            w = csv.DictWriter(out, fields)
-            w.writeheader()
-            for r in picked:
-                w.writerow({**r, "start_s": "20", "end_s": "30"})
+        fields, picked = real_rows(2)
+        path = write_csv(tmp_path / "mc.csv", fields, [{**r, "start_s": "20", "end_s": "30"} for r in picked])
         url = f"http://127.0.0.1:{server.server_address[1]}/{{ytid}}.mp3"
         cfg = smoke_config(tiny_models, smoke_dirs, tmp_path / "out", sources=["musiccaps"], download=True,
                            musiccaps__csv=str(path), musiccaps__audio_dir=str(tmp_path / "audio"),
@@ -357,14 +359,8 @@ def test_unparseable_replies_are_retried_a_bounded_number_of_times(tiny_models, 
 
 
 def test_text_only_keeps_clips_without_usable_audio(tiny_models, smoke_dirs, vllm_engine, tmp_path):
-    with open(MUSICCAPS_CSV, newline="") as fh:
-        reader = csv.DictReader(fh)
-        fields, picked = reader.fieldnames, [next(reader) for _ in range(2)]
-    path = tmp_path / "mc.csv"
-    with open(path, "w", newline="") as out:
-        w = csv.DictWriter(out, fields)
-        w.writeheader()
-        w.writerows(picked)
+    fields, picked = real_rows(2)
+    path = write_csv(tmp_path / "mc.csv", fields, picked)
     audio = tmp_path / "audio"
     audio.mkdir()  # no audio files at all
     cfg = smoke_config(tiny_models, smoke_dirs, tmp_path / "out", sources=["musiccaps"], musiccaps__csv=str(path),

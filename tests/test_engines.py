@@ -56,7 +56,7 @@ def test_retry_attempt_changes_the_seed():
 
 
 def test_transformers_engine_same_records_with_left_padding(tiny_models):
-    pytest.importorskip("xgrammar")
+    pytest.importorskip("xgrammar", reason="xgrammar (comes with vLLM) is needed to constrain the fallback engine")
     from musicqa.engines import make_engine
 
     cfg = EngineConfig(name="transformers", model=str(tiny_models / "tiny-mpt-chat"), dtype="float32", device="cpu")

