@@ -13,7 +13,7 @@ No model runs. The bench lays out what a finished engine run leaves behind and t
   pairs; 1% are truncated JSON with their retry trail (as a real run has), so the failure path runs too.
 
     python -m bench.pipeline                                        # 1x: 5,521 clips x 9 pairs, ~40 s
-    python -m bench.pipeline --scales 1,4,16 --no-compare-writer    # how time grows (~10 min, 26 GB at 16x)
+    python -m bench.pipeline --scales 1,4,16    # how time grows (~10 min, 26 GB at 16x)
     python -m bench.pipeline --scales 1,4,16 --no-audio             # the same, text only (~5 min)
 
 Stages are timed by wrapping the build's own functions (``read_clips``, ``prepare_audio``, ``make_requests``,
@@ -252,11 +252,8 @@ def lay_out(work: Path, scale: int, with_audio: bool, max_retries: int, flac_cac
 
 # --- the timed run ---------------------------------------------------------------------------------
 
-def timed_build(cfg, capture: dict | None = None) -> dict[str, Any]:
-    """run_build with the engine locked out and each stage's time collected by wrapping its function.
-
-    ``capture``, when given, receives the rows handed to ``bundle`` (for the proposed-writer comparison).
-    """
+def timed_build(cfg) -> dict[str, Any]:
+    """run_build with the engine locked out and each stage's time collected by wrapping its function."""
     import musicqa.build as build
     import musicqa.bundle as bundle_mod
     import musicqa.filters as filters_mod
@@ -273,8 +270,6 @@ def timed_build(cfg, capture: dict | None = None) -> dict[str, Any]:
 
         @functools.wraps(fn)
         def timed(*args, **kwargs):
-            if capture is not None and stage == "bundle":
-                capture.update(args[1])
             t, c = time.perf_counter(), time.process_time()
             try:
                 return fn(*args, **kwargs)
@@ -330,51 +325,6 @@ def timed_build(cfg, capture: dict | None = None) -> dict[str, Any]:
             "filter_calls": dict(calls)}
 
 
-def proposed_writer(cfg, rows_by_config: dict, clips_per_shard: int) -> dict[str, Any]:
-    """Time the proposed ``bundle.write_split`` body on the build's own rows and compare it with its shards.
-
-    The proposal: build each shard's Arrow table in one call (``pa.Table.from_pylist`` with the declared
-    schema) and hand it to ``Dataset`` with an explicit fingerprint, then ``to_parquet`` as now. That skips
-    ``Features.encode_example`` per row (whose Audio branch imports torchcodec, hence torch and
-    torch._dynamo) and ``generate_fingerprint`` (which pickles and hashes every audio byte). Same writer,
-    same options, so the shards must come out byte-identical; this checks it.
-    """
-    import io
-
-    import pyarrow as pa
-    from datasets import Dataset
-    from datasets.info import DatasetInfo
-    from datasets.table import InMemoryTable
-
-    import musicqa.bundle as bundle_mod
-    from musicqa.bundle import features_for
-
-    # since 70a72f5 rows carry the FLAC's path and write_split reads the bytes one shard at a time; do the same
-    with_bytes = getattr(bundle_mod, "_with_audio_bytes", lambda row: row)
-    t0, c0 = time.perf_counter(), time.process_time()
-    shards = identical = 0
-    written = 0
-    for source, splits in rows_by_config.items():
-        feats = features_for(source, cfg.audio.sample_rate)
-        for split, rows in splits.items():
-            n = max(1, -(-len(rows) // clips_per_shard))
-            for i in range(n):
-                part = [with_bytes(r) for r in rows[i * clips_per_shard:(i + 1) * clips_per_shard]]
-                table = pa.Table.from_pylist(part, schema=feats.arrow_schema)
-                ds = Dataset(InMemoryTable(table), info=DatasetInfo(features=feats),
-                             fingerprint=f"musicqa-{source}-{split}-{i}")
-                buf = io.BytesIO()
-                ds.to_parquet(buf)
-                data = buf.getvalue()
-                written += len(data)
-                real = cfg.out / "data" / source / f"{split}-{i:05d}-of-{n:05d}.parquet"
-                shards += 1
-                identical += real.read_bytes() == data
-    return {"seconds": round(time.perf_counter() - t0, 2), "cpu_seconds": round(time.process_time() - c0, 2),
-            "shards": shards, "byte_identical_shards": identical, "mb": round(written / 2**20, 1),
-            "note": "in memory, no fsync/rename; the real bundle also writes and fsyncs the files and the card"}
-
-
 def stage_pairs(stage: str, run: dict[str, Any]) -> int:
     """The number of pairs a stage handles: generated pairs up to the filters, kept pairs after."""
     return run["pairs_kept"] if stage in ("rows", "bundle") else run["pairs_generated"]
@@ -393,8 +343,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows", type=int, default=None, help="use only the first N CSV rows (smoke tests)")
     ap.add_argument("--out-dir", type=Path, default=OUT, help="where the figures JSON goes")
     ap.add_argument("--json", default="pipeline", help="name of the figures file")
-    ap.add_argument("--no-compare-writer", action="store_true",
-                    help="skip timing the proposed bundle writer on the first scale's rows")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("musicqa.build").setLevel(logging.ERROR)  # the unpinned-revision warning is expected here
@@ -417,12 +365,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         cfg, made = lay_out(args.work / f"x{scale}", scale, not args.no_audio, args.max_retries,
                             args.work.parent / f"{args.work.name}-flac", args.rows)
-        capture: dict | None = {} if not args.no_compare_writer and scale == scales[0] else None
-        runs = [timed_build(cfg, capture if k == 0 else None) for k in range(args.repeats)]
+        runs = [timed_build(cfg) for _ in range(args.repeats)]
         best = min(runs, key=lambda r: r["total_s"])
-        if capture:
-            best["proposed_writer"] = proposed_writer(cfg, capture, cfg.clips_per_shard)
-            capture.clear()
         if best["generated_now"]:
             raise AssertionError("the build generated replies; the recorded store was not complete")
         results.append({"scale": scale, "audio": not args.no_audio, **made, **best,
@@ -447,11 +391,6 @@ def main(argv: list[str] | None = None) -> int:
         print(table(["filter", "calls", "seconds", "µs/call"],
                     [(n, r["filter_calls"][n], t, 1e6 * t / max(1, r["filter_calls"][n]))
                      for n, t in r["filter_seconds"].items()]))
-        if "proposed_writer" in r:
-            w = r["proposed_writer"]
-            print(f"proposed bundle writer (Table.from_pylist + Dataset(fingerprint=...)): {w['seconds']:.1f} s wall, "
-                  f"{w['cpu_seconds']:.1f} s cpu for {w['shards']} shards vs bundle {r['seconds']['bundle']:.1f} s; "
-                  f"byte-identical shards: {w['byte_identical_shards']}/{w['shards']}")
         print()
     if len(done) > 1:
         base = done[0]

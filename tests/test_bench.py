@@ -41,8 +41,7 @@ def test_pipeline_bench_times_every_stage_without_the_engine(tmp_path):
     assert 0 < first["pairs_kept"] <= first["pairs_generated"] <= 40 * 9
     assert set(first["seconds"]) == {"sources", "audio", "prompts", "store", "parse", "filters", "rows", "bundle",
                                      "other"}
-    writer = first["proposed_writer"]
-    assert writer["byte_identical_shards"] == writer["shards"] > 0
+    assert first["shards"] > 0 and first["parquet_mb"] > 0 and first["clips_bundled"] > 0
 
 
 @pytest.mark.slow
