@@ -4,7 +4,7 @@ Runs ``musicqa.audio.normalise`` (decode MP3 -> mono -> soxr to 24 kHz -> 16-bit
 over the shared clips, single-threaded, and prints the figure with a per-stage breakdown. MusicCaps is
 5,521 × 10 s = 15.3 h of audio, so at 50× one core normalises it in about 18 minutes.
 
-    python -m bench.audio_throughput [--repeat 5] [--audio-dir ../shared/data/audio]   (from the repo root)
+    python -m bench.audio_throughput [--repeat 5] [--audio-dir sample_data/audio]   (from the repo root)
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import soundfile as sf
 
 from musicqa import audio
 
-DEFAULT_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "audio"
+DEFAULT_DIR = Path(__file__).resolve().parents[1] / "sample_data" / "audio"
 TARGET_X = 50.0
 
 

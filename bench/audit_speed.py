@@ -22,14 +22,14 @@ sys.path.insert(0, str(REPO))
 
 from musicqa.audit import AuditConfig, audit  # noqa: E402
 
-SHARED = REPO.parent / "shared" / "data"
+SAMPLE_DATA = REPO / "sample_data"
 
 
 def make_input(path: Path, n_pairs: int) -> None:
     """``n_pairs`` JSONL records cycling over the seed's pairs, 9 per clip, each clip with a real caption."""
-    seed = json.loads((SHARED / "EvalMusicQA.json").read_text(encoding="utf-8"))
+    seed = json.loads((SAMPLE_DATA / "EvalMusicQA.json").read_text(encoding="utf-8"))
     pairs = [(r["conversation"][0]["value"], r["conversation"][1]["value"]) for r in seed]
-    with open(SHARED / "musiccaps-public.csv", encoding="utf-8") as fh:
+    with open(SAMPLE_DATA / "musiccaps-public.csv", encoding="utf-8") as fh:
         captions = [row["caption"] for row in csv.DictReader(fh)]
     with open(path, "w", encoding="utf-8") as out:
         for i in range(n_pairs):

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "data"
-MUSICCAPS_CSV = SHARED / "musiccaps-public.csv"
-EVAL_MUSICQA = SHARED / "EvalMusicQA.json"
-SHARED_AUDIO = SHARED / "audio"
+SAMPLE_DATA = REPO / "sample_data"
+MUSICCAPS_CSV = SAMPLE_DATA / "musiccaps-public.csv"
+EVAL_MUSICQA = SAMPLE_DATA / "EvalMusicQA.json"
+SAMPLE_AUDIO = SAMPLE_DATA / "audio"
 OUT = REPO / "bench" / "out"
 
 

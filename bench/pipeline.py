@@ -41,7 +41,7 @@ from bench.common import (
     EVAL_MUSICQA,
     MUSICCAPS_CSV,
     OUT,
-    SHARED_AUDIO,
+    SAMPLE_AUDIO,
     machine,
     machine_line,
     parse_scales,
@@ -191,7 +191,7 @@ def lay_out(work: Path, scale: int, with_audio: bool, max_retries: int, flac_cac
         writer.writeheader()
         writer.writerows(rows)
 
-    pool = sorted(p for p in SHARED_AUDIO.glob("asc-*.mp3") if "long" not in p.name)
+    pool = sorted(p for p in SAMPLE_AUDIO.glob("asc-*.mp3") if "long" not in p.name)
     n_base = len(rows) // scale
     flacs = unique_flacs(pool, n_base, flac_cache) if with_audio else []
     if with_audio:

@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO))
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", type=Path, help="folder with tiny-llama/ and tiny-mert/ (make_tiny_models.py)")
-    ap.add_argument("--dataset", type=Path, help="musicqa dataset folder (default: a tiny one from shared/data)")
+    ap.add_argument("--dataset", type=Path, help="musicqa dataset folder (default: a tiny one from sample_data/)")
     ap.add_argument("--epochs", type=int, default=9, help="epochs timed per arm (median reported)")
     ap.add_argument("--batch-size", type=int, default=4)
     args = ap.parse_args(argv)
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run([sys.executable, str(REPO / "scripts" / "make_tiny_models.py"), str(models)], check=True)
     if not (models / "tiny-mert" / "config.json").exists():
         make_tiny_mert(models / "tiny-mert")
-    dataset = args.dataset or make_tiny_dataset(tmp / "dataset", REPO.parent / "shared" / "data")
+    dataset = args.dataset or make_tiny_dataset(tmp / "dataset", REPO / "sample_data")
 
     cfg = ModelConfig(llm=str(models / "tiny-llama"), llm_revision=None, encoder=str(models / "tiny-mert"),
                       encoder_revision=None, adapter_layers=4)

@@ -22,7 +22,7 @@ from pathlib import Path
 log = logging.getLogger("make_tiny_models")
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CSV = REPO.parent / "shared" / "data" / "musiccaps-public.csv"
+DEFAULT_CSV = REPO / "sample_data" / "musiccaps-public.csv"
 SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|pad|>"]
 # MPT-7B-chat's ChatML format; the pipeline passes prompts/chatml.jinja explicitly anyway.
 CHATML = (

@@ -2,7 +2,7 @@
 
     python scripts/prepare_smoke.py [--out .smoke] [--rows 12]
 
-MusicCaps/MTT audio can't be fetched here, so the real clips in ../shared/data/audio are copied
+MusicCaps/MTT audio can't be fetched here, so the real clips in sample_data/audio are copied
 under the names the sources look for: ``{ytid}.mp3`` for the first ROWS MusicCaps rows, and each
 ``mp3_path`` of the MTT fixture. configs/smoke.toml then runs the real pipeline on them.
 """
@@ -18,15 +18,15 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "data"
+SAMPLE_DATA = REPO / "sample_data"
 MTT_FIXTURE = REPO / "tests" / "fixtures" / "mtt" / "annotations_final.csv"
 log = logging.getLogger("prepare_smoke")
 
 
 def clips() -> list[Path]:
-    found = sorted(p for p in (SHARED / "audio").glob("asc-*.mp3") if "long" not in p.name)
+    found = sorted(p for p in (SAMPLE_DATA / "audio").glob("asc-*.mp3") if "long" not in p.name)
     if not found:
-        raise SystemExit(f"no clips in {SHARED / 'audio'}")
+        raise SystemExit(f"no clips in {SAMPLE_DATA / 'audio'}")
     return found
 
 
@@ -47,7 +47,7 @@ def lay_out_audio(out: Path, rows: int) -> None:
     pool = clips()
     mc = out / "audio" / "musiccaps"
     mc.mkdir(parents=True, exist_ok=True)
-    with open(SHARED / "musiccaps-public.csv", newline="", encoding="utf-8") as fh:
+    with open(SAMPLE_DATA / "musiccaps-public.csv", newline="", encoding="utf-8") as fh:
         for i, row in zip(range(rows), csv.DictReader(fh)):
             shutil.copyfile(pool[i % len(pool)], mc / f"{row['ytid']}.mp3")
     mtt = out / "audio" / "magnatagatune"

@@ -1,7 +1,7 @@
 """Session fixtures: tiny local models, the real shared audio laid out per source, one vLLM engine.
 
 Nothing here touches a hub: models are random-initialised with a tokenizer trained on real
-MusicCaps captions (scripts/make_tiny_models.py), audio is the real clips in ../shared/data/audio.
+MusicCaps captions (scripts/make_tiny_models.py), audio is the real clips in sample_data/audio.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "data"
-MUSICCAPS_CSV = SHARED / "musiccaps-public.csv"
+SAMPLE_DATA = REPO / "sample_data"
+MUSICCAPS_CSV = SAMPLE_DATA / "musiccaps-public.csv"
 MTT_FIXTURE = REPO / "tests" / "fixtures" / "mtt"
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -13,7 +13,7 @@ import soundfile as sf
 from musicqa import audio
 from musicqa.errors import AudioError
 
-AUDIO_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "audio"
+AUDIO_DIR = Path(__file__).resolve().parents[1] / "sample_data" / "audio"
 CLIP = AUDIO_DIR / "asc-frontiers-30s.mp3"  # 10 s, 22.05 kHz stereo MP3
 LONG = AUDIO_DIR / "asc-frontiers-60s-long.mp3"  # 60 s
 

@@ -22,7 +22,7 @@ from musicqa.download.config import MTTDownloadConfig
 from musicqa.download.manifest import Manifest
 from musicqa.errors import InputError
 
-CLIP = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "audio" / "asc-frontiers-30s.mp3"
+CLIP = Path(__file__).resolve().parents[1] / "sample_data" / "audio" / "asc-frontiers-30s.mp3"
 TAGS = ["guitar", "classical", "slow", "piano", "strings", "no voice"]
 
 

@@ -28,7 +28,7 @@ from musicqa.download.config import MusicCapsDownloadConfig
 from musicqa.download.manifest import Manifest
 from musicqa.errors import InputError
 
-LONG = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "audio" / "asc-frontiers-60s-long.mp3"
+LONG = Path(__file__).resolve().parents[1] / "sample_data" / "audio" / "asc-frontiers-60s-long.mp3"
 START, END = 20.0, 30.0
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is required (.ci/run installs it)")

@@ -9,7 +9,7 @@ import pytest
 
 from musicqa import evaluate as ev
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
 
 
 @pytest.fixture(scope="module")
@@ -79,13 +79,13 @@ def test_meteor_is_null_without_wordnet(monkeypatch, tmp_path):
 
 
 def test_cli_scores_infer_output_against_musicqa_json(tiny_bert, tmp_path, capsys):
-    rows = json.loads((SHARED / "EvalMusicQA.json").read_text())[:12]
+    rows = json.loads((SAMPLE_DATA / "EvalMusicQA.json").read_text())[:12]
     preds = tmp_path / "predictions.jsonl"
     preds.write_text("".join(json.dumps({"audio": f"clips/{r['audio_name']}", "question": r["conversation"][0]["value"],
                                          "answer": " ".join(r["conversation"][1]["value"].split()[:8])}) + "\n"
                              for r in rows))
     out = tmp_path / "metrics.json"
-    code = ev.main(["--predictions", str(preds), "--references", str(SHARED / "EvalMusicQA.json"),
+    code = ev.main(["--predictions", str(preds), "--references", str(SAMPLE_DATA / "EvalMusicQA.json"),
                     "--bertscore-model", str(tiny_bert), "--bertscore-layers", "2", "--out", str(out)])
     assert code == 0
     result = json.loads(out.read_text())

@@ -30,7 +30,7 @@ from musicqa.report.questions import genres_in, question_type
 
 log = logging.getLogger(__name__)
 
-DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+DATA = Path(__file__).resolve().parents[1] / "sample_data"
 SR = 24_000
 # Flags that work in this sandbox and in CI: no GPU, no sandbox (root), and nothing that calls home.
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -90,7 +90,7 @@ def make_tiny_mert(out: Path) -> None:
     (out / "preprocessor_config.json").write_text(json.dumps(PREPROCESSOR, indent=2, sort_keys=True) + "\n")
 
 
-CLIPS_GLOB = "asc-*-*0s.mp3"  # the six real 10-second clips in shared/data/audio
+CLIPS_GLOB = "asc-*-*0s.mp3"  # the six real 10-second clips in sample_data/audio
 DATASET_README = """---
 configs:
 - config_name: musiccaps
@@ -104,7 +104,7 @@ configs:
 
 # musicqa tiny dataset
 
-Real music (shared/data/audio) with QA pairs written from real MusicCaps captions.
+Real music (sample_data/audio) with QA pairs written from real MusicCaps captions.
 """
 
 

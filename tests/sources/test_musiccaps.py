@@ -14,7 +14,7 @@ from musicqa.records import Clip
 from musicqa.sources import SOURCES, RowError, musiccaps, read_source
 from musicqa.sources.musiccaps import REQUIRED_COLUMNS, parse_aspect_list, read_musiccaps
 
-REAL_CSV = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "musiccaps-public.csv"
+REAL_CSV = Path(__file__).resolve().parents[2] / "sample_data" / "musiccaps-public.csv"
 HEADER = [
     "ytid",
     "start_s",

@@ -17,13 +17,13 @@ import pytest
 from musicqa.train.tiny import CLIPS_GLOB, captions, make_tiny_dataset
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared" / "data"
-CLIPS = sorted((SHARED / "audio").glob(CLIPS_GLOB))  # the six 10-second clips
+SAMPLE_DATA = REPO / "sample_data"
+CLIPS = sorted((SAMPLE_DATA / "audio").glob(CLIPS_GLOB))  # the six 10-second clips
 
 @pytest.fixture(scope="session")
 def musicqa_dataset(tmp_path_factory) -> Path:
     """A dataset folder per the contract: 4 train + 2 test clips, two QA pairs each."""
-    return make_tiny_dataset(tmp_path_factory.mktemp("musicqa-dataset"), SHARED)
+    return make_tiny_dataset(tmp_path_factory.mktemp("musicqa-dataset"), SAMPLE_DATA)
 
 
 @pytest.fixture(scope="session")
@@ -56,7 +56,7 @@ def lm_pretrain(src: Path, dst: Path, steps: int = 120, lr: float = 3e-3, batch:
     from transformers import AutoTokenizer, LlamaForCausalLM
 
     tok = AutoTokenizer.from_pretrained(src)
-    caps = [row["caption"] for row in captions(SHARED, 2000)[len(CLIPS) + 10:]]
+    caps = [row["caption"] for row in captions(SAMPLE_DATA, 2000)[len(CLIPS) + 10:]]
     torch.manual_seed(0)
     model = LlamaForCausalLM.from_pretrained(src)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
