@@ -54,8 +54,13 @@ def readme_main_command(readme: Path) -> str:
 
 
 def user_env(**extra: str) -> dict[str, str]:
-    """This venv first on PATH (``python`` in the README is it), and no PYTHONPATH of ours."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    """The environment of a user's shell that activated this venv, plus ``extra``.
+
+    ``python`` is this venv's (first on PATH). What this test process set for itself is left out: PYTHONPATH,
+    and the log levels musicqa.engines.vllm sets when the session's shared engine starts.
+    """
+    ours = ("PYTHONPATH", "VLLM_LOGGING_LEVEL", "TORCH_CPP_LOG_LEVEL")
+    env = {k: v for k, v in os.environ.items() if k not in ours}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     return {**env, **extra}
 

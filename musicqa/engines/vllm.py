@@ -19,8 +19,8 @@ log = logging.getLogger(__name__)
 # (``-v`` shows every vLLM line). Warnings not listed here, e.g. libtcmalloc/libiomp advice, come through.
 EXPECTED_WARNINGS = (
     "The global random seed is set to",  # in_process=True runs the engine in this process, by design
-    "does not officially support disabling chunked prefill",  # off on CPU, where chunked prefill is slower
-    "Enforce eager set",  # enforce_eager from the config, as set
+    "does not officially support disabling chunked prefill",  # --engine.chunked-prefill defaults to off on CPU
+    "Enforce eager set",  # --engine.enforce-eager, as the user set it
     "Inductor compilation was disabled",  # follows from enforce_eager
     "Reset SSM cache type",  # Mamba models only
     "Model Runner V2 requires Triton",  # scripts/install.sh removes triton on CPU (its exit-time leak wall)
@@ -29,6 +29,8 @@ EXPECTED_WARNINGS = (
 
 
 class _DropExpected(logging.Filter):
+    """Drops vLLM records whose message contains one of EXPECTED_WARNINGS."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         return not any(w in message for w in EXPECTED_WARNINGS)
