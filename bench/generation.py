@@ -160,11 +160,12 @@ COMBINED_REPLY = ('Reply with JSON only: {"answers": [4 answer strings, one per 
 
 def build_requests(rows: list[dict[str, str]], model: str, max_tokens: int):
     """Exactly the requests ``musicqa build`` sends for these MusicCaps rows (fixed + open per clip)."""
-    from musicqa.build import make_requests, resource
+    from musicqa.build import make_requests
     from musicqa.build_config import BuildConfig, MusicCapsConfig, SamplingConfig
     from musicqa.engines.base import EngineConfig
     from musicqa.prompts import PromptSet
     from musicqa.records import Clip
+    from musicqa.resources import resource
     from musicqa.sources.musiccaps import parse_aspect_list
 
     cfg = BuildConfig(sources=["musiccaps"], musiccaps=MusicCapsConfig(csv=Path("musiccaps-public.csv")),

@@ -170,12 +170,13 @@ def unique_flacs(pool: list[Path], n: int, cache: Path) -> list[Path]:
 def lay_out(work: Path, scale: int, with_audio: bool, max_retries: int, flac_cache: Path,
             limit: int | None = None) -> tuple[Any, dict[str, Any]]:
     """Write the scaled CSV, audio and recorded store under ``work``; returns the BuildConfig and what was made."""
-    from musicqa.build import BuildSummary, make_requests, read_clips, resource
+    from musicqa.build import BuildSummary, make_requests, read_clips
     from musicqa.build_config import AudioConfig, BuildConfig, MusicCapsConfig
     from musicqa.engines.base import EngineConfig
     from musicqa.parse import parse
     from musicqa.prompts import PromptSet
     from musicqa.records import Generation
+    from musicqa.resources import resource
     from musicqa.store import JsonlStore, generation_record
 
     t0 = time.perf_counter()
