@@ -22,11 +22,13 @@ log = logging.getLogger(__name__)
 # The reference's LLaMA has biases on wq, wo, w1, w2, w3 only (llama.py); in transformers' names:
 MULLAMA_BIASES = ["q_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
+# The model of llama_adapter.py: value path through the plain wv, its biases, unscaled rank-16 LoRA.
+MULLAMA_MODEL: dict[str, Any] = {"adapter_value": "base", "bias_tuning": True, "bias_targets": MULLAMA_BIASES,
+                                 "lora_rank": 16, "lora_alpha": 16.0, "adapter_layers": 20, "encode_seconds": 60.0,
+                                 "dtype": "float16"}
 _TRAIN_COMMON: dict[str, Any] = {
     "batch_size": 1, "weight_decay": 0.05, "decay_gates": True, "betas": [0.9, 0.95], "min_lr": 0.0,
-    "grad_clip": 0.0, "precision": "fp16", "warmup_from_zero": True,
-    "model": {"adapter_value": "base", "bias_tuning": True, "bias_targets": MULLAMA_BIASES, "lora_rank": 16,
-              "lora_alpha": 16.0, "adapter_layers": 20, "encode_seconds": 60.0, "dtype": "float16"},
+    "grad_clip": 0.0, "precision": "fp16", "warmup_from_zero": True, "model": MULLAMA_MODEL,
     "data": {"prompt": "mullama", "tokenize": "joint"},
 }
 _TRAIN_PHASE: dict[str, dict[str, Any]] = {
