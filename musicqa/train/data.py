@@ -60,6 +60,11 @@ def _template(name: str):
     return env.get_template(name)
 
 
+def render(name: str, **variables) -> str:
+    """Render any template in musicqa/train/templates (sandboxed, undefined variables are errors)."""
+    return _template(name).render(**variables)
+
+
 def template_name(prompt: str) -> str:
     """``--data.prompt`` (alpaca, mullama) -> its template file name."""
     return f"{prompt}.jinja"

@@ -83,3 +83,8 @@ def infer_values(given: dict[str, Any]) -> dict[str, Any]:
     if over:
         log.warning("--preset mullama: overridden by the config/flags: %s", ", ".join(over))
     return dict(_INFER)
+
+
+def eval_values(given: dict[str, Any]) -> dict[str, Any]:
+    """The preset layer for EvalConfig: only the kNN cache settings (the benchmark decodes greedily)."""
+    return {k: v for k, v in infer_values(given).items() if k.startswith("knn_")}
