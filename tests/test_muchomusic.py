@@ -93,34 +93,13 @@ def audio_dir(tmp_path) -> Path:
     return tmp_path / "audio"
 
 
-@pytest.fixture(scope="module")
-def converted(tiny_models, tmp_path_factory) -> Path:
-    """A finetune checkpoint in the reference's format (tiny sizes), converted: what a user of the release has."""
-    import torch
-    from safetensors.torch import load_file
-    from transformers import LlamaForCausalLM
-
-    from musicqa.train import convert
-    from tests.train import reference
-
-    tmp = tmp_path_factory.mktemp("converted")
-    llm = LlamaForCausalLM.from_pretrained(tiny_models / "tiny-llama")
-    sd = reference.state_dict(llm, load_file(str(tiny_models / "tiny-mert" / "model.safetensors")), 4, 32, 3,
-                              "finetune")
-    torch.save({"model": sd}, tmp / "checkpoint.pth")
-    assert convert.main(["--from-mullama", str(tmp / "checkpoint.pth"), "--out", str(tmp / "ckpt"), "--llm",
-                         str(tiny_models / "tiny-llama"), "--encoder", str(tiny_models / "tiny-mert"),
-                         "--dtype", "float32"]) == 0
-    return tmp / "ckpt" / "finetune"
-
-
-def test_a_converted_checkpoint_is_scored_on_muchomusic(converted, audio_dir, tmp_path, capsys):
+def test_a_converted_checkpoint_is_scored_on_muchomusic(converted_checkpoint, audio_dir, tmp_path, capsys):
     index = tmp_path / "knn.npy"
     vectors = np.random.default_rng(0).standard_normal((16, 32)).astype(np.float32)
     np.save(index, vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
     out = tmp_path / "results.json"
     assert ev.main(["--benchmark", "muchomusic", "--questions", str(CSV), "--audio-dir", str(audio_dir),
-                    "--checkpoint", str(converted), "--out", str(out), "--preset", "mullama", "--knn-index",
+                    "--checkpoint", str(converted_checkpoint), "--out", str(out), "--preset", "mullama", "--knn-index",
                     str(index), "--max-new-tokens", "6"]) == 0
     result = json.loads(out.read_text())
     assert (result["questions"], result["scored"], result["missing_audio"]) == (6, 5, 1)
@@ -147,8 +126,8 @@ def test_a_converted_checkpoint_is_scored_on_muchomusic(converted, audio_dir, tm
     assert not (tmp_path / "results.json.partial.jsonl").exists()
 
 
-def test_no_audio_at_all_is_a_one_line_error(converted, tmp_path, capsys):
+def test_no_audio_at_all_is_a_one_line_error(converted_checkpoint, tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert ev.main(["--benchmark", "muchomusic", "--questions", str(CSV), "--audio-dir", str(tmp_path / "empty"),
-                    "--checkpoint", str(converted), "--out", str(tmp_path / "r.json")]) == 2
+                    "--checkpoint", str(converted_checkpoint), "--out", str(tmp_path / "r.json")]) == 2
     assert "no audio file for any question" in capsys.readouterr().err
