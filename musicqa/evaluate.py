@@ -99,6 +99,8 @@ class EvalConfig:
     def __post_init__(self) -> None:
         if self.compat not in COMPATS:
             raise ValueError(f"--compat must be one of {', '.join(COMPATS)}, got {self.compat!r}")
+        if self.preset not in ("musicqa", "mullama"):
+            raise ValueError(f"--preset must be musicqa or mullama, got {self.preset!r}")
         if self.benchmark not in BENCHMARKS:
             raise ValueError(f"--benchmark must be one of {', '.join(BENCHMARKS)}, got {self.benchmark!r}")
         if self.max_new_tokens < 1 or (self.limit is not None and self.limit < 1):

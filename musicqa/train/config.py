@@ -1,4 +1,4 @@
-"""TrainConfig: every knob of ``python -m musicqa.train``, with the seed's hyper-parameters as defaults.
+"""TrainConfig: every knob of ``python -m musicqa.train``; musicqa's defaults (presets.py holds the reference's).
 
 Torch-free on purpose: ``--help`` and config validation must not import torch. The sizes of the
 model come from ``ModelConfig``; ``model.py`` builds exactly what it describes.
