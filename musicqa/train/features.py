@@ -27,7 +27,8 @@ def audio_key(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def encoder_key(encoder: str, revision: str | None, chunk_seconds: float, trust_remote_code: bool = False) -> str:
+def encoder_key(encoder: str, revision: str | None, chunk_seconds: float, trust_remote_code: bool = False,
+                encode_seconds: float | None = None) -> str:
     """A short, stable folder name for everything that changes an encoder's output for the same audio.
 
     A local folder is identified by the hash of its config and weight files, so rebuilding a tiny
@@ -35,6 +36,8 @@ def encoder_key(encoder: str, revision: str | None, chunk_seconds: float, trust_
     """
     ident: dict = {"encoder": encoder, "revision": revision, "chunk_seconds": chunk_seconds,
                    "remote_code": trust_remote_code}
+    if encode_seconds is not None:  # only when set, so caches written before the option keep their key
+        ident["encode_seconds"] = encode_seconds
     folder = Path(encoder)
     if folder.is_dir():
         h = hashlib.sha256()
