@@ -286,7 +286,7 @@ def test_one_command_from_csv_to_dataset_with_download(tiny_models, smoke_dirs, 
         url = f"http://127.0.0.1:{server.server_address[1]}/{{ytid}}.mp3"
         cfg = smoke_config(tiny_models, smoke_dirs, tmp_path / "out", sources=["musiccaps"], download=True,
                            musiccaps__csv=str(path), musiccaps__audio_dir=str(tmp_path / "audio"),
-                           fetch__url_template=url, fetch__jobs=2)
+                           musiccaps__fetch__url_template=url, musiccaps__fetch__jobs=2)
         summary = run_build(cfg, engine=vllm_engine)
     finally:
         server.stop.set()
