@@ -22,7 +22,7 @@ from musicqa.atomic import write_atomic
 from musicqa.errors import InputError
 from musicqa.records import SCHEMA_VERSION, Clip, Generation
 
-__all__ = ["JsonlStore", "OutputLock", "clip_from_record", "clip_to_record", "generation_record", "write_atomic"]
+__all__ = ["JsonlStore", "OutputLock", "clip_to_record", "generation_record", "write_atomic"]
 
 log = logging.getLogger(__name__)
 
@@ -103,19 +103,6 @@ def clip_to_record(clip: Clip) -> dict[str, Any]:
     d["labels"] = list(clip.labels)
     d["meta"] = json.loads(json.dumps(dataclasses.asdict(clip.meta), default=str)) if clip.meta is not None else None
     return d
-
-
-def clip_from_record(rec: dict[str, Any], meta_type: type | None = None) -> Clip:
-    """The clip of ``clip_to_record``; ``meta_type`` (the source's ``Meta``) rebuilds its metadata record."""
-    names = {f.name for f in dataclasses.fields(Clip)}
-    d = {k: v for k, v in rec.items() if k in names}
-    d["audio_path"] = Path(d["audio_path"]) if d.get("audio_path") else None
-    d["labels"] = tuple(d.get("labels", ()))
-    meta = d.get("meta")
-    if meta is not None and meta_type is not None:
-        hints = {f.name: f.type for f in dataclasses.fields(meta_type)}
-        d["meta"] = meta_type(**{k: tuple(v) if isinstance(v, list) else v for k, v in meta.items() if k in hints})
-    return Clip(**d)
 
 
 class OutputLock:

@@ -100,7 +100,11 @@ def read_clips(build: Build, summary: BuildSummary) -> list[Clip]:
 
 def keep_with_audio(build: Build, clips: Sequence[Clip], records: Mapping[str, Mapping[str, Any]],
                     summary: BuildSummary) -> tuple[list[Clip], dict[str, Path | None]]:
-    """The clips that go on (clip_id -> FLAC, or None with ``--audio.text-only``), counting the others by reason."""
+    """The clips that go on (clip_id -> FLAC, or None with ``--audio.text-only``), counting the others by reason.
+
+    ``records`` are the audio stage's records by clip_id, whichever executor made them. The clips that go on are
+    written to ``work/clips.jsonl`` (what the build prompted with, for users and tests to inspect).
+    """
     kept: list[Clip] = []
     audio: dict[str, Path | None] = {}
     reasons: Counter[str] = Counter()
