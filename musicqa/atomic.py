@@ -2,15 +2,16 @@
 
 The one implementation for every output that is rewritten rather than appended (shards, cards, configs,
 summaries, exported JSON, normalised audio, cached features, checkpoint pointers). The temp file sits in the
-target's folder because ``os.replace`` is only atomic within one file system; its name starts with a dot and
-is unique per writer (``mkstemp``), so two writers never share one and a crash leaves only a hidden leftover.
+target's folder because ``os.replace`` is only atomic within one file system; its name starts with a dot and is
+unique per writer (pid + random suffix, created with O_EXCL), so two writers never share one and a crash leaves
+only a hidden leftover.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,9 +25,10 @@ def atomic_path(path: Path) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(name)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    # O_EXCL: the name is this writer's alone; mode 0o666 minus the umask, as a plain open() gives (mkstemp's
+    # 0o600 would leave shards and cards unreadable to a web server or a colleague)
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
         yield tmp
         with open(tmp, "rb+") as fh:  # the writer may not have synced: make the bytes durable before the rename

@@ -20,3 +20,15 @@ def test_a_path_writer_replaces_the_file_in_one_step(tmp_path):
         tmp.write_text("new")
         assert not target.exists()  # readers see nothing until the writer is done
     assert target.read_text() == "new" and len(list(target.parent.iterdir())) == 1
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    import os
+    import stat
+
+    umask = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "README.md", "card")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "README.md").stat().st_mode) == 0o644  # readable by a web server
