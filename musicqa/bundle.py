@@ -22,7 +22,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from musicqa.atomic import write_atomic
 from musicqa.records import Clip, QAPair
-from musicqa.sources import Source
+from musicqa.sources import CardInfo, Source
 
 log = logging.getLogger(__name__)
 
@@ -135,15 +135,15 @@ def split_order(source: Source, present: Sequence[str]) -> list[str]:
 
 
 def bundle(out: Path, rows_by_config: Mapping[str, Mapping[str, list[dict[str, Any]]]], *,
-           configs: Sequence[tuple[str, Source]], sample_rate: int, clips_per_shard: int,
+           configs: Sequence[tuple[str, Source, Any]], sample_rate: int, clips_per_shard: int,
            card_context: dict[str, Any], cards_dir: Path) -> list[ConfigInfo]:
     """Write every config/split that has rows, in ``configs`` order, plus the card; returns what was written.
 
-    ``configs`` is the build's (config name, source) list; a config or split without rows gets no shards
-    (stale ones of an earlier run are removed) and no entry in the card.
+    ``configs`` is the build's (config name, source, the source's config section) list; a config or split
+    without rows gets no shards (stale ones of an earlier run are removed) and no entry in the card.
     """
-    written: list[tuple[ConfigInfo, Source]] = []
-    for name, source in configs:
+    written: list[tuple[ConfigInfo, CardInfo]] = []
+    for name, source, source_cfg in configs:
         rows_by_split = rows_by_config.get(name, {})
         features = features_for(source, sample_rate)
         cfg = ConfigInfo(name, extra_columns=tuple(source.features()), features_yaml=features._to_yaml_list())
@@ -157,13 +157,13 @@ def bundle(out: Path, rows_by_config: Mapping[str, Mapping[str, list[dict[str, A
             cfg.splits.append(info)
             cfg.download_size += info.num_bytes
         if cfg.splits:
-            written.append((cfg, source))
+            written.append((cfg, source.card_info(source_cfg)))
     context = {
         **card_context, "configs": [c for c, _ in written], "sample_rate": sample_rate,
-        "licenses": [s.license for _, s in written] or ["other"],
-        "license_notes": [s.license_note for _, s in written] + [card_context["model_license_note"]],
-        "source_notes": [s.card_note for _, s in written],
-        "source_names": [s.title for _, s in written],
+        "licenses": [card.license for _, card in written] or ["other"],
+        "license_notes": [card.license_note for _, card in written] + [card_context["model_license_note"]],
+        "source_notes": [card.card_note for _, card in written],
+        "source_names": [card.title for _, card in written],
     }
     render_card(out, cards_dir, context)
     log.info("bundled %s", json.dumps({c.name: {s.name: s.num_examples for s in c.splits} for c, _ in written}))

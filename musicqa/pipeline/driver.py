@@ -212,7 +212,7 @@ def finish(build: Build, clips: Sequence[Clip], audio: Mapping[str, Path | None]
     for config, splits in rows.items():
         summary.clips[config] = {s: len(r) for s, r in splits.items()}
         summary.pairs[config] = {s: sum(len(x["qa"]) for x in r) for s, r in splits.items()}
-    bundle(build.out, rows, configs=[(p.config_name, p.source) for p in build.plans],
+    bundle(build.out, rows, configs=[(p.config_name, p.source, p.config) for p in build.plans],
            sample_rate=build.cfg.audio.sample_rate, clips_per_shard=build.cfg.clips_per_shard,
            card_context=card_context(build, final, summary), cards_dir=resource(Path("data_cards")))
     summary.seconds = round(time.perf_counter() - started, 1)

@@ -38,7 +38,7 @@ class ClipRow:
     """One dataset row without its audio; ``shard`` + ``row`` locate the audio bytes later."""
 
     clip_id: str
-    source: str
+    source: str  # the dataset config it is in (a source's name, unless its config names the dataset otherwise)
     source_id: str
     split: str
     context: str
@@ -108,7 +108,7 @@ def _read_shard(path: Path) -> list[ClipRow]:
         source = str(r["source"])
         labels = r.get(label_of[source]) if source in label_of else None
         pairs = tuple(_pair(q, path, i) for q in (r["qa"] or ()))
-        out.append(ClipRow(clip_id=str(r["clip_id"]), source=source,
+        out.append(ClipRow(clip_id=str(r["clip_id"]), source=path.parent.name,
                            source_id=str(r.get("source_id") or r["clip_id"]).rsplit("/", 1)[-1],
                            split=str(r["split"]), context=str(r["context"] or ""),
                            labels=tuple(str(t) for t in labels or ()), pairs=pairs, shard=path, row=i))

@@ -23,14 +23,15 @@ from musicqa.sources.base import (
     MALFORMED_ROW,
     PATH_ESCAPE,
     TOO_FEW_TAGS,
+    CardInfo,
     RowError,
     Source,
 )
 
 __all__ = [
     "BAD_CLIP_INFO", "BAD_ID", "BAD_VALUE", "CONTEXT_TOO_LONG", "DUPLICATE_ID", "EMPTY_TAGS", "EMPTY_TEXT",
-    "MALFORMED_ROW", "PATH_ESCAPE", "TOO_FEW_TAGS", "RowError", "Source", "default_names", "find", "get", "names",
-    "register", "registered", "unregister",
+    "MALFORMED_ROW", "PATH_ESCAPE", "TOO_FEW_TAGS", "CardInfo", "RowError", "Source", "default_names", "find", "get",
+    "names", "register", "registered", "unregister",
 ]
 
 _registry: dict[str, Source] = {}

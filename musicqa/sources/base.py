@@ -49,6 +49,16 @@ class RowError:
     routine: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class CardInfo:
+    """What the dataset card says about one source's config."""
+
+    title: str  # "MusicCaps"
+    license: str  # the card header's license id (Hugging Face's list), e.g. "cc-by-sa-4.0"
+    license_note: str  # one line for the Licenses section
+    card_note: str  # what the source is and how its splits were made, for "How it was built"
+
+
 class Source:
     """One dataset musicqa can build from. Subclass, set the class attributes, implement ``read``.
 
@@ -74,6 +84,10 @@ class Source:
     def config_name(self, cfg: Any) -> str:
         """The dataset config the clips go to (``load_dataset(out, name)``) and their clip_id prefix."""
         return self.name
+
+    def card_info(self, cfg: Any) -> CardInfo:
+        """The card's lines for this source; override when they depend on the config (a user's own license)."""
+        return CardInfo(self.title, self.license, self.license_note, self.card_note)
 
     def check(self, cfg: Any) -> None:
         """Raise ValueError naming the flag when ``cfg`` cannot be built (called only when the source is selected)."""
