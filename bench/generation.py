@@ -160,13 +160,11 @@ COMBINED_REPLY = ('Reply with JSON only: {"answers": [4 answer strings, one per 
 
 def build_requests(rows: list[dict[str, str]], model: str, max_tokens: int):
     """Exactly the requests ``musicqa build`` sends for these MusicCaps rows (fixed + open per clip)."""
-    from musicqa.build import make_requests
-    from musicqa.build_config import BuildConfig, MusicCapsConfig, SamplingConfig
+    from musicqa.build_config import BuildConfig, SamplingConfig
     from musicqa.engines.base import EngineConfig
-    from musicqa.prompts import PromptSet
+    from musicqa.pipeline import Build
     from musicqa.records import Clip
-    from musicqa.resources import resource
-    from musicqa.sources.musiccaps import parse_aspect_list
+    from musicqa.sources.musiccaps import MusicCapsConfig, parse_aspect_list
 
     cfg = BuildConfig(sources=["musiccaps"], musiccaps=MusicCapsConfig(csv=Path("musiccaps-public.csv")),
                       engine=EngineConfig(model=model), report=False,
@@ -176,9 +174,8 @@ def build_requests(rows: list[dict[str, str]], model: str, max_tokens: int):
                   split="test" if r["is_audioset_eval"] == "True" else "train", text=r["caption"],
                   start_s=float(r["start_s"]), end_s=float(r["end_s"]),
                   labels=parse_aspect_list(r["aspect_list"]) or ()) for r in rows]
-    prompts = PromptSet(resource(cfg.prompts_dir), system_template=cfg.prompts.system_template,
-                        chat_template=cfg.prompts.chat_template)
-    return make_requests(cfg, prompts, clips), prompts.chat_template
+    render = Build(cfg).render
+    return render(clips), render.prompts.chat_template
 
 
 def _paragraphs(text: str) -> list[str]:

@@ -43,6 +43,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from musicqa import mullama
 from musicqa.config import field
 from musicqa.errors import InputError
 
@@ -118,18 +119,8 @@ def read_pairs(path: Path) -> dict[tuple[str, str], str]:
     out: dict[tuple[str, str], str] = {}
     stripped = text.lstrip()
     if stripped.startswith("["):
-        try:
-            rows = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise InputError(f"{path}: invalid JSON ({err})") from err
-        for i, row in enumerate(rows):
-            try:
-                conv = row["conversation"]
-                question = next(t["value"] for t in conv if t["from"] == "human")
-                answer = next(t["value"] for t in conv if t["from"] == "gpt")
-                out.setdefault((Path(row["audio_name"]).stem, question.strip()), answer)
-            except (KeyError, StopIteration, TypeError) as err:
-                raise InputError(f"{path}: item {i}: expected {{audio_name, conversation: [human, gpt]}}") from err
+        for audio_name, question, answer in mullama.read(path):
+            out.setdefault((Path(audio_name).stem, question.strip()), answer)
         return out
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():

@@ -2,7 +2,8 @@
 
 The seed expects ``[{"audio_name": "x.wav", "conversation": [{"from": "human", ...}, {"from": "gpt", ...}]}]``
 with one record per QA pair and a folder of WAV files. Audio is named by source id (the seed's own
-release renamed clips to 000000.wav, which lost the link back to YouTube/MTT).
+release renamed clips to 000000.wav, which lost the link back to their origin). Which config feeds which
+file is its source's ``Source.mullama``.
 
 Layout: OUT is the reference repository's ``MusicQA/`` folder. Its trainer runs in ``MU-LLaMA/`` and
 reads ``../MusicQA/MusicQA/<name>.json`` and ``../MusicQA/audios/<audio_name>``, so the JSON files go
@@ -19,25 +20,32 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from musicqa import dataset_folder, mullama
+from musicqa.atomic import write_atomic
 from musicqa.errors import InputError
-from musicqa.store import write_atomic
 
 log = logging.getLogger(__name__)
 
-# which (config, splits) feed which of the seed's files: pretrain = MusicCaps, finetune = MTT train
-MULLAMA_FILES = {
-    "PretrainMusicQA.json": ("musiccaps", ("train", "test")),
-    "FinetuneMusicQA.json": ("magnatagatune", ("train",)),
-    "EvalMusicQA.json": ("magnatagatune", ("test",)),
-}
 
+def mullama_files(dataset_dir: Path) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
+    """Which (config, splits) feed which of the seed's files, from each config's source (``Source.mullama``)."""
+    from musicqa.sources import find, names
 
-def iter_rows(dataset_dir: Path, config: str, split: str):
-    """Rows of one config/split read straight from Parquet (no audio decoding library needed)."""
-    import pyarrow.parquet as pq
-
-    for shard in sorted((dataset_dir / "data" / config).glob(f"{split}-*.parquet")):
-        yield from pq.read_table(shard).to_pylist()
+    present = []
+    for config in dataset_folder.configs(dataset_dir):
+        name = dataset_folder.source_of(dataset_dir, config)
+        source = find(name) if name else None
+        if source is None:
+            log.warning("%s: config %s comes from source %r, not installed here; not exported", dataset_dir,
+                        config, name)
+            continue
+        present.append((config, source))
+    order = names()
+    files: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for config, source in sorted(present, key=lambda cs: (order.index(cs[1].name), cs[0])):
+        for file, splits in source.mullama:
+            files.setdefault(file, []).append((config, splits))
+    return files
 
 
 JSON_DIR = "MusicQA"  # OUT/MusicQA/*.json, beside OUT/audios/ (the reference's ../MusicQA/audios)
@@ -63,11 +71,11 @@ def export_mullama(dataset_dir: Path, out: Path, text_only: bool = False) -> dic
         if not link.is_symlink() and not link.exists():
             link.symlink_to(Path("..") / AUDIO_DIR, target_is_directory=True)
     counts = {}
-    for name, (config, splits) in MULLAMA_FILES.items():
+    for name, parts in mullama_files(dataset_dir).items():
         records = []
-        for split in splits:
-            for i, row in enumerate(tqdm(iter_rows(dataset_dir, config, split), desc=f"{name} {split}",
-                                         unit="clip", disable=None)):
+        for config, split in ((c, s) for c, splits in parts for s in splits):
+            for i, row in enumerate(tqdm(dataset_folder.iter_rows(dataset_dir, config, split),
+                                         desc=f"{name} {split}", unit="clip", disable=None)):
                 wav = f"{row['source_id']}.wav"
                 if not text_only and not (row["audio"] and row["audio"].get("bytes")):
                     raise InputError(f"{dataset_dir}: {config}/{split} row {i} ({row.get('clip_id')}): field "
@@ -81,8 +89,7 @@ def export_mullama(dataset_dir: Path, out: Path, text_only: bool = False) -> dic
                         sf.write(buf, data, sr, format="WAV", subtype="PCM_16")
                         write_atomic(target, buf.getvalue())
                 for qa in row["qa"]:
-                    records.append({"audio_name": wav, "conversation": [
-                        {"from": "human", "value": qa["question"]}, {"from": "gpt", "value": qa["answer"]}]})
+                    records.append(mullama.record(wav, qa["question"], qa["answer"]))
         if records:
             write_atomic(json_dir / name, json.dumps(records, ensure_ascii=False, indent=1))
         counts[name] = len(records)

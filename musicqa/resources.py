@@ -19,6 +19,7 @@ def resource(path: Path) -> Path:
     A user's own ``--prompts-dir`` always wins. A relative path found nowhere comes back unchanged, so the
     caller's error names the path the user gave, not one inside site-packages.
     """
+    path = Path(path)
     if path.is_absolute() or path.exists():
         return path
     candidate = shipped_root() / path

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from musicqa.config import add_flags
 
 if TYPE_CHECKING:  # the build module imports the pipeline; --help should not
-    from musicqa.build import BuildSummary
+    from musicqa.pipeline import BuildSummary
 
 log = logging.getLogger(__name__)
 SPLIT_ORDER = {"train": 0, "validation": 1, "test": 2}  # the order a reader expects, not the build's
@@ -36,12 +36,9 @@ def run(args: argparse.Namespace) -> int:
     summary = run_build(cfg)
     done = []
     if cfg.report:
-        try:
-            from musicqa.report import write_report
-        except ImportError:  # TODO(#6): the report lands separately
-            log.info("report module not available")
-        else:
-            done.append(f"report: {write_report(cfg.out)}")
+        from musicqa.report import write_report
+
+        done.append(f"report: {write_report(cfg.out)}")
     if cfg.push_to_hub:
         from huggingface_hub import HfApi
 

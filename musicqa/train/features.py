@@ -12,12 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
+
+from musicqa.atomic import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -72,15 +72,8 @@ class FeatureCache:
 
     def put(self, clip_key: str, feats: np.ndarray) -> None:
         dst = self.path(clip_key)
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.stem}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.save(fh, np.asarray(feats, dtype=np.float32))
-            os.replace(tmp, dst)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_path(dst) as tmp, open(tmp, "wb") as fh:
+            np.save(fh, np.asarray(feats, dtype=np.float32))
 
 
 def fill(cache: FeatureCache, clips: Iterable[tuple[str, Callable[[], np.ndarray]]],

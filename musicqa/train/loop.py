@@ -24,6 +24,7 @@ from typing import Any
 
 import torch
 
+from musicqa.atomic import write_atomic
 from musicqa.config import to_dict, to_toml
 from musicqa.errors import InputError
 from musicqa.train import data, features
@@ -79,12 +80,6 @@ class Batches:
         return epoch, [self.items[j] for j in idx]
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def save_checkpoint(out: Path, model: mdl.MusicLlama, optimizer: torch.optim.Optimizer, cfg: TrainConfig,
                     step: int, total: int, parent: Path | None, scaler: Any = None) -> Path:
     """Write OUT/step-NNNNNN atomically (temp folder, then rename), point OUT/latest at it, prune old ones."""
@@ -107,7 +102,7 @@ def save_checkpoint(out: Path, model: mdl.MusicLlama, optimizer: torch.optim.Opt
     if final.exists():
         shutil.rmtree(final)
     os.replace(tmp, final)
-    _atomic_write(out / LATEST, final.name + "\n")
+    write_atomic(out / LATEST, final.name + "\n")
     if cfg.keep_checkpoints:
         for old in sorted(out.glob("step-*"))[:-cfg.keep_checkpoints]:
             shutil.rmtree(old)
@@ -135,7 +130,7 @@ def _truncate_metrics(path: Path, step: int) -> None:
     if not path.exists():
         return
     lines = [ln for ln in path.read_text().splitlines() if ln.strip() and json.loads(ln)["step"] <= step]
-    _atomic_write(path, "".join(ln + "\n" for ln in lines))
+    write_atomic(path, "".join(ln + "\n" for ln in lines))
 
 
 def _features_for(cfg: TrainConfig, clips: dict[str, data.Clip], device: torch.device) -> features.FeatureCache:
@@ -198,7 +193,7 @@ def run(cfg: TrainConfig) -> Path:
         raise InputError("--phase finetune needs --init-from PRETRAIN_CHECKPOINT: with zero, frozen gates the "
                          "music token would have no effect")
     if main:
-        _atomic_write(cfg.out / "train_config.toml", to_toml(cfg))
+        write_atomic(cfg.out / "train_config.toml", to_toml(cfg))
 
     examples, clips = data.load_split(cfg.data.dataset, cfg.data.subset, cfg.data.split, cfg.data.revision,
                                       cfg.data.tasks)
