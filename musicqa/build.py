@@ -261,7 +261,7 @@ def reply_pairs(rec: dict, req: PromptRequest) -> Parsed:
 def filter_pairs(cfg: BuildConfig, clips: Sequence[Clip], requests: Sequence[PromptRequest],
                  final: dict[str, dict], summary: BuildSummary) -> tuple[dict[str, list[QAPair]], list[dict]]:
     """Parsed pairs through the filters; returns kept pairs per clip and the rejected records."""
-    from musicqa.filters import FILTER_NAMES, make_filters, run_filters
+    from musicqa.filters import check, filters_from_config
 
     by_clip: dict[str, list[PromptRequest]] = defaultdict(list)
     for r in requests:
@@ -285,14 +285,18 @@ def filter_pairs(cfg: BuildConfig, clips: Sequence[Clip], requests: Sequence[Pro
                     summary.pairs_generated += 1
                     yield pair, clip
 
-    filters = make_filters(cfg.filters.enabled or FILTER_NAMES)
+    # The filters' build-side hook: --filters.* builds them (one shared sentence embedder for the learned
+    # layer and the paraphrase test; the schema's max string length tells a decoder cut-off), check()
+    # batches the pairs for the embedder, and a learned-layer drop carries its score into rejected.jsonl.
+    filters = filters_from_config(cfg.filters, max_answer_chars=cfg.prompts.max_answer_chars)
     kept: dict[str, list[QAPair]] = defaultdict(list)
     rejected: list[dict] = []
-    for pair, _clip, reasons in tqdm(run_filters(items(), filters), desc="filter", unit="pair", disable=None):
-        if reasons:
-            summary.drops[reasons[0]] += 1
+    for pair, _clip, drops in tqdm(check(items(), filters), desc="filter", unit="pair", disable=None):
+        if drops:
+            summary.drops[drops[0].reason] += 1
             rejected.append({"clip_id": pair.clip_id, "task": pair.task, "question": pair.question,
-                             "answer": pair.answer, "reason": reasons[0], "reasons": list(reasons)})
+                             "answer": pair.answer, "reason": drops[0].reason, "reasons": [v.reason for v in drops],
+                             **({"score": drops[0].score} if drops[0].score is not None else {})})
         else:
             kept[pair.clip_id].append(pair)
             summary.pairs_kept += 1
