@@ -27,10 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.common import write_json  # noqa: E402
-from musicqa.filters import (
-    FILTER_NAMES,  # noqa: E402
-    training,  # noqa: E402
-)
+from musicqa.filters import FILTER_NAMES, training  # noqa: E402
 
 DEFAULT_DATA = REPO / "data" / "filters"
 TARGETS = {"leak": 0.95, "refusal": 0.95, "degenerate": 0.95, "grounding": 0.80, "good_kept": 0.95}
