@@ -272,6 +272,27 @@ _CLIP_REF = re.compile(
 
 
 
+# "What is the mood of chillout music?", "What emotions might be evoked in a popfolk song?": a genre asked
+# about in general. Only counts when the question names no clip ("this song", "is this", "here").
+_GENRE_NOUN = re.compile(r"\b(?:(?:an?|of|in|between|and|does|do|is|are)\s+)?([\w&-]+(?:\s+[\w&-]+)?)\s+"
+                         r"(?:music|songs|genre|genres|tracks|bands|musicians)\b|"
+                         r"\b(?:an?|in\s+an?)\s+([\w&-]+(?:\s+[\w&-]+)?)\s+(?:song|track|piece|band)\b",
+                         re.IGNORECASE)
+_THIS_CLIP = re.compile(r"\b(?:this|these)\b(?!\s+(?:genre|style|type|kind|sort)\b)|\b(?:here|it|its)\b|\byou\s+hear\b|"
+                        r"\b(?:the|that)\s+(?:\w+\s+)?(?:audio|song|track|clip|piece|recording|excerpt|singer|"
+                        r"vocalist|band|performance)\b", re.IGNORECASE)
+
+
+def _asks_about_a_genre_in_general(question: str) -> bool:
+    if _THIS_CLIP.search(question):
+        return False
+    for m in _GENRE_NOUN.finditer(question):
+        words = (m.group(1) or m.group(2) or "").split()
+        if words and (is_term(" ".join(words)) or is_term(words[-1])):
+            return True
+    return "this genre of music" in question.lower() or "genre of music that" in question.lower()
+
+
 def _matches(table: list[tuple[tuple[str, ...], re.Pattern[str]]], text: str) -> bool:
     lower = text.lower()
     return any(any(g in lower for g in gate) and rx.search(text) for gate, rx in table)
@@ -294,7 +315,7 @@ def leak(pair: QAPair, clip: Clip) -> Verdict:
     if _matches(_LEAK, pair.answer) or _matches(_LEAK, pair.question) or _SOURCE_QUESTION.search(pair.question):
         return Verdict(False, LEAK_SOURCE_REFERENCE)
     if _QUOTED_LIST.search(pair.question) or _QUOTED_LABEL.search(pair.question) or _asks_what_a_term_is(
-            pair.question) or (
+            pair.question) or _asks_about_a_genre_in_general(pair.question) or (
         (_GENERIC_QUESTION.search(pair.question) or _QUOTED_TERM.search(pair.question))
         and not _CLIP_REF.search(pair.question)
     ):

@@ -107,3 +107,21 @@ def test_hearsay_and_questions_about_the_source_trip(question: str, answer: str)
 ])
 def test_near_misses_about_the_music_are_kept(question: str, answer: str) -> None:
     assert leak(pair(answer, question), clip()).keep
+
+
+@pytest.mark.parametrize("question", [
+    "What is the mood of chillout music?",
+    "What is ska music known for?",
+    "What is the connection between trance and techno music?",
+    "How has this genre of music influenced other forms of music and culture?",
+])
+def test_genres_asked_about_in_general_trip(question: str) -> None:
+    assert leak(pair("Relaxed and calm, built for unwinding.", question), clip()).reason == LEAK_TAG_QUESTION
+
+
+@pytest.mark.parametrize("question", [
+    "Is it jazz music?", "What kind of rock music is this?", "Would fans of jazz music enjoy it?",
+    "Does the song sound like country music?",
+])
+def test_genre_questions_about_the_clip_are_kept(question: str) -> None:
+    assert leak(pair("Yes, a mellow trio with brushed drums and an upright bass.", question), clip()).keep
