@@ -357,7 +357,7 @@ def open_input(path: Path) -> Input:
 def _write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+    with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as fh:
         fh.write(text)
     os.replace(tmp, path)
 
@@ -388,7 +388,8 @@ def audit(input_path: Path, cfg: AuditConfig, on_error: OnError | None = None) -
 
     cfg.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = cfg.out.with_name(f".{cfg.out.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as out, _progress(cfg.progress) as bar:
+    # backslashreplace: a lone surrogate ("\udcff" is legal in a JSON string) is written back as that escape
+    with open(tmp, "w", encoding="utf-8", errors="backslashreplace") as out, _progress(cfg.progress) as bar:
         for *_, drops in check(pairs(), filters, collect_all=True, counts=counts):
             item = pending.popleft()  # check() yields in input order, a batch behind the reader
             line = {**item.fields, "drop_reasons": [v.reason for v in drops]}

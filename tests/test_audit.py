@@ -171,3 +171,12 @@ def test_learned_layer_drops_carry_their_score(tmp_path: Path) -> None:
     assert out[1]["drop_reasons"] == ["refusal_classifier"]
     assert 0.5 <= out[1]["drop_scores"]["refusal_classifier"] <= 1.0
     assert result.counts.reasons["refusal_classifier"] == 1
+
+
+def test_lone_surrogates_in_json_strings_do_not_crash(tmp_path: Path) -> None:
+    src = tmp_path / "pairs.jsonl"
+    src.write_text('{"id": 1, "question": "What is it?", "answer": "A slow piano piece \\udcff with soft strings."}\n')
+    result = audit(src, cfg(tmp_path, clean=True))
+    out = read_jsonl(tmp_path / "out.jsonl")
+    assert out[0]["answer"] == "A slow piano piece \udcff with soft strings." and result.errors == 0
+    assert json.loads((tmp_path / "clean").read_text())["id"] == 1

@@ -63,6 +63,8 @@ class Embedder:
 
         if self._model is None:
             self._load()
+        # a lone surrogate ("\udcff", legal in a JSON string) makes the Rust tokenizer raise: replace it
+        texts = [t.encode("utf-8", "replace").decode("utf-8") for t in texts]
         batch = self._tokenizer(texts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
         with torch.inference_mode():
             hidden = self._model(**batch).last_hidden_state

