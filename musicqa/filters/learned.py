@@ -5,7 +5,7 @@ anybody's guess"); a classifier on all-MiniLM-L6-v2 embeddings of the question a
 generalises to wordings no rule names. The rules run first (precise, explainable); the classifier
 only sees pairs its family's rules kept, and drops one with ``<family>_classifier`` and its score.
 
-The weights (``classifier.npz``, ~15 kB) ship in the package; ``scripts/train_filter_classifier.py``
+The weights (``classifier.npz``, 17 kB) ship in the package; ``scripts/train_filter_classifier.py``
 retrains them from ``data/filters/*.jsonl`` (see :mod:`musicqa.filters.training`). Inference is a dot
 product in numpy, so scikit-learn is needed only to train.
 """
