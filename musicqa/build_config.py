@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from musicqa.config import field
 from musicqa.engines.base import EngineConfig
+from musicqa.filters.config import FiltersConfig
 from musicqa.prompts import OPEN_ASPECTS, PAPER_QUESTIONS, TASKS
 from musicqa.records import Sampling
 
@@ -62,13 +63,6 @@ class SamplingConfig:
 
     def to_sampling(self, seed: int) -> Sampling:
         return Sampling(self.temperature, self.top_k, self.top_p, self.max_tokens, seed)
-
-
-@dataclass
-class FiltersConfig:
-    """The quality filters between parsing and bundling."""
-
-    enabled: list[str] | None = field(None, help="filters to run, cheapest first (default: all)")
 
 
 @dataclass
