@@ -185,7 +185,7 @@ def test_a_runtime_registered_source_is_built_bundled_reported_and_exported(toy,
     assert all(c.labels == tuple(c.context.split(", ")) for c in folder.clips)
     assert write_report(out, ReportConfig(sample_size=2)).is_file()
     counts = export_mullama(out, toy / "mullama")
-    records = json.loads((toy / "mullama" / "ToyQA.json").read_text())
+    records = json.loads((toy / "mullama" / "MusicQA" / "ToyQA.json").read_text())  # export's OUT/MusicQA/
     assert counts == {"ToyQA.json": summary.pairs_kept} == {"ToyQA.json": len(records)}
     assert {r["audio_name"] for r in records} == {f"{r['source_id']}.wav" for r in got}
 
