@@ -156,6 +156,27 @@ def test_bad_options_and_files_stop_before_any_work(tmp_path: Path) -> None:
         read_custom(cfg(audio_dir=tmp_path / "nope"))
 
 
+def test_the_readme_command_for_your_own_music_sets_the_custom_options() -> None:
+    import argparse
+    import shlex
+
+    from musicqa.build_config import BuildConfig
+    from musicqa.config import add_flags, from_args
+
+    readme = (REPO / "README.md").read_text()
+    line = next(x for x in readme.splitlines() if x.startswith("python -m musicqa build --sources custom"))
+    parser = argparse.ArgumentParser()
+    add_flags(parser, BuildConfig)
+    built = from_args(BuildConfig, parser.parse_args(shlex.split(line)[4:]))
+    assert built.sources == ["custom"] and built.out == Path("my-dataset")
+    c = built.custom
+    assert (c.path, c.audio_dir, c.name, c.license) == (Path("my_music/clips.jsonl"), Path("my_music"), "my_music",
+                                                        "cc-by-4.0")
+    assert (c.id_field, c.audio_field, c.text_field, c.text_kind) == ("id", "audio", "text", "caption")
+    example = json.loads(next(x for x in readme.splitlines() if x.startswith('{"id": "track01"')))
+    assert set(example) == {"id", "audio", "text"}  # the README's row has the default field names
+
+
 def test_two_sources_may_not_build_one_config() -> None:
     from musicqa.build_config import BuildConfig
     from musicqa.config import build
