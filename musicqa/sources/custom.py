@@ -73,7 +73,7 @@ class CustomConfig:
                                                "unset: every row in --custom.split")
     split: str = field("train", help="the split of every row when --custom.split-field is not set")
     name: str = field("custom", help="the dataset config the clips go to: load_dataset(OUT, name)")
-    title: str = field("", help="the data's name in the card (default: the config name)")
+    title: str = field("", help="the data's name in the card; empty: the config name")
     license: str = field("other", help="the data's license id for the card (Hugging Face's list, e.g. cc-by-4.0)")
     excerpt_s: float | None = field(None, help="seconds of audio kept per clip; unset: the whole file")
     excerpt_offset_s: float = field(0.0, help="where the excerpt starts, in seconds")

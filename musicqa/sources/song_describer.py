@@ -34,6 +34,7 @@ from musicqa.sources.base import (
     DUPLICATE_ID,
     EMPTY_TEXT,
     MALFORMED_ROW,
+    CardInfo,
     RowError,
     Source,
 )
@@ -237,7 +238,7 @@ class SongDescriber(Source):
     # Not in the seed; an evaluation-only dataset, so it goes where MU-LLaMA's evaluation script reads.
     mullama = (("EvalMusicQA.json", ("test",)),)
 
-    def card_info(self, cfg: SongDescriberConfig) -> Any:
+    def card_info(self, cfg: SongDescriberConfig) -> CardInfo:
         subset = ("only captions of the validated subset" if cfg.valid_only else "every caption, validated or not")
         return replace(super().card_info(cfg), card_note=f"{self.card_note} Captions used: {subset}.")
 
