@@ -100,8 +100,13 @@ class BuildBase:
             raise ValueError(f"--sources: {bad or 'none'} invalid, expected some of {', '.join(known)}")
         if len(set(self.sources)) != len(self.sources):
             raise ValueError(f"--sources: {self.sources} names a source twice")
+        owner: dict[str, str] = {}
         for name in self.sources:
             find(name).check(getattr(self, name))
+            config = find(name).config_name(getattr(self, name))
+            if owner.setdefault(config, name) != name:  # both would write data/<config>/ and its clip ids
+                raise ValueError(f"--sources: {owner[config]} and {name} both build the dataset config {config!r}, "
+                                 "expected one config per source (rename one, e.g. --custom.name)")
         if self.clips_per_shard < 1:
             raise ValueError("--clips-per-shard must be >= 1")
 
