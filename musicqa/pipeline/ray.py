@@ -33,6 +33,7 @@ import logging
 import os
 import pickle
 import socket
+import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -55,6 +56,7 @@ class RayExecutor(Executor):
 
     def __init__(self) -> None:
         self.options: Any = None  # the build's RayConfig
+        self.batches: list[dict[str, Any]] = []  # per engine batch: index, requests, node, pid, started, seconds
         self._started = False  # whether this executor called ray.init (then it also shuts Ray down)
 
     def run(self, cfg: Any) -> Any:
@@ -124,20 +126,22 @@ class RayExecutor(Executor):
                             num_cpus=opts.cpus_per_engine, num_gpus=opts.gpus_per_engine or None,
                             batch_format="numpy")
         seen: set[int] = set()
-        by_worker: Counter[tuple[str, int]] = Counter()
         for row in ds.iter_rows():
             index = int(row["index"])
             if index in seen:  # a resubmitted batch that had already come back: stored once
                 log.warning("engine batch %d came back twice; the second copy is dropped", index)
                 continue
             seen.add(index)
-            by_worker[(str(row["node"]), int(row["pid"]))] += 1
-            log.debug("engine batch %d (%d requests) done on node %s, pid %d", index, len(batches[index]),
-                      str(row["node"])[:8], int(row["pid"]))
+            info = {"index": index, "requests": len(batches[index]), "node": str(row["node"]),
+                    "pid": int(row["pid"]), "started": float(row["started"]), "seconds": float(row["seconds"])}
+            self.batches.append(info)
+            log.debug("engine batch %(index)d (%(requests)d requests): %(seconds).1f s on node %(node)s, pid %(pid)d",
+                      info)
             yield from pickle.loads(row["results"])
-        nodes = Counter(node for node, _ in by_worker.elements())
-        log.info("engine: %d batches made by %d actor processes; batches per node: %s", len(seen), len(by_worker),
-                 ", ".join(f"{n[:8]} {k}" for n, k in sorted(nodes.items())))
+        nodes = Counter(b["node"][:8] for b in self.batches)
+        log.info("engine: %d batches made by %d actor processes; batches per node: %s", len(self.batches),
+                 len({(b["node"], b["pid"]) for b in self.batches}), ", ".join(f"{n} {k}" for n, k in
+                                                                                 sorted(nodes.items())))
 
 
 def normalise(batch: dict[str, Any], stage: AudioStage) -> dict[str, list]:
@@ -161,9 +165,12 @@ class EngineActor:
         self.stage.engine  # noqa: B018 - load now: a model that cannot load stops the build before any batch
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list]:
-        out: dict[str, list] = {"index": [], "results": [], "node": [], "pid": []}
+        out: dict[str, list] = {"index": [], "results": [], "node": [], "pid": [], "started": [], "seconds": []}
         for index, blob in zip(batch["index"], batch["requests"], strict=True):
+            started = time.time()
             results = list(self.stage.run(pickle.loads(blob)))  # the batch's calls, as the local executor makes them
+            out["seconds"].append(time.time() - started)
+            out["started"].append(started)
             out["index"].append(int(index))
             out["results"].append(pickle.dumps(results))
             out["node"].append(self.stage.node)
