@@ -294,6 +294,8 @@ def timed_build(cfg) -> dict[str, Any]:
                 finally:
                     per_filter[name] += time.perf_counter() - t
                     calls[name] += 1
+            if hasattr(f, "prepare"):  # the learned layer embeds a whole batch before the per-pair calls
+                call.prepare = f.prepare  # type: ignore[attr-defined]
             return call
         return [timed(f, n) for f, n in zip(make_filters(names, **options), names)]
 

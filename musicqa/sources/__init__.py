@@ -13,6 +13,7 @@ import pkgutil
 
 from musicqa.errors import InputError
 from musicqa.sources.base import (
+    AUDIO_NOT_FOUND,
     BAD_CLIP_INFO,
     BAD_ID,
     BAD_VALUE,
@@ -21,6 +22,7 @@ from musicqa.sources.base import (
     EMPTY_TAGS,
     EMPTY_TEXT,
     MALFORMED_ROW,
+    NOT_IN_SPLIT,
     PATH_ESCAPE,
     TOO_FEW_TAGS,
     CardInfo,
@@ -29,9 +31,9 @@ from musicqa.sources.base import (
 )
 
 __all__ = [
-    "BAD_CLIP_INFO", "BAD_ID", "BAD_VALUE", "CONTEXT_TOO_LONG", "DUPLICATE_ID", "EMPTY_TAGS", "EMPTY_TEXT",
-    "MALFORMED_ROW", "PATH_ESCAPE", "TOO_FEW_TAGS", "CardInfo", "RowError", "Source", "default_names", "find", "get",
-    "names", "register", "registered", "unregister",
+    "AUDIO_NOT_FOUND", "BAD_CLIP_INFO", "BAD_ID", "BAD_VALUE", "CONTEXT_TOO_LONG", "DUPLICATE_ID", "EMPTY_TAGS",
+    "EMPTY_TEXT", "MALFORMED_ROW", "NOT_IN_SPLIT", "PATH_ESCAPE", "TOO_FEW_TAGS", "CardInfo", "RowError", "Source",
+    "default_names", "find", "get", "names", "register", "registered", "unregister",
 ]
 
 _registry: dict[str, Source] = {}

@@ -330,7 +330,9 @@ class MagnaTagATune(Source):
     license_note = "MagnaTagATune annotations and audio: CC BY-NC-SA 3.0 (Magnatune / TagATune): non-commercial."
     card_note = ("MagnaTagATune: ~29-second Magnatune clips with listener tags (typos and synonyms merged, "
                  "clips with too few tags skipped); folders 0-b train, c validation, d-f test.")
-    mullama = (("FinetuneMusicQA.json", ("train",)), ("EvalMusicQA.json", ("test",)))
+    # The seed finetuned on every MTT clip with >= 5 tags (MU-LLaMA's generate_dataset.py); its EvalMusicQA.json
+    # is MTG-Jamendo's (sources/mtg_jamendo.py)
+    mullama = (("FinetuneMusicQA.json", ("train", "validation", "test")),)
     labels_column = "tags"
     clip_seconds = 29.0
     default_order = 1

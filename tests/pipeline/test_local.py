@@ -185,9 +185,10 @@ def test_a_runtime_registered_source_is_built_bundled_reported_and_exported(toy,
     assert all(c.labels == tuple(c.context.split(", ")) for c in folder.clips)
     assert write_report(out, ReportConfig(sample_size=2)).is_file()
     counts = export_mullama(out, toy / "mullama")
-    records = json.loads((toy / "mullama" / "ToyQA.json").read_text())
+    records = json.loads((toy / "mullama" / "MusicQA" / "ToyQA.json").read_text())
     assert counts == {"ToyQA.json": summary.pairs_kept} == {"ToyQA.json": len(records)}
     assert {r["audio_name"] for r in records} == {f"{r['source_id']}.wav" for r in got}
+    assert all((toy / "mullama" / "audios" / r["audio_name"]).is_file() for r in records)
 
 
 def test_the_toy_source_gets_its_own_config_table_and_flags(toy, capsys):
