@@ -67,7 +67,7 @@ def build_config(out: Path, model: Path, args: argparse.Namespace, audio_dir: Pa
                    "in_process": True, "cpu_kvcache_gb": 1, "batch_size": args.batch_size, "max_retries": 0},
         "prompts": {"max_answer_chars": 160},  # as configs/smoke.toml: the random model closes its JSON strings
         "fixed": {"max_tokens": args.max_tokens}, "open": {"max_tokens": args.max_tokens},
-        "filters": {"enabled": ["duplicate"]},
+        "filters": {"enabled": ["duplicate"], "classifier": False},
     }
     if replicas:
         values["executor"] = "ray"
