@@ -38,7 +38,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from musicqa.errors import InputError
+from musicqa.errors import AudioError, InputError
 from musicqa.pipeline.driver import Build
 from musicqa.pipeline.executor import Executor
 from musicqa.pipeline.generate import BatchResult, GenerateStage
@@ -60,10 +60,14 @@ class RayExecutor(Executor):
         self._started = False  # whether this executor called ray.init (then it also shuts Ray down)
 
     def run(self, cfg: Any) -> Any:
-        if cfg.ray.address:
-            check_address(cfg.ray.address)  # before any work: ray.init would retry an unreachable address for minutes
         self.options = cfg.ray
-        return super().run(cfg)
+        try:
+            if cfg.ray.address:  # a cluster to join: joined before any work, so a wrong address or token stops it
+                check_address(cfg.ray.address)  # ray.init would retry an unreachable address for minutes
+                self.connect()
+            return super().run(cfg)  # a local cluster starts only once there is work for it
+        finally:
+            self.close()
 
     def connect(self) -> None:
         """Join ``--ray.address`` (or start a local cluster) unless this process is already connected."""
@@ -76,6 +80,10 @@ class RayExecutor(Executor):
                 ray.init(address=address, include_dashboard=False if address == "local" else None,
                          logging_level=logging.WARNING if quiet else logging.INFO)
             except ConnectionError as err:
+                if "InvalidAuthToken" in str(err.__cause__):  # Ray sends its token only when told to
+                    raise InputError(f"--ray.address {address}: the cluster asks for its token (Ray's token "
+                                     "authentication): run the build with RAY_AUTH_MODE=token, the head's "
+                                     "~/.ray/auth_token in this machine's ~/.ray/ or in RAY_AUTH_TOKEN") from err
                 cause = f" ({type(err.__cause__).__name__}: {str(err.__cause__).splitlines()[0]})" \
                     if err.__cause__ else ""
                 raise InputError(f"--ray.address {address}: {str(err).splitlines()[0]}{cause}") from err
@@ -86,6 +94,7 @@ class RayExecutor(Executor):
         ctx.enable_progress_bars = False  # the executor's own tqdm bars count clips and requests ...
         logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)  # ... so no warning that it is off
         ctx.print_on_execution_start = False
+        ctx.raise_original_map_exception = True  # a worker's InputError reaches the driver as itself (see surfaced())
         # Engine batches go out only once every engine actor has loaded its model (so all replicas share the work
         # from the start), and an actor that cannot start within the hour stops the build instead of hanging it.
         ctx.wait_for_min_actors_s = ENGINE_START_TIMEOUT_S
@@ -108,7 +117,7 @@ class RayExecutor(Executor):
         ds = ds.map_batches(normalise, fn_kwargs={"stage": build.audio}, batch_size=self.options.batch_size,
                             compute=ray.data.TaskPoolStrategy(size=self.options.audio_workers), num_cpus=1,
                             batch_format="numpy")
-        for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
+        for batch in surfaced(ds.iter_batches(batch_size=None, batch_format="numpy")):
             yield [clips[int(i)] for i in batch["i"]], [json.loads(r) for r in batch["record"]]
 
     def map_generate(self, build: Build, batches: Sequence[Sequence[PromptRequest]]) -> Iterator[BatchResult]:
@@ -126,7 +135,7 @@ class RayExecutor(Executor):
                             num_cpus=opts.cpus_per_engine, num_gpus=opts.gpus_per_engine or None,
                             batch_format="numpy")
         seen: set[int] = set()
-        for row in ds.iter_rows():
+        for row in surfaced(ds.iter_rows()):
             index = int(row["index"])
             if index in seen:  # a resubmitted batch that had already come back: stored once
                 log.warning("engine batch %d came back twice; the second copy is dropped", index)
@@ -142,6 +151,20 @@ class RayExecutor(Executor):
         log.info("engine: %d batches made by %d actor processes; batches per node: %s", len(self.batches),
                  len({(b["node"], b["pid"]) for b in self.batches}), ", ".join(f"{n} {k}" for n, k in
                                                                                  sorted(nodes.items())))
+
+
+def surfaced(items: Iterator[Any]) -> Iterator[Any]:
+    """``items``, with bad input found on a worker (an ``InputError`` or ``AudioError``) raised here as itself,
+    so the CLI prints its one line instead of Ray's remote traceback."""
+    from ray.exceptions import RayTaskError
+
+    try:
+        yield from items
+    except RayTaskError as err:
+        cause = err.cause
+        if isinstance(cause, (InputError, AudioError)):  # one line by contract; Ray Data appends a retry note
+            raise type(cause)(str(cause).splitlines()[0]) from None
+        raise
 
 
 def normalise(batch: dict[str, Any], stage: AudioStage) -> dict[str, list]:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -112,23 +114,31 @@ class Cluster:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        # Ray's socket paths live under --temp-dir and must stay under 108 bytes: a short folder, removed by stop()
+        self.temp = Path(tempfile.mkdtemp(prefix="mqray-"))
         self.port = free_port()
         self.address = f"127.0.0.1:{self.port}"
         self.procs: list[subprocess.Popen] = []
         self.env = {**os.environ, **RAY_ENV}
 
-    def start_node(self, name: str, *args: str) -> None:
-        """One node with 1 CPU and its own temp dir; returns once its raylet has joined."""
+    def start_node(self, name: str, *args: str, tries: int = 3) -> None:
+        """One node with 1 CPU and its own temp dir; returns once its raylet has joined.
+
+        Tries again when ``ray start`` gives up on its own (its GCS deadlines can pass on a heavily loaded machine).
+        """
         log = self.root / f"{name}.log"
         proc = subprocess.Popen(
             ["ray", "start", "--block", "--num-cpus", "1", "--node-ip-address", "127.0.0.1",
-             "--temp-dir", str(self.root / name), "--object-store-memory", str(200 * 2**20),
+             "--temp-dir", str(self.temp / name), "--object-store-memory", str(200 * 2**20),
              "--dashboard-agent-listen-port", str(free_port()), "--disable-usage-stats", *args],
-            cwd=self.root, env=self.env, stdout=open(log, "w"), stderr=subprocess.STDOUT,
+            cwd=self.root, env=self.env, stdout=open(log, "a"), stderr=subprocess.STDOUT,
             start_new_session=True)  # its own process group: stop() ends it and everything it started
         self.procs.append(proc)
         deadline = time.time() + 300
         while "Ray runtime started" not in log.read_text():
+            if proc.poll() is not None and tries > 1:
+                kill_group(proc)
+                return self.start_node(name, *args, tries=tries - 1)
             assert proc.poll() is None and time.time() < deadline, log.read_text()[-3000:]
             time.sleep(0.5)
 
@@ -140,10 +150,16 @@ class Cluster:
                 proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 pass
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)  # whatever of this node outlived the drain
-            except ProcessLookupError:
-                pass
+            kill_group(proc)  # whatever of this node outlived the drain
+        shutil.rmtree(self.temp, ignore_errors=True)
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL the process group of a ``ray start`` this test started (nothing else on the machine)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 @pytest.fixture(scope="module")
@@ -189,7 +205,7 @@ def wait_for_records(store: Path, proc: subprocess.Popen, n: int) -> list[dict]:
     while not store.exists() or store.read_text().count("\n") < n:
         assert proc.poll() is None, "the build ended before the test could interrupt it"
         assert time.time() < deadline, "no engine batch came back in 10 minutes"
-        time.sleep(0.1)
+        time.sleep(0.05)  # the kill must land while batches remain (a batch takes ~0.5 s here)
     return jsonl(store)
 
 
@@ -261,3 +277,48 @@ def test_address_and_cluster_size_errors_name_the_flag():
     with pytest.raises(InputError, match="holds 0 engine actors of --ray.cpus-per-engine 1 and "
                                          "--ray.gpus-per-engine 1"):
         check_fits(nodes, 1, 1.0, 1.0)
+
+
+WORKER_ERROR = """
+import sys, types
+from pathlib import Path
+import ray
+from musicqa.errors import InputError
+from musicqa.pipeline.ray import RayExecutor
+from musicqa.pipeline.stages import AudioStage
+
+executor = RayExecutor()
+executor.options = types.SimpleNamespace(address=sys.argv[1], batch_size=4, audio_workers=1)
+build = types.SimpleNamespace(audio=AudioStage(Path(sys.argv[2]), 24000, 1.0, {}))
+ray.init(address=sys.argv[1], logging_level="ERROR")
+try:
+    list(executor.map_audio(build, ["a clip"]))
+except InputError as err:
+    print(type(err).__name__, err, sep="\\n")
+"""
+
+
+def test_bad_input_found_on_a_worker_stops_the_build_with_its_own_line(two_nodes, tmp_path):
+    """A node that does not see ``--out``: the InputError raised in the Ray task reaches the driver as itself,
+    one line, not Ray's remote traceback (a driver of its own: the two-node cluster wants RAY_AUTH_MODE=token)."""
+    out = tmp_path / "not-shared"
+    done = subprocess.run([sys.executable, "-c", WORKER_ERROR, two_nodes.address, str(out)], cwd=tmp_path,
+                          env=two_nodes.env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    kind, message = done.stdout.strip().splitlines()
+    assert kind == "InputError"
+    assert re.fullmatch(rf"{out / 'work'}: not found on Ray node {socket.gethostname()}: --out .* must be on a "
+                        r"filesystem every node mounts at the same path", message)
+
+
+def test_a_cluster_that_wants_its_token_is_named_in_one_line(two_nodes, tiny_models, smoke_dirs, tmp_path):
+    """``ray start`` turns token authentication on, and a driver given an address sends no token unless told to."""
+    toml = write_toml(tmp_path / "c.toml", config(tiny_models, smoke_dirs, tmp_path / "out"))
+    env = {k: v for k, v in two_nodes.env.items() if k != "RAY_AUTH_MODE"}
+    done = subprocess.run([sys.executable, "-m", "musicqa", "build", "--config", str(toml), "--executor", "ray",
+                           "--ray.address", two_nodes.address], cwd=tmp_path, capture_output=True, text=True,
+                          env=env, timeout=600)
+    assert done.returncode == 2, done.stderr[-3000:]
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"error: --ray.address {two_nodes.address}: the cluster asks for its token"), last
+    assert "RAY_AUTH_MODE=token" in last
