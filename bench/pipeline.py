@@ -17,7 +17,7 @@ No model runs. The bench lays out what a finished engine run leaves behind and t
     python -m bench.pipeline --scales 1,4,16 --no-audio             # the same, text only (~5 min)
 
 Stages are timed by wrapping the pipeline's own functions and stage methods (``read_clips``,
-``LocalExecutor.audio_records``, ``RenderStage.__call__``, ``LocalExecutor.generate``, ``stored_reply``,
+``Executor.audio_records``, ``RenderStage.__call__``, ``Executor.generate``, ``stored_reply``,
 ``select_pairs``, ``make_row``, ``bundle``); nothing in musicqa is changed.
 """
 
@@ -258,7 +258,7 @@ def timed_build(cfg) -> dict[str, Any]:
     import musicqa.bundle as bundle_mod
     import musicqa.filters as filters_mod
     import musicqa.pipeline.driver as driver
-    import musicqa.pipeline.local as local
+    import musicqa.pipeline.executor as executor
     from musicqa.pipeline.stages import RenderStage
 
     spent: Counter = Counter()
@@ -301,8 +301,8 @@ def timed_build(cfg) -> dict[str, Any]:
 
     originals.append((filters_mod, "make_filters", make_filters))
     filters_mod.make_filters = timed_filters
-    for module, name, stage in ((local, "read_clips", "sources"), (local.LocalExecutor, "audio_records", "audio"),
-                                (RenderStage, "__call__", "prompts"), (local.LocalExecutor, "generate", "store"),
+    for module, name, stage in ((executor, "read_clips", "sources"), (executor.Executor, "audio_records", "audio"),
+                                (RenderStage, "__call__", "prompts"), (executor.Executor, "generate", "store"),
                                 (driver, "stored_reply", "parse"), (driver, "select_pairs", "filter_pairs"),
                                 (bundle_mod, "make_row", "rows"), (bundle_mod, "bundle", "bundle")):
         wrap(module, name, stage)

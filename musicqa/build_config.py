@@ -65,6 +65,35 @@ class SamplingConfig:
         return Sampling(self.temperature, self.top_k, self.top_p, self.max_tokens, seed)
 
 
+EXECUTORS = ("local", "ray")
+
+
+@dataclass
+class RayConfig:
+    """Where ``--executor ray`` runs: a Ray cluster, and how the build spreads over it."""
+
+    address: str | None = field(None, help="Ray cluster to join: host:port of its head (`ray start --head` prints "
+                                           "it) or 'auto'; unset: start a local cluster on this machine")
+    engine_replicas: int = field(1, help="engine actors, each holding one loaded engine (one per GPU on a GPU "
+                                         "cluster); engine batches go to whichever is free")
+    cpus_per_engine: float = field(1.0, help="CPUs each engine actor reserves (on CPU, also its OpenMP threads)")
+    gpus_per_engine: float = field(0.0, help="GPUs each engine actor reserves: 0 on CPU, 1 per GPU, or "
+                                             "--engine.tensor-parallel-size to shard one model over several")
+    batch_size: int = field(64, help="clips per audio task; the requests per engine call stay "
+                                     "--engine.batch-size, as under the local executor")
+    audio_workers: int | None = field(None, help="audio tasks at once (unset: as many as the cluster has CPUs)")
+
+    def __post_init__(self) -> None:
+        if self.engine_replicas < 1:
+            raise ValueError("--ray.engine-replicas must be >= 1")
+        if self.cpus_per_engine <= 0 or self.gpus_per_engine < 0:
+            raise ValueError("--ray.cpus-per-engine must be > 0 and --ray.gpus-per-engine >= 0")
+        if self.batch_size < 1:
+            raise ValueError("--ray.batch-size must be >= 1")
+        if self.audio_workers is not None and self.audio_workers < 1:
+            raise ValueError("--ray.audio-workers must be >= 1 (or unset)")
+
+
 @dataclass
 class BuildOptions:
     """``python -m musicqa build``: sources -> audio -> prompts -> engine -> parse -> filters -> bundle."""
@@ -78,6 +107,9 @@ class BuildOptions:
     fixed: SamplingConfig = field(help="", factory=lambda: SamplingConfig(temperature=0.5, max_tokens=768))
     open: SamplingConfig = field(help="", factory=lambda: SamplingConfig(temperature=0.4, max_tokens=1024))
     filters: FiltersConfig = field(help="", factory=FiltersConfig)
+    executor: str = field("local", help="where the audio and engine stages run: 'local' (this process) or 'ray' "
+                                        "(a Ray cluster, options --ray.*); both give the same dataset")
+    ray: RayConfig = field(help="", factory=RayConfig)
     clips_per_shard: int = field(500, help="clips per Parquet shard (~150 MB of 24 kHz FLAC)")
     download: bool = field(False, help="first fetch missing audio of the sources that can download it (MusicCaps: "
                                        "yt-dlp into --musiccaps.audio-dir, options --musiccaps.fetch.*)")
@@ -90,6 +122,9 @@ class BuildBase:
 
     sources: list[str]
     clips_per_shard: int
+    executor: str
+    ray: RayConfig
+    engine: EngineConfig
 
     def __post_init__(self) -> None:
         from musicqa.sources import find, names
@@ -109,6 +144,12 @@ class BuildBase:
                                  "expected one config per source (rename one, e.g. --custom.name)")
         if self.clips_per_shard < 1:
             raise ValueError("--clips-per-shard must be >= 1")
+        if self.executor not in EXECUTORS:
+            raise ValueError(f"--executor: {self.executor!r} invalid, expected one of {', '.join(EXECUTORS)}")
+        tp = self.engine.tensor_parallel_size
+        if self.executor == "ray" and self.ray.gpus_per_engine and self.ray.gpus_per_engine < tp:
+            raise ValueError(f"--ray.gpus-per-engine {self.ray.gpus_per_engine:g} is less than "
+                             f"--engine.tensor-parallel-size {tp}: each engine actor needs a GPU per shard")
 
     def section(self, source: str) -> Any:
         """The ``[source]`` table of this config (the source's own Config instance)."""

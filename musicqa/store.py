@@ -89,11 +89,15 @@ class JsonlStore:
 
 
 def generation_record(gen: Generation, *, status: str, template: str, template_hash: str,
-                      sampling: dict[str, Any], engine: str, engine_version: str, revision: str | None) -> dict:
-    """A stored engine reply with the provenance needed to rebuild the dataset without the engine."""
+                      sampling: dict[str, Any], engine: str, engine_version: str, revision: str | None,
+                      node: str | None = None, pid: int | None = None) -> dict:
+    """A stored engine reply with the provenance needed to rebuild the dataset without the engine.
+
+    ``node`` and ``pid`` say which machine (a Ray node id, or the host name) and process made it.
+    """
     return {**dataclasses.asdict(gen), "status": status, "template": template, "template_hash": template_hash,
             "sampling": sampling, "engine": engine, "engine_version": engine_version, "revision": revision,
-            "time": _now()}
+            "node": node, "pid": pid, "time": _now()}
 
 
 def clip_to_record(clip: Clip) -> dict[str, Any]:

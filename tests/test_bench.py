@@ -62,3 +62,19 @@ def test_generation_bench_prints_its_ratio_against_the_seed_method(tiny_models, 
     assert ref["output_tokens"] == 8 * ref["calls"] and ref["calls"] >= 2 * 2
     for run in one["vllm"].values():
         assert run["requests"] == 4 and run["output_tokens"] == 8 * 4
+
+
+@pytest.mark.slow
+def test_scaleout_bench_compares_local_and_ray_replicas_on_the_same_replies(tiny_models, tmp_path):
+    pytest.importorskip("ray", reason="ray is not installed: bash scripts/install.sh test installs the [ray] extra")
+    out = run_bench("bench.scaleout", "--clips", "2", "--batch-size", "2", "--max-tokens", "8",
+                    "--variants", "local,1x1", "--model", str(tiny_models / "tiny-mpt-chat"),
+                    "--work", str(tmp_path / "work"), "--out-dir", str(tmp_path), "--json", "scale")
+    assert out.returncode == 0, out.stderr[-3000:]
+    summary = out.stdout.strip().splitlines()[-1]
+    assert re.match(r"scaleout: local [\d.]+ req/s, 1x1 [\d.]+ req/s; best Ray variant 1x1 = [\d.]+x 1x1; "
+                    r"replies identical: yes", summary), summary
+    data = json.loads((tmp_path / "scale.json").read_text())
+    assert set(data["results"]) == {"local", "1x1"}
+    for run in data["results"].values():
+        assert run["requests"] == 4 and run["same_replies"] and 0 < run["span_s"] <= run["wall_s"]

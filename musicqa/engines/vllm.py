@@ -97,6 +97,10 @@ class VllmEngine:
         if not requests:
             return []
         conversations = [[{"role": role, "content": text} for role, text in r.messages] for r in requests]
+        if self.cfg.prefix_caching and not self.llm.reset_prefix_cache():
+            # a hit would reuse KV computed in an earlier call, in another batch: emptied, the cache is shared only
+            # within this call, so replies depend on this batch alone (musicqa/pipeline/generate.py says why)
+            log.warning("vLLM did not empty its prefix cache; replies may depend on earlier batches")
         outputs = self.llm.chat(conversations, [self._params(r) for r in requests], use_tqdm=False,
                                 chat_template=self.chat_template, add_generation_prompt=True)
         # vLLM returns outputs in input order; the zip() below relies on it

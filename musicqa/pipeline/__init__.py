@@ -5,12 +5,12 @@
 
 Each stage is a small object made from its own config section (``driver.Build``); it says what happened to
 each item (a RowError, an audio record with a reason, a parse status, a filter's drop reason) and the executor
-counts it into ``BuildSummary``. Retry, resume keys, seeds and parsing live in the stages and the store, so an
-executor only decides where the stages run:
+counts it into ``BuildSummary``. Retry, resume keys, seeds, engine batches and parsing live in the stages, the
+store and ``executor.Executor``, so an executor only decides where ``Build.audio`` and ``Build.generate`` run:
 
 - ``local.LocalExecutor``: in this process (``python -m musicqa build``);
-- a Ray Data executor (issue #11) runs ``Build.audio`` and ``Build.generate`` in ``map_batches`` workers and
-  the rest with the same ``driver`` functions, so both give the same dataset from one config.
+- ``ray.RayExecutor``: in Ray Data ``map_batches`` tasks and engine actors (``--executor ray``), so both give
+  the same dataset from one config.
 """
 
 from musicqa.pipeline.driver import Build

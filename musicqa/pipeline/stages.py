@@ -74,6 +74,11 @@ class AudioStage:
         self.sample_rate = sample_rate
         self.min_duration_s = min_duration_s
         self.sources = dict(sources)
+        self.root = Path.cwd()  # where the build started: relative paths in the config mean paths from here
+
+    def at_root(self, path: Path) -> Path:
+        """``path`` as the driver means it, also in a worker process started in another folder (a Ray node)."""
+        return path if path.is_absolute() or Path.cwd() == self.root else self.root / path
 
     def target(self, clip: Clip) -> Path:
         return self.out / "work" / "audio" / clip.source / f"{clip.source_id}.flac"
@@ -103,8 +108,9 @@ class AudioStage:
                     **extra}
         start, end = section if section is not None else (None, None)
         try:
-            info = audio_mod.normalise(clip.audio_path, self.target(clip), sample_rate=self.sample_rate,
-                                       start_s=start, end_s=end, min_duration_s=self.min_duration_s,
+            info = audio_mod.normalise(self.at_root(clip.audio_path), self.at_root(self.target(clip)),
+                                       sample_rate=self.sample_rate, start_s=start, end_s=end,
+                                       min_duration_s=self.min_duration_s,
                                        expected_duration_s=self.sources[clip.source].expected_duration(clip))
         except AudioError as err:
             log.warning("%s (%s)", err, clip.clip_id)

@@ -1,0 +1,110 @@
+"""``Executor``: one build, the same under every executor except where two of its stages run.
+
+``run`` is the whole build on the driver: read the clips, normalise their audio, render the requests, generate,
+then parse, filter and bundle (``driver.finish``). Of those, only audio normalisation and engine calls are worth
+spreading out, so a subclass gives just those two maps:
+
+- ``map_audio(build, clips)``: each clip's audio record, in chunks, in any order;
+- ``map_generate(build, batches)``: the ``BatchResult`` of every engine call ``GenerateStage.run`` makes on each
+  batch, batches in any order.
+
+Everything that decides what the dataset is lives here and in the stages: which stored records are reused
+(``AudioStage.reusable``, ``resume_state``), how requests are cut into engine batches (``engine_batches``), the
+appends to ``work/audio.jsonl`` and ``work/generations.jsonl`` (on the driver, flushed and fsynced per chunk and
+per engine call, so a kill loses only what was in flight), and the counting. So a Ray build and a local build of
+one config read and write the same stores and give the same dataset.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from tqdm import tqdm
+
+from musicqa.pipeline.driver import Build, finish, keep_with_audio, read_clips
+from musicqa.pipeline.generate import BatchResult, engine_batches, resume_state
+from musicqa.pipeline.summary import BuildSummary
+from musicqa.records import Clip, PromptRequest
+from musicqa.store import JsonlStore, OutputLock
+
+log = logging.getLogger(__name__)
+
+
+class Executor:
+    """Runs a build; subclasses say where ``map_audio`` and ``map_generate`` do their work."""
+
+    engine: Any = None  # an engine the caller shares between builds (tests); only the local executor can use one
+
+    def run(self, cfg: Any) -> BuildSummary:
+        """The whole build on one locked output folder."""
+        started = time.perf_counter()
+        summary = BuildSummary()
+        cfg.out.mkdir(parents=True, exist_ok=True)
+        with OutputLock(cfg.out):
+            build = Build(cfg, engine=self.engine)
+            build.start()
+            clips = read_clips(build, summary)
+            try:
+                clips, audio = keep_with_audio(build, clips, self.audio_records(build, clips), summary)
+                requests = build.render(clips)
+                summary.requests = len(requests)
+                final = self.generate(build, requests, summary)
+            finally:
+                self.close()
+            return finish(build, clips, audio, requests, final, summary, started)
+
+    def map_audio(self, build: Build, clips: Sequence[Clip]) -> Iterator[tuple[list[Clip], list[dict[str, Any]]]]:
+        """(chunk of clips, their audio records in the same order), for every clip once."""
+        raise NotImplementedError
+
+    def map_generate(self, build: Build, batches: Sequence[Sequence[PromptRequest]]) -> Iterator[BatchResult]:
+        """The result of every engine call on every batch, each batch's calls as ``build.generate.run`` makes them."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Free what the maps started (after generation, before bundling)."""
+
+    def audio_records(self, build: Build, clips: Sequence[Clip]) -> dict[str, dict[str, Any]]:
+        """clip_id -> its audio record: reused from ``audio.jsonl`` when still valid, else made and appended."""
+        store = JsonlStore(build.out / "work" / "audio.jsonl")
+        done = {rec["clip_id"]: rec for rec in store.read()}
+        records: dict[str, dict[str, Any]] = {}
+        todo: list[Clip] = []
+        for clip in clips:
+            prev = done.get(clip.clip_id)
+            if build.audio.reusable(clip, prev):
+                records[clip.clip_id] = prev
+            else:
+                todo.append(clip)
+        if not todo:
+            return records
+        with tqdm(total=len(clips), initial=len(clips) - len(todo), desc="audio", unit="clip", disable=None) as bar:
+            for chunk, new in self.map_audio(build, todo):
+                store.append(new)  # durable before the next chunk is taken
+                records.update((c.clip_id, r) for c, r in zip(chunk, new, strict=True))
+                bar.update(len(chunk))
+        return records
+
+    def generate(self, build: Build, requests: Sequence[PromptRequest], summary: BuildSummary) -> dict[str, dict]:
+        """Run the engine on every request not already done; returns key -> final stored record."""
+        store = JsonlStore(build.out / "work" / "generations.jsonl")
+        final, attempts = resume_state(store.read(), build.cfg.engine.max_retries)
+        batches = engine_batches(requests, final, attempts, build.cfg.engine.batch_size)
+        todo = sum(len(b) for b in batches)
+        log.info("engine: %d requests, %d already done, %d to generate in %d batches", len(requests),
+                 len(requests) - todo, todo, len(batches))
+        if not batches:
+            return final
+        try:
+            with tqdm(total=todo, desc="generate", unit="req", disable=None) as bar:
+                for result in self.map_generate(build, batches):
+                    store.append(result.records)  # durable before the next result is taken
+                    summary.generated_now += len(result.records)
+                    final.update(result.done)
+                    bar.update(len(result.done))
+        finally:
+            build.generate.close()
+        return final

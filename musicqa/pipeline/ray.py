@@ -1,0 +1,240 @@
+"""The Ray Data executor (``--executor ray``): the build's audio and engine stages spread over a Ray cluster.
+
+    clips (driver) -> map_batches(normalise, CPU tasks) -> audio.jsonl (driver)
+    requests (driver) -> engine batches -> map_batches(EngineActor, N actors) -> generations.jsonl (driver)
+
+Everything else (reading the sources, rendering, resume, parse, filters, bundle, card) is ``Executor.run`` on
+the driver, as under the local executor, with the same stage objects: a task gets a pickled copy of
+``Build.audio``, an engine actor one of ``Build.generate``, which loads its own engine when the actor starts.
+
+- One Ray Data row is one engine batch (``engine_batches``, cut on the driver), and an actor makes exactly the
+  engine calls ``GenerateStage.run`` makes for it locally: the batch, then its own retries. So every vLLM call
+  sees the same requests in the same order under both executors, whichever replica takes it, and the two
+  builds give the same dataset (``musicqa/pipeline/generate.py`` explains why a call, not a request, is fixed).
+- Workers never write the stores: a batch's records travel back with its row and the driver appends them
+  (fsync per engine call). An actor killed mid-batch therefore leaves nothing behind; Ray restarts it
+  (``max_restarts``), resubmits its batches (``max_task_retries``), and each batch is stored once, when its row
+  arrives (a row seen twice is dropped). Killing the driver loses the batches in flight; a rerun, with either
+  executor, sends only the keys the store lacks. (Ray Data retries without end by default: a batch that kills
+  its actor every time, e.g. out of memory, needs the build stopped and a smaller ``--engine.batch-size``.)
+- ``ray.data.llm``'s ``build_llm_processor`` was not used: it drives its own ``AsyncLLMEngine`` with up to 8
+  Ray Data batches in flight per actor and yields replies as they complete, so which requests share a vLLM step
+  depends on timing (replies would not be reproducible), and it would replace ``VllmEngine``/``GenerateStage``
+  (chat template file, per-request seeds, parse and retry) with a second implementation of each.
+- The audio tasks write their FLAC files under ``OUT/work/audio`` and read the sources' audio where the driver
+  does: on a cluster, ``--out`` and the audio folders must be on a filesystem every node mounts at the same
+  path. A task on a node that does not see ``OUT/work`` stops the build with a line naming the node.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pickle
+import socket
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from musicqa.errors import AudioError, InputError
+from musicqa.pipeline.driver import Build
+from musicqa.pipeline.executor import Executor
+from musicqa.pipeline.generate import BatchResult, GenerateStage
+from musicqa.pipeline.stages import AudioStage
+from musicqa.records import Clip, PromptRequest
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 5.0
+ENGINE_START_TIMEOUT_S = 3600  # loading a 7B model, its weights fetched from the hub on first use
+
+
+class RayExecutor(Executor):
+    """Runs a build's audio and engine stages on a Ray cluster (``[ray]`` config), the rest on this driver."""
+
+    def __init__(self) -> None:
+        self.options: Any = None  # the build's RayConfig
+        self.batches: list[dict[str, Any]] = []  # per engine batch: index, requests, node, pid, started, seconds
+        self._started = False  # whether this executor called ray.init (then it also shuts Ray down)
+
+    def run(self, cfg: Any) -> Any:
+        self.options = cfg.ray
+        try:
+            if cfg.ray.address:  # a cluster to join: joined before any work, so a wrong address or token stops it
+                check_address(cfg.ray.address)  # ray.init would retry an unreachable address for minutes
+                self.connect()
+            return super().run(cfg)  # a local cluster starts only once there is work for it
+        finally:
+            self.close()
+
+    def connect(self) -> None:
+        """Join ``--ray.address`` (or start a local cluster) unless this process is already connected."""
+        import ray
+
+        if not ray.is_initialized():
+            address = self.options.address or "local"  # "local": a new cluster, never one found lying around
+            quiet = not logging.getLogger("musicqa").isEnabledFor(logging.DEBUG)
+            try:
+                ray.init(address=address, include_dashboard=False if address == "local" else None,
+                         logging_level=logging.WARNING if quiet else logging.INFO)
+            except ConnectionError as err:
+                if "InvalidAuthToken" in str(err.__cause__):  # Ray sends its token only when told to
+                    raise InputError(f"--ray.address {address}: the cluster asks for its token (Ray's token "
+                                     "authentication): run the build with RAY_AUTH_MODE=token, the head's "
+                                     "~/.ray/auth_token in this machine's ~/.ray/ or in RAY_AUTH_TOKEN") from err
+                cause = f" ({type(err.__cause__).__name__}: {str(err.__cause__).splitlines()[0]})" \
+                    if err.__cause__ else ""
+                raise InputError(f"--ray.address {address}: {str(err).splitlines()[0]}{cause}") from err
+            self._started = True
+            log.info("ray: %s, %s", "local cluster" if address == "local" else f"joined {address}",
+                     describe(ray.nodes()))
+        ctx = ray.data.DataContext.get_current()
+        ctx.enable_progress_bars = False  # the executor's own tqdm bars count clips and requests ...
+        logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)  # ... so no warning that it is off
+        ctx.print_on_execution_start = False
+        ctx.raise_original_map_exception = True  # a worker's InputError reaches the driver as itself (see surfaced())
+        # Engine batches go out only once every engine actor has loaded its model (so all replicas share the work
+        # from the start), and an actor that cannot start within the hour stops the build instead of hanging it.
+        ctx.wait_for_min_actors_s = ENGINE_START_TIMEOUT_S
+        ctx.enable_auto_log_stats = False
+        if not logging.getLogger("musicqa").isEnabledFor(logging.DEBUG):
+            logging.getLogger("ray.data").setLevel(logging.WARNING)  # per-dataset timings: with -v only
+
+    def close(self) -> None:
+        if self._started:
+            import ray
+
+            ray.shutdown()
+            self._started = False
+
+    def map_audio(self, build: Build, clips: Sequence[Clip]) -> Iterator[tuple[list[Clip], list[dict[str, Any]]]]:
+        import ray
+
+        self.connect()
+        ds = ray.data.from_items([{"i": i, "clip": pickle.dumps(c)} for i, c in enumerate(clips)])
+        ds = ds.map_batches(normalise, fn_kwargs={"stage": build.audio}, batch_size=self.options.batch_size,
+                            compute=ray.data.TaskPoolStrategy(size=self.options.audio_workers), num_cpus=1,
+                            batch_format="numpy")
+        for batch in surfaced(ds.iter_batches(batch_size=None, batch_format="numpy")):
+            yield [clips[int(i)] for i in batch["i"]], [json.loads(r) for r in batch["record"]]
+
+    def map_generate(self, build: Build, batches: Sequence[Sequence[PromptRequest]]) -> Iterator[BatchResult]:
+        import ray
+
+        self.connect()
+        opts = self.options
+        check_fits(ray.nodes(), opts.engine_replicas, opts.cpus_per_engine, opts.gpus_per_engine)
+        rows = [{"index": i, "requests": pickle.dumps(list(b))} for i, b in enumerate(batches)]
+        ds = ray.data.from_items(rows, override_num_blocks=len(rows))  # one batch per block: one per actor call
+        # Ray Data's actor pools restart a dead actor and resubmit its tasks by default (max_restarts=-1,
+        # max_task_retries=-1; passing them is deprecated in Ray 2.60), which is the fault tolerance relied on here.
+        ds = ds.map_batches(EngineActor, fn_constructor_kwargs={"stage": build.generate}, batch_size=1,
+                            compute=ray.data.ActorPoolStrategy(size=opts.engine_replicas),
+                            num_cpus=opts.cpus_per_engine, num_gpus=opts.gpus_per_engine or None,
+                            batch_format="numpy")
+        seen: set[int] = set()
+        for row in surfaced(ds.iter_rows()):
+            index = int(row["index"])
+            if index in seen:  # a resubmitted batch that had already come back: stored once
+                log.warning("engine batch %d came back twice; the second copy is dropped", index)
+                continue
+            seen.add(index)
+            info = {"index": index, "requests": len(batches[index]), "node": str(row["node"]),
+                    "pid": int(row["pid"]), "started": float(row["started"]), "seconds": float(row["seconds"])}
+            self.batches.append(info)
+            log.debug("engine batch %(index)d (%(requests)d requests): %(seconds).1f s on node %(node)s, pid %(pid)d",
+                      info)
+            yield from pickle.loads(row["results"])
+        nodes = Counter(b["node"][:8] for b in self.batches)
+        log.info("engine: %d batches made by %d actor processes; batches per node: %s", len(self.batches),
+                 len({(b["node"], b["pid"]) for b in self.batches}), ", ".join(f"{n} {k}" for n, k in
+                                                                                 sorted(nodes.items())))
+
+
+def surfaced(items: Iterator[Any]) -> Iterator[Any]:
+    """``items``, with bad input found on a worker (an ``InputError`` or ``AudioError``) raised here as itself,
+    so the CLI prints its one line instead of Ray's remote traceback."""
+    from ray.exceptions import RayTaskError
+
+    try:
+        yield from items
+    except RayTaskError as err:
+        cause = err.cause
+        if isinstance(cause, (InputError, AudioError)):  # one line by contract; Ray Data appends a retry note
+            raise type(cause)(str(cause).splitlines()[0]) from None
+        raise
+
+
+def normalise(batch: dict[str, Any], stage: AudioStage) -> dict[str, list]:
+    """Ray task: the audio records of a batch of clips; their FLAC files land in ``OUT/work/audio`` as locally."""
+    work = stage.at_root(stage.out / "work")
+    if not work.is_dir():  # the driver made it: a node without it does not share the output filesystem
+        raise InputError(f"{work}: not found on Ray node {socket.gethostname()}: --out (and the sources' audio) "
+                         "must be on a filesystem every node mounts at the same path")
+    clips = [pickle.loads(blob) for blob in batch["clip"]]
+    return {"i": list(batch["i"]), "record": [json.dumps(r) for r in stage(clips)]}
+
+
+class EngineActor:
+    """One engine replica (a Ray actor): a copy of the build's ``GenerateStage`` with its own loaded engine."""
+
+    def __init__(self, stage: GenerateStage) -> None:
+        import ray
+
+        self.stage = stage
+        self.stage.node = ray.get_runtime_context().get_node_id()  # recorded in every reply it makes
+        self.stage.engine  # noqa: B018 - load now: a model that cannot load stops the build before any batch
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list]:
+        out: dict[str, list] = {"index": [], "results": [], "node": [], "pid": [], "started": [], "seconds": []}
+        for index, blob in zip(batch["index"], batch["requests"], strict=True):
+            started = time.time()
+            results = list(self.stage.run(pickle.loads(blob)))  # the batch's calls, as the local executor makes them
+            out["seconds"].append(time.time() - started)
+            out["started"].append(started)
+            out["index"].append(int(index))
+            out["results"].append(pickle.dumps(results))
+            out["node"].append(self.stage.node)
+            out["pid"].append(os.getpid())
+        return out
+
+
+def check_address(address: str) -> None:
+    """Stop at once, naming ``address``, when nothing listens there."""
+    if address in ("auto", "local"):
+        return
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise InputError(f"--ray.address {address!r}: expected host:port (as `ray start --head` prints it) or 'auto'")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as err:
+        raise InputError(f"--ray.address {address}: no Ray cluster answers there ({err.strerror or err}); start one "
+                         f"with `ray start --head --port {port}` on {host}, or leave --ray.address unset for a local "
+                         "cluster") from err
+
+
+def check_fits(nodes: list[dict[str, Any]], replicas: int, cpus: float, gpus: float) -> None:
+    """Stop when the cluster cannot hold ``replicas`` engine actors (Ray Data would wait for them forever)."""
+    fits = 0
+    for node in nodes:
+        if not node.get("Alive"):
+            continue
+        res = node.get("Resources", {})
+        n = int(res.get("CPU", 0) // cpus)
+        if gpus:
+            n = min(n, int(res.get("GPU", 0) // gpus))
+        fits += n
+    if fits < replicas:
+        raise InputError(f"--ray.engine-replicas {replicas}: the cluster holds {fits} engine actors of "
+                         f"--ray.cpus-per-engine {cpus:g} and --ray.gpus-per-engine {gpus:g} ({describe(nodes)}); "
+                         "lower them or add nodes")
+
+
+def describe(nodes: list[dict[str, Any]]) -> str:
+    """'2 nodes: 1 CPU, 1 CPU + 1 GPU' for the log and the errors."""
+    alive = [n.get("Resources", {}) for n in nodes if n.get("Alive")]
+    parts = [" + ".join(f"{res[k]:g} {k}" for k in ("CPU", "GPU") if res.get(k)) or "no CPU" for res in alive]
+    return f"{len(alive)} node{'s' if len(alive) != 1 else ''}: {', '.join(parts)}"
