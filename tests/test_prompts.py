@@ -1,3 +1,4 @@
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,29 @@ def test_missing_template_is_an_error_before_any_work(tmp_path):
     (tmp_path / "p" / "magnatagatune_open.jinja").unlink()
     with pytest.raises(InputError, match="magnatagatune_open.jinja: prompt template not found"):
         PromptSet(tmp_path / "p").template_names(["musiccaps", "magnatagatune"], ["fixed", "open"])
+
+
+@pytest.mark.parametrize("source", ["musiccaps", "magnatagatune"])
+@pytest.mark.parametrize("task", ["fixed", "open"])
+def test_the_caption_comes_last_so_requests_share_their_instructions(source, task):
+    """Everything before the caption is the same for every clip of a task: vLLM's prefix cache computes it once."""
+    ps = PromptSet(REPO / "prompts")
+    a = render(ps, clip("Solo piano, slow and sad.", source), task)
+    b = render(ps, dataclasses.replace(clip("Distorted guitars, fast drums, shouted vocals.", source),
+                                       clip_id=f"{source}/zyxwvutsrqp", end_s=45.0), task)
+    user_a, user_b = a.messages[1][1], b.messages[1][1]
+    assert user_a.endswith(("Solo piano, slow and sad.\"", "Solo piano, slow and sad.."))
+    shared = user_a[:user_a.rindex("\n\n")]
+    assert user_b.startswith(shared + "\n\n") and a.messages[0] == b.messages[0]
+    assert "Solo piano" not in shared and "10-second" not in shared  # clip-specific text stays after it
+
+
+def test_caption_first_templates_keep_the_resume_keys_of_stores_built_before_issue_12():
+    """--prompts-dir prompts/caption-first renders the templates used before issue 12, byte for byte."""
+    ps = PromptSet(REPO / "prompts" / "caption-first")
+    old = render(ps, clip())
+    assert old.messages[1][1].startswith('My listening notes on a 10-second music clip:\n"A solo piano')
+    # keys computed with the templates of commit c144f94 (before the caption moved last)
+    assert old.key == "e68d3a96e3bd460798867734"
+    assert render(ps, clip(source="magnatagatune"), "open").key == "0332f789b354deb85320b564"
+    assert render(PromptSet(REPO / "prompts"), clip()).key != old.key  # the new layout is a new key
