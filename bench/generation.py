@@ -65,8 +65,8 @@ VARIANTS = (
     Variant("guidance", "--engine.structured-backend guidance", (("structured_backend", "guidance"),), e2e=True),
     Variant("no-json", "info: no JSON schema (unconstrained text)", params="no_json"),
     Variant("no-seed", "info: no per-request seeds (not reproducible)", params="no_seed"),
-    Variant("caption-first", "--prompts-dir prompts/caption-first (the caption before the instructions)",
-            prompts="prompts/caption-first"),
+    Variant("caption-last", "--prompts-dir prompts/caption-last (the caption after the shared instructions)",
+            prompts="prompts/caption-last"),
     Variant("one-request", "fixed + open in one request per clip (2x tokens)", prepare="one_request"),
     Variant("batch-64", "--engine.batch-size 64 (64 requests in flight)", batch_size=64),
     Variant("in-process", "--engine.in-process", (("in_process", True),)),
@@ -90,12 +90,12 @@ BY_NAME = {v.name: v for v in VARIANTS}
 
 
 def default_variants() -> list[str]:
-    """The no-argument run: the defaults, the other structured-output backend, the old template layout, and
-    the price of the schema."""
+    """The no-argument run: the defaults, the other structured-output backend, the prefix-reuse template layout,
+    and the price of the schema."""
     from musicqa.engines.base import EngineConfig
 
     other = "guidance" if EngineConfig().structured_backend == "xgrammar" else "xgrammar"
-    return ["default", other, "caption-first", "no-json"]
+    return ["default", other, "caption-last", "no-json"]
 
 
 def redundant(v: Variant) -> bool:
@@ -268,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
               f"logits; thread time, so other processes do not count): {', '.join(costs)}")
     print(f"engine: load {load['load_seconds']:.0f} s, block {load['block_size']} tokens, max_num_seqs "
           f"{load['max_num_seqs']}, {load['kv_blocks']} KV blocks; prompt tokens shared by a task's requests: "
-          f"{load['shared_prefix_tokens']} (caption first: {load['shared_prefix_tokens_caption_first']})")
+          f"{load['shared_prefix_tokens']} (caption last: {load['shared_prefix_tokens_caption_last']})")
 
     e2e_rows = []
     for v in variants:

@@ -103,12 +103,11 @@ def build_requests(rows: list[dict[str, str]], model: str, max_tokens: int | Non
 
     ``max_tokens`` None keeps the build's defaults (768 fixed, 1024 open).
     """
-    from musicqa.build import make_requests, resource
-    from musicqa.build_config import BuildConfig, MusicCapsConfig, PromptsConfig, SamplingConfig
+    from musicqa.build_config import BuildConfig, PromptsConfig, SamplingConfig
     from musicqa.engines.base import EngineConfig
-    from musicqa.prompts import PromptSet
+    from musicqa.pipeline import Build
     from musicqa.records import Clip
-    from musicqa.sources.musiccaps import parse_aspect_list
+    from musicqa.sources.musiccaps import MusicCapsConfig, parse_aspect_list
 
     lengths = {} if max_tokens is None else {"fixed": SamplingConfig(temperature=0.5, max_tokens=max_tokens),
                                              "open": SamplingConfig(temperature=0.4, max_tokens=max_tokens)}
@@ -120,9 +119,8 @@ def build_requests(rows: list[dict[str, str]], model: str, max_tokens: int | Non
                   split="test" if r["is_audioset_eval"] == "True" else "train", text=r["caption"],
                   start_s=float(r["start_s"]), end_s=float(r["end_s"]),
                   labels=parse_aspect_list(r["aspect_list"]) or ()) for r in rows]
-    prompts = PromptSet(resource(cfg.prompts_dir), system_template=cfg.prompts.system_template,
-                        chat_template=cfg.prompts.chat_template)
-    return make_requests(cfg, prompts, clips), prompts.chat_template
+    render = Build(cfg).render
+    return render(clips), render.prompts.chat_template
 
 
 def fixed_and_open_in_one(reqs):
@@ -148,8 +146,8 @@ def fixed_and_open_in_one(reqs):
 
 
 PREPARE = {"one_request": fixed_and_open_in_one}
-# musicqa's templates until issue 12: the caption first, so requests shared only the system prompt
-CAPTION_FIRST = "prompts/caption-first"
+# the same templates with the caption after the instructions every clip shares (prefix reuse); opt-in
+CAPTION_LAST = "prompts/caption-last"
 
 
 def shared_prefix_tokens(engine, reqs) -> dict[str, int]:
@@ -284,8 +282,8 @@ def run_engine(spec: dict[str, Any]) -> dict[str, Any]:
     rows = read_musiccaps_rows(limit=spec["clips"])
     cfg = EngineConfig(model=model, **spec["engine"])
     reqs, chat_template = build_requests(rows, model, spec["max_tokens"], spec["long_chars"], cfg.structured_backend)
-    first_reqs, _ = build_requests(rows, model, spec["max_tokens"], spec["long_chars"], cfg.structured_backend,
-                                   CAPTION_FIRST)
+    last_reqs, _ = build_requests(rows, model, spec["max_tokens"], spec["long_chars"], cfg.structured_backend,
+                                  CAPTION_LAST)
     t0 = time.perf_counter()
     engine = make_engine(cfg, chat_template)
     cost = StructuredCost() if os.environ.get("VLLM_ENABLE_V1_MULTIPROCESSING") == "0" else None
@@ -294,7 +292,7 @@ def run_engine(spec: dict[str, Any]) -> dict[str, Any]:
             "max_num_seqs": vcfg.scheduler_config.max_num_seqs,
             "max_num_batched_tokens": vcfg.scheduler_config.max_num_batched_tokens,
             "kv_blocks": vcfg.cache_config.num_gpu_blocks, "shared_prefix_tokens": shared_prefix_tokens(engine, reqs),
-            "shared_prefix_tokens_caption_first": shared_prefix_tokens(engine, first_reqs),
+            "shared_prefix_tokens_caption_last": shared_prefix_tokens(engine, last_reqs),
             "engine": dataclasses.asdict(cfg), "vllm": engine.version,
             "env": {k: os.environ.get(k) for k in ("LD_PRELOAD", "VLLM_CPU_OMP_THREADS_BIND",
                                                     "VLLM_CPU_KVCACHE_SPACE", "VLLM_ENABLE_V1_MULTIPROCESSING")}}
@@ -306,7 +304,7 @@ def run_engine(spec: dict[str, Any]) -> dict[str, Any]:
                 e2e_reqs, _ = build_requests(rows, model, None, p["max_chars"], cfg.structured_backend)
                 run = end_to_end(engine, e2e_reqs, shape, p["batch_size"], cfg.max_retries)
             else:
-                sent = first_reqs if p.get("prompts") == CAPTION_FIRST else reqs
+                sent = last_reqs if p.get("prompts") == CAPTION_LAST else reqs
                 sent = PREPARE[p["prepare"]](sent) if p.get("prepare") else sent
                 before = cost.seconds if cost else 0.0
                 run = throughput(engine, sent, shape, p["batch_size"], p.get("params", ""))

@@ -16,8 +16,9 @@ No model runs. The bench lays out what a finished engine run leaves behind and t
     python -m bench.pipeline --scales 1,4,16    # how time grows (~10 min, 26 GB at 16x)
     python -m bench.pipeline --scales 1,4,16 --no-audio             # the same, text only (~5 min)
 
-Stages are timed by wrapping the build's own functions (``read_clips``, ``prepare_audio``, ``make_requests``,
-``generate``, ``reply_pairs``, ``filter_pairs``, ``make_row``, ``bundle``); nothing in musicqa is changed.
+Stages are timed by wrapping the pipeline's own functions and stage methods (``read_clips``,
+``LocalExecutor.audio_records``, ``RenderStage.__call__``, ``LocalExecutor.generate``, ``stored_reply``,
+``select_pairs``, ``make_row``, ``bundle``); nothing in musicqa is changed.
 """
 
 from __future__ import annotations
@@ -58,11 +59,11 @@ FAILED_EVERY = 97  # one request in 97 (~1%) gets a reply that never parses, lik
 STAGES = ("sources", "audio", "prompts", "store", "parse", "filters", "rows", "bundle", "other")
 STAGE_HELP = {
     "sources": "read_clips: CSV -> Clip",
-    "audio": "prepare_audio: resume check of normalised audio",
-    "prompts": "make_requests: render + hash every request",
+    "audio": "audio_records: resume check of normalised audio",
+    "prompts": "RenderStage: render + hash every request",
     "store": "generate: read generations.jsonl, nothing pending",
-    "parse": "reply_pairs: JSON replies -> QAPairs",
-    "filters": "filter_pairs minus parse: the quality filters",
+    "parse": "stored_reply: JSON replies -> QAPairs",
+    "filters": "select_pairs minus parse: the quality filters",
     "rows": "make_row: one dataset row per clip",
     "bundle": "bundle: read FLAC bytes, Parquet shards, card",
     "other": "the rest of run_build (summary, JSONL outputs, locks)",
@@ -170,12 +171,13 @@ def unique_flacs(pool: list[Path], n: int, cache: Path) -> list[Path]:
 def lay_out(work: Path, scale: int, with_audio: bool, max_retries: int, flac_cache: Path,
             limit: int | None = None) -> tuple[Any, dict[str, Any]]:
     """Write the scaled CSV, audio and recorded store under ``work``; returns the BuildConfig and what was made."""
-    from musicqa.build import BuildSummary, make_requests, read_clips, resource
-    from musicqa.build_config import AudioConfig, BuildConfig, MusicCapsConfig
+    from musicqa.build_config import AudioConfig, BuildConfig
     from musicqa.engines.base import EngineConfig
     from musicqa.parse import parse
-    from musicqa.prompts import PromptSet
+    from musicqa.pipeline import Build, BuildSummary
+    from musicqa.pipeline.driver import read_clips
     from musicqa.records import Generation
+    from musicqa.sources.musiccaps import MusicCapsConfig
     from musicqa.store import JsonlStore, generation_record
 
     t0 = time.perf_counter()
@@ -201,8 +203,8 @@ def lay_out(work: Path, scale: int, with_audio: bool, max_retries: int, flac_cac
     cfg = BuildConfig(out=out, sources=["musiccaps"], report=False,
                       musiccaps=MusicCapsConfig(csv=csv_path, audio_dir=src_dir if with_audio else None),
                       audio=AudioConfig(text_only=not with_audio), engine=EngineConfig(max_retries=max_retries))
-    summary = BuildSummary()
-    clips = read_clips(cfg, summary)
+    build = Build(cfg)
+    clips = read_clips(build, BuildSummary())
     audio_store = JsonlStore(out / "work" / "audio.jsonl")
     audio_recs = []
     for i, clip in enumerate(clips):
@@ -217,9 +219,7 @@ def lay_out(work: Path, scale: int, with_audio: bool, max_retries: int, flac_cac
                            "sample_rate": cfg.audio.sample_rate, "duration_s": 10.0, "sha256": "bench"})
     audio_store.append(audio_recs)
 
-    prompts = PromptSet(resource(cfg.prompts_dir), system_template=cfg.prompts.system_template,
-                        chat_template=cfg.prompts.chat_template)
-    requests = make_requests(cfg, prompts, clips)
+    requests = build.render(clips)
     questions = open_questions()
     by_clip = {c.clip_id: c for c in clips}
     copy_of = {c.clip_id: i // max(1, len(clips) // scale) for i, c in enumerate(clips)}  # rows repeat per copy
@@ -257,6 +257,9 @@ def timed_build(cfg) -> dict[str, Any]:
     import musicqa.build as build
     import musicqa.bundle as bundle_mod
     import musicqa.filters as filters_mod
+    import musicqa.pipeline.driver as driver
+    import musicqa.pipeline.local as local
+    from musicqa.pipeline.stages import RenderStage
 
     spent: Counter = Counter()
     cpu: Counter = Counter()
@@ -291,14 +294,16 @@ def timed_build(cfg) -> dict[str, Any]:
                 finally:
                     per_filter[name] += time.perf_counter() - t
                     calls[name] += 1
+            if hasattr(f, "prepare"):  # the learned layer embeds a whole batch before the per-pair calls
+                call.prepare = f.prepare  # type: ignore[attr-defined]
             return call
         return [timed(f, n) for f, n in zip(make_filters(names, **options), names)]
 
     originals.append((filters_mod, "make_filters", make_filters))
     filters_mod.make_filters = timed_filters
-    for module, name, stage in ((build, "read_clips", "sources"), (build, "prepare_audio", "audio"),
-                                (build, "make_requests", "prompts"), (build, "generate", "store"),
-                                (build, "reply_pairs", "parse"), (build, "filter_pairs", "filter_pairs"),
+    for module, name, stage in ((local, "read_clips", "sources"), (local.LocalExecutor, "audio_records", "audio"),
+                                (RenderStage, "__call__", "prompts"), (local.LocalExecutor, "generate", "store"),
+                                (driver, "stored_reply", "parse"), (driver, "select_pairs", "filter_pairs"),
                                 (bundle_mod, "make_row", "rows"), (bundle_mod, "bundle", "bundle")):
         wrap(module, name, stage)
     try:
@@ -345,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", default="pipeline", help="name of the figures file")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("musicqa.build").setLevel(logging.ERROR)  # the unpinned-revision warning is expected here
+    logging.getLogger("musicqa.pipeline.driver").setLevel(logging.ERROR)  # the unpinned-revision warning is expected
     import datasets
 
     datasets.disable_progress_bars()

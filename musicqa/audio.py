@@ -12,10 +12,8 @@ import hashlib
 import io
 import json
 import logging
-import os
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +21,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from musicqa.atomic import atomic_path
 from musicqa.errors import AudioError
 
 log = logging.getLogger(__name__)
@@ -233,17 +232,7 @@ def normalise(src: Path, dst: Path, *, sample_rate: int = TARGET_SR, start_s: fl
         raise AudioError(AUDIO_SILENT, f"{src}: silent (RMS {level:.1f} dBFS)")
     # libsndfile wraps rather than clips when converting float > 1.0 to PCM_16; clip explicitly.
     np.clip(y, -1.0, 1.0, out=y)
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            sf.write(fh, y, sample_rate, format="FLAC", subtype="PCM_16")
-            fh.flush()
-            os.fsync(fh.fileno())
+    with atomic_path(dst) as tmp:
+        sf.write(tmp, y, sample_rate, format="FLAC", subtype="PCM_16")
         digest = sha256_file(tmp)
-        os.replace(tmp, dst)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return AudioInfo(path=dst, duration_s=round(duration, 6), sample_rate=sample_rate, sha256=digest)

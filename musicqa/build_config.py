@@ -1,37 +1,24 @@
-"""``BuildConfig``: every option of ``python -m musicqa build``, loadable from TOML, each one a flag."""
+"""``BuildConfig``: every option of ``python -m musicqa build``, loadable from TOML, each one a flag.
+
+The fields every build has are written out below (``BuildOptions``). Each registered source adds one more: a
+``[name]`` table of its own ``Config`` dataclass (``--name.*`` flags), placed after ``sources``. So
+``BuildConfig`` is generated from the registry (``config_class()``); ``from musicqa.build_config import
+BuildConfig`` gives the class for the sources registered at that moment.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from musicqa.config import field
-from musicqa.download.config import MusicCapsDownloadConfig
 from musicqa.engines.base import EngineConfig
+from musicqa.filters.config import FiltersConfig
 from musicqa.prompts import OPEN_ASPECTS, PAPER_QUESTIONS, TASKS
 from musicqa.records import Sampling
-
-SOURCE_NAMES = ("musiccaps", "magnatagatune")
-
-
-@dataclass
-class MusicCapsConfig:
-    """Where the MusicCaps metadata and audio are."""
-
-    csv: Path | None = field(None, help="musiccaps-public.csv (ytid, start_s, end_s, caption, aspect_list, ...)")
-    audio_dir: Path | None = field(None, help="folder of clips named {ytid}.{flac,wav,mp3,...} or [ytid]-[s-e].wav")
-    limit: int | None = field(None, help="use only the first N rows (smoke runs)")
-
-
-@dataclass
-class MttConfig:
-    """Where the MagnaTagATune annotations and mp3s are."""
-
-    annotations: Path | None = field(None, help="annotations_final.csv (tab-separated, quoted)")
-    clip_info: Path | None = field(None, help="optional clip_info_final.csv (adds title/artist)")
-    audio_dir: Path | None = field(None, help="MTT audio root holding the 0-9,a-f folders of mp3_path")
-    min_tags: int = field(5, help="keep clips with at least this many tags (the paper used 5)")
-    limit: int | None = field(None, help="use only the first N rows (smoke runs)")
 
 
 @dataclass
@@ -79,21 +66,12 @@ class SamplingConfig:
 
 
 @dataclass
-class FiltersConfig:
-    """The quality filters between parsing and bundling."""
-
-    enabled: list[str] | None = field(None, help="filters to run, cheapest first (default: all)")
-
-
-@dataclass
-class BuildConfig:
-    """``python -m musicqa build``: sources -> prompts -> engine -> parse -> filters -> store -> bundle."""
+class BuildOptions:
+    """``python -m musicqa build``: sources -> audio -> prompts -> engine -> parse -> filters -> bundle."""
 
     out: Path = field(Path("musicqa-dataset"), help="output dataset folder (resumable; locked while building)")
     prompts_dir: Path = field(Path("prompts"), help="folder of <source>_<task>.jinja templates (bring your own)")
-    sources: list[str] = field(help="sources to build: musiccaps, magnatagatune", factory=lambda: list(SOURCE_NAMES))
-    musiccaps: MusicCapsConfig = field(help="", factory=MusicCapsConfig)
-    magnatagatune: MttConfig = field(help="", factory=MttConfig)
+    sources: list[str] = field(help="sources to build (one config each)", factory=list)
     audio: AudioConfig = field(help="", factory=AudioConfig)
     prompts: PromptsConfig = field(help="", factory=PromptsConfig)
     engine: EngineConfig = field(help="", factory=EngineConfig)
@@ -101,18 +79,83 @@ class BuildConfig:
     open: SamplingConfig = field(help="", factory=lambda: SamplingConfig(temperature=0.4, max_tokens=1024))
     filters: FiltersConfig = field(help="", factory=FiltersConfig)
     clips_per_shard: int = field(500, help="clips per Parquet shard (~150 MB of 24 kHz FLAC)")
-    download: bool = field(False, help="download missing MusicCaps audio with yt-dlp into --musiccaps.audio-dir first")
-    fetch: MusicCapsDownloadConfig = field(help="", factory=MusicCapsDownloadConfig)
+    download: bool = field(False, help="first fetch missing audio of the sources that can download it (MusicCaps: "
+                                       "yt-dlp into --musiccaps.audio-dir, options --musiccaps.fetch.*)")
     report: bool = field(True, help="write OUT/report/index.html at the end")
     push_to_hub: str | None = field(None, help="after building, upload the folder to this hub dataset repo")
 
+
+class BuildBase:
+    """Methods of every generated ``BuildConfig``: validation and access to the selected sources' sections."""
+
+    sources: list[str]
+    clips_per_shard: int
+
     def __post_init__(self) -> None:
-        bad = [s for s in self.sources if s not in SOURCE_NAMES]
+        from musicqa.sources import find, names
+
+        known = names()
+        bad = [s for s in self.sources if find(s) is None]
         if bad or not self.sources:
-            raise ValueError(f"--sources: {bad or 'none'} invalid, expected some of {', '.join(SOURCE_NAMES)}")
-        if "musiccaps" in self.sources and self.musiccaps.csv is None:
-            raise ValueError("--musiccaps.csv is required when building the musiccaps source")
-        if "magnatagatune" in self.sources and self.magnatagatune.annotations is None:
-            raise ValueError("--magnatagatune.annotations is required when building the magnatagatune source")
+            raise ValueError(f"--sources: {bad or 'none'} invalid, expected some of {', '.join(known)}")
+        if len(set(self.sources)) != len(self.sources):
+            raise ValueError(f"--sources: {self.sources} names a source twice")
+        owner: dict[str, str] = {}
+        for name in self.sources:
+            find(name).check(getattr(self, name))
+            config = find(name).config_name(getattr(self, name))
+            if owner.setdefault(config, name) != name:  # both would write data/<config>/ and its clip ids
+                raise ValueError(f"--sources: {owner[config]} and {name} both build the dataset config {config!r}, "
+                                 "expected one config per source (rename one, e.g. --custom.name)")
         if self.clips_per_shard < 1:
             raise ValueError("--clips-per-shard must be >= 1")
+
+    def section(self, source: str) -> Any:
+        """The ``[source]`` table of this config (the source's own Config instance)."""
+        return getattr(self, source)
+
+
+_classes: dict[tuple, type] = {}
+
+
+def config_class() -> type:
+    """The ``BuildConfig`` dataclass for the sources registered now (one class per set of sources, cached)."""
+    from musicqa.sources import default_names, registered
+
+    sources = registered()
+    key = tuple((s.name, s.Config) for s in sources)
+    if key in _classes:
+        return _classes[key]
+    hints = typing.get_type_hints(BuildOptions)
+    specs: list[tuple[str, Any, Any]] = []
+    for f in dataclasses.fields(BuildOptions):
+        if f.name == "sources":
+            defaults = default_names()
+            help_text = f"sources to build, one dataset config each: {', '.join(s.name for s in sources)}"
+            specs.append(("sources", hints["sources"],
+                          field(help=help_text, factory=lambda d=tuple(defaults): list(d))))
+            for s in sources:
+                if s.name in hints:
+                    raise ValueError(f"source name {s.name!r} clashes with the build option of that name")
+                specs.append((s.name, s.Config, field(help="", factory=s.Config)))
+            continue
+        kwargs: dict[str, Any] = {"metadata": f.metadata}
+        if f.default_factory is not dataclasses.MISSING:
+            kwargs["default_factory"] = f.default_factory
+        else:
+            kwargs["default"] = f.default
+        specs.append((f.name, hints[f.name], dataclasses.field(**kwargs)))
+    cls = dataclasses.make_dataclass("BuildConfig", specs, bases=(BuildBase,),
+                                     namespace={"__doc__": BuildOptions.__doc__, "__module__": __name__})
+    _classes[key] = cls
+    return cls
+
+
+if TYPE_CHECKING:
+    BuildConfig = BuildOptions
+else:
+    def __getattr__(name: str) -> Any:
+        """``BuildConfig`` is looked up here so that it always reflects the registry (PEP 562)."""
+        if name == "BuildConfig":
+            return config_class()
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

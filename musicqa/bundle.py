@@ -2,7 +2,8 @@
 
 Output: ``data/<config>/<split>-XXXXX-of-YYYYY.parquet`` (audio bytes embedded, so the folder loads
 without the source audio) and ``README.md`` whose YAML header declares the configs, so
-``datasets.load_dataset(folder, "musiccaps", split="train")`` works with no loading script.
+``datasets.load_dataset(folder, "<config>", split="train")`` works with no loading script. Which columns a
+config has, its splits, license and card notes come from its source (``musicqa.sources``); nothing here names one.
 Every file is written to a temp name and moved into place; a rerun rewrites the same bytes.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,32 +20,21 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from musicqa.atomic import write_atomic
 from musicqa.records import Clip, QAPair
-from musicqa.store import write_atomic
+from musicqa.sources import CardInfo, Source
 
 log = logging.getLogger(__name__)
 
-SPLITS = {"musiccaps": ("train", "test"), "magnatagatune": ("train", "validation", "test")}
-EXTRA_COLUMNS = {
-    "musiccaps": ("ytid", "start_s", "end_s", "caption", "aspect_list", "is_audioset_eval"),
-    "magnatagatune": ("mp3_path", "tags", "title", "artist"),
-}
-LICENSES = {"musiccaps": "cc-by-sa-4.0", "magnatagatune": "cc-by-nc-sa-3.0"}
-LICENSE_NOTES = {
-    "musiccaps": "MusicCaps captions and aspect lists: CC BY-SA 4.0 (Google). The audio comes from YouTube videos "
-                 "and stays under its uploaders' terms.",
-    "magnatagatune": "MagnaTagATune annotations and audio: CC BY-NC-SA 3.0 (Magnatune / TagATune): non-commercial.",
-}
-SOURCE_NOTES = {
-    "musiccaps": "MusicCaps: 10-second YouTube sections with a musician-written caption and aspect list; train = "
-                 "`is_audioset_eval` false, test = true.",
-    "magnatagatune": "MagnaTagATune: ~29-second Magnatune clips with listener tags (typos and synonyms merged, "
-                     "clips with too few tags skipped); folders 0-b train, c validation, d-f test.",
-}
+# Every config has these columns first; a source's own columns (``Source.features``) follow.
+COMMON_COLUMNS = ("audio", "clip_id", "source", "source_id", "split", "context", "qa")
 
 
-def features_for(source: str, sample_rate: int):
-    """The ``datasets.Features`` of one config; declared, not inferred, so every shard agrees."""
+def features_for(source: Source, sample_rate: int):
+    """The ``datasets.Features`` of one source's config; declared, not inferred, so every shard agrees.
+
+    The one definition of the dataset's schema: tests and ``train/tiny.py`` write folders with it too.
+    """
     from datasets import Audio, Features, List, Value
 
     common = {
@@ -52,20 +42,18 @@ def features_for(source: str, sample_rate: int):
         "source_id": Value("string"), "split": Value("string"), "context": Value("string"),
         "qa": List({"question": Value("string"), "answer": Value("string"), "task": Value("string")}),
     }
-    if source == "musiccaps":
-        extra = {"ytid": Value("string"), "start_s": Value("float32"), "end_s": Value("float32"),
-                 "caption": Value("string"), "aspect_list": List(Value("string")), "is_audioset_eval": Value("bool")}
-    else:
-        extra = {"mp3_path": Value("string"), "tags": List(Value("string")), "title": Value("string"),
-                 "artist": Value("string")}
-    return Features({**common, **extra})
+    own = source.features()
+    clash = sorted(set(own) & set(common))
+    if clash:
+        raise ValueError(f"source {source.name}: column(s) {', '.join(clash)} clash with the common columns")
+    return Features({**common, **own})
 
 
-def make_row(clip: Clip, pairs: Sequence[QAPair], audio: Path | None) -> dict[str, Any]:
-    """One dataset row: the clip, its source metadata, its kept pairs and its audio file.
+def make_row(clip: Clip, pairs: Sequence[QAPair], audio: Path | None, source: Source) -> dict[str, Any]:
+    """One dataset row: the clip, its source's metadata columns, its kept pairs and its audio file.
 
     ``audio`` holds the FLAC's path, not its bytes: the bytes are read one shard at a time in
-    ``write_split``, so a 25,000-clip MTT build never holds 20 GB of audio in memory.
+    ``write_split``, so a 25,000-clip build never holds 20 GB of audio in memory.
     """
     row: dict[str, Any] = {
         "audio": audio,
@@ -73,11 +61,7 @@ def make_row(clip: Clip, pairs: Sequence[QAPair], audio: Path | None) -> dict[st
         "context": clip.text,
         "qa": [{"question": p.question, "answer": p.answer, "task": p.task} for p in pairs],
     }
-    if clip.source == "musiccaps":
-        row.update(ytid=clip.source_id, start_s=clip.start_s, end_s=clip.end_s, caption=clip.text,
-                   aspect_list=list(clip.labels), is_audioset_eval=clip.split == "test")
-    else:
-        row.update(mp3_path=clip.audio_relpath, tags=list(clip.labels), title=clip.title, artist=clip.artist)
+    row.update(source.columns(clip))
     return row
 
 
@@ -104,18 +88,18 @@ def _with_audio_bytes(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "audio": {"bytes": audio.read_bytes(), "path": f"{row['source_id']}.flac"} if audio else None}
 
 
-def write_split(out: Path, source: str, split: str, rows: list[dict[str, Any]], sample_rate: int,
+def write_split(out: Path, config: str, split: str, rows: list[dict[str, Any]], features: Any,
                 clips_per_shard: int) -> SplitInfo:
     """Write one split as Parquet shards; stale shards of an earlier run with more shards are removed."""
     import pyarrow as pa
     from datasets import Dataset, DatasetInfo
     from datasets.table import InMemoryTable
 
-    folder = out / "data" / source
+    folder = out / "data" / config
     folder.mkdir(parents=True, exist_ok=True)
     n_shards = max(1, -(-len(rows) // clips_per_shard))
-    info = SplitInfo(split, f"data/{source}/{split}-*.parquet", len(rows), sum(len(r["qa"]) for r in rows))
-    feats = features_for(source, sample_rate)
+    info = SplitInfo(split, f"data/{config}/{split}-*.parquet", len(rows), sum(len(r["qa"]) for r in rows))
+    feats = features
     wanted = set()
     for i in range(n_shards):
         part = [_with_audio_bytes(r) for r in rows[i * clips_per_shard:(i + 1) * clips_per_shard]]
@@ -123,10 +107,10 @@ def write_split(out: Path, source: str, split: str, rows: list[dict[str, Any]], 
         wanted.add(name)
         buf = io.BytesIO()
         # Arrow table straight from the declared schema: Dataset.from_list would re-encode every row (importing
-        # torchcodec for Audio) and fingerprint every audio byte; 15 s -> 6 s for MusicCaps, same bytes written
+        # torchcodec for Audio) and fingerprint every audio byte; 15 s -> 6 s for 5,500 clips, same bytes
         table = pa.Table.from_pylist(part, schema=feats.arrow_schema)
         Dataset(InMemoryTable(table), info=DatasetInfo(features=feats),
-                fingerprint=f"musicqa-{source}-{split}-{i}").to_parquet(buf)
+                fingerprint=f"musicqa-{config}-{split}-{i}").to_parquet(buf)
         data = buf.getvalue()
         info.num_bytes += len(data)
         write_atomic(folder / name, data)
@@ -145,34 +129,42 @@ def render_card(out: Path, cards_dir: Path, context: dict[str, Any]) -> Path:
     return out / "README.md"
 
 
-def bundle(out: Path, rows_by_config: dict[str, dict[str, list[dict[str, Any]]]], *, sample_rate: int,
-           clips_per_shard: int, card_context: dict[str, Any], cards_dir: Path) -> list[ConfigInfo]:
-    """Write every config/split present plus the card; returns what was written (for the summary)."""
-    configs = []
-    for source in SPLITS:
-        if source not in rows_by_config:
-            continue
-        cfg = ConfigInfo(source, extra_columns=EXTRA_COLUMNS[source],
-                         features_yaml=features_for(source, sample_rate)._to_yaml_list())
-        for split in SPLITS[source]:
-            rows = rows_by_config[source].get(split, [])
+def split_order(source: Source, present: Sequence[str]) -> list[str]:
+    """The source's declared splits first, in its order, then any other split present, by name."""
+    return [*source.splits, *sorted(set(present) - set(source.splits))]
+
+
+def bundle(out: Path, rows_by_config: Mapping[str, Mapping[str, list[dict[str, Any]]]], *,
+           configs: Sequence[tuple[str, Source, Any]], sample_rate: int, clips_per_shard: int,
+           card_context: dict[str, Any], cards_dir: Path) -> list[ConfigInfo]:
+    """Write every config/split that has rows, in ``configs`` order, plus the card; returns what was written.
+
+    ``configs`` is the build's (config name, source, the source's config section) list; a config or split
+    without rows gets no shards (stale ones of an earlier run are removed) and no entry in the card.
+    """
+    written: list[tuple[ConfigInfo, CardInfo]] = []
+    for name, source, source_cfg in configs:
+        rows_by_split = rows_by_config.get(name, {})
+        features = features_for(source, sample_rate)
+        cfg = ConfigInfo(name, extra_columns=tuple(source.features()), features_yaml=features._to_yaml_list())
+        for split in split_order(source, list(rows_by_split)):
+            rows = rows_by_split.get(split, [])
             if not rows:
-                for stale in (out / "data" / source).glob(f"{split}-*.parquet"):
+                for stale in (out / "data" / name).glob(f"{split}-*.parquet"):
                     stale.unlink()
                 continue
-            info = write_split(out, source, split, rows, sample_rate, clips_per_shard)
+            info = write_split(out, name, split, rows, features, clips_per_shard)
             cfg.splits.append(info)
             cfg.download_size += info.num_bytes
         if cfg.splits:
-            configs.append(cfg)
-    sources = [c.name for c in configs]
+            written.append((cfg, source.card_info(source_cfg)))
     context = {
-        **card_context, "configs": configs, "sample_rate": sample_rate,
-        "licenses": [LICENSES[s] for s in sources] or ["other"],
-        "license_notes": [LICENSE_NOTES[s] for s in sources] + [card_context["model_license_note"]],
-        "source_notes": [SOURCE_NOTES[s] for s in sources],
-        "source_names": [{"musiccaps": "MusicCaps", "magnatagatune": "MagnaTagATune"}[s] for s in sources],
+        **card_context, "configs": [c for c, _ in written], "sample_rate": sample_rate,
+        "licenses": [card.license for _, card in written] or ["other"],
+        "license_notes": [card.license_note for _, card in written] + [card_context["model_license_note"]],
+        "source_notes": [card.card_note for _, card in written],
+        "source_names": [card.title for _, card in written],
     }
     render_card(out, cards_dir, context)
-    log.info("bundled %s", json.dumps({c.name: {s.name: s.num_examples for s in c.splits} for c in configs}))
-    return configs
+    log.info("bundled %s", json.dumps({c.name: {s.name: s.num_examples for s in c.splits} for c, _ in written}))
+    return [c for c, _ in written]

@@ -12,6 +12,7 @@ import json
 import tomllib
 import types
 import typing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -200,8 +201,12 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 
 def from_args(cls: type[T], ns: argparse.Namespace, config_path: Path | None = None,
-              fields_only: bool = True) -> T:
-    """Resolve ``cls``: defaults, then the TOML file, then flags present in ``ns``."""
+              fields_only: bool = True, preset: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> T:
+    """Resolve ``cls``: defaults, then a preset, then the TOML file, then flags present in ``ns``.
+
+    ``preset`` maps the TOML + flag values (it may read e.g. their ``preset`` and ``phase`` keys) to
+    the nested values the preset sets; those sit between the defaults and the TOML file.
+    """
     values: dict[str, Any] = {}
     if config_path is not None:
         values = {k.replace("-", "_"): v for k, v in read_toml(config_path).items()}
@@ -209,6 +214,8 @@ def from_args(cls: type[T], ns: argparse.Namespace, config_path: Path | None = N
     names = {f.name for f in dataclasses.fields(cls)}
     flat = {k: v for k, v in vars(ns).items() if k.split(".")[0] in names}
     merged = _merge(values, _nest(flat))
+    if preset is not None:
+        merged = _merge(preset(merged), merged)
     return build(cls, merged, f"{config_path} + flags" if config_path else "flags")
 
 

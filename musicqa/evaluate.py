@@ -1,19 +1,26 @@
-"""``python -m musicqa.evaluate --predictions P --references R``: BLEU-1..4 (B-U), METEOR, ROUGE-L, BERTScore.
+"""``python -m musicqa.evaluate --predictions P --references R``: BLEU-1..4, METEOR, ROUGE-L, BERTScore; or MuChoMusic.
 
 Metrics come from the libraries everyone reports with: nltk (BLEU, METEOR), rouge-score (ROUGE-L)
 and bert-score (BERTScore). Default definitions:
 
 - BLEU-n: corpus BLEU over lower-cased word tokens (nltk ``wordpunct_tokenize``), cumulative
-  uniform weights up to n; B-U is the mean of BLEU-1..4, as the MU-LLaMA paper reports it.
+  uniform weights up to n; ``bleu_u`` is our summary, the mean of BLEU-1..4 (not the paper's B-U,
+  see ``--compat mullama``).
 - METEOR: nltk's ``meteor_score`` per pair (WordNet synonyms), averaged.
 - ROUGE-L: F-measure (rouge-score, Porter stemmer), averaged.
 - BERTScore: F1, averaged; the model is configurable (``roberta-large`` layer 17 by default, the
   library's choice for English).
 
-``--compat mullama`` reproduces the seed's evaluation script, so figures compare with the paper's
-table (MU-LLaMA .306 / .385 / .466 / .901): nltk ``sentence_bleu([ref], cand)`` on raw strings
-(so its n-grams are characters, not words) averaged over pairs, METEOR on ``wordpunct_tokenize``
-tokens, ROUGE-L *recall* and BERTScore *recall*.
+``--compat mullama`` reproduces the reference's evaluation script, so figures compare with the
+paper's table (MU-LLaMA .306 / .385 / .466 / .901): its B-U is nltk ``sentence_bleu([ref], cand)``
+with default weights (the geometric mean of 1- to 4-gram precisions, i.e. BLEU-4) on raw strings,
+so its n-grams are characters, averaged over pairs (``sentence_bleu_char``); its B4 uses the
+4-gram precision alone (``sentence_bleu_char_4gram``); METEOR on ``wordpunct_tokenize`` tokens,
+ROUGE-L *recall* and BERTScore *recall*. An empty prediction scores 0 on every metric (bert-score
+itself sets empty candidates to 0; transformers 5 tokenizers make it crash first, so we do it).
+
+``--benchmark muchomusic`` scores a checkpoint on the MuChoMusic multiple-choice questions
+instead (musicqa/muchomusic.py).
 
 METEOR needs WordNet. nltk's downloader fetches it from GitHub, which this project cannot rely on;
 Debian's ``wordnet-base`` package ships the same WordNet 3.0 database (minus the ``lexnames`` index,
@@ -36,12 +43,14 @@ import sys
 import warnings
 from pathlib import Path
 
+from musicqa import mullama
 from musicqa.config import field
 from musicqa.errors import InputError
 
 log = logging.getLogger(__name__)
 
 COMPATS = ("none", "mullama")
+BENCHMARKS = ("none", "muchomusic")
 DEBIAN_WORDNET = Path("/usr/share/wordnet")
 # WordNet 3.0 lexicographer files, lexnames(5WN): index, name, syntactic category (1 n, 2 v, 3 adj, 4 adv).
 LEXNAMES = ("adj.all adj.pert adv.all noun.Tops noun.act noun.animal noun.artifact noun.attribute noun.body "
@@ -66,37 +75,52 @@ class EvalConfig:
     bertscore_batch_size: int = field(32, help="BERTScore batch size")
     wordnet: Path | None = field(None, help="WordNet 3.0 dict folder (default: nltk_data, else Debian's "
                                             "/usr/share/wordnet)")
-    out: Path | None = field(None, help="also write the metrics here as JSON")
-    device: str = field("cpu", help="device for BERTScore")
+    out: Path | None = field(None, help="also write the metrics here as JSON (MuChoMusic: required)")
+    device: str = field("cpu", help="device for BERTScore and the benchmark's model: cpu, cuda, cuda:N")
+    benchmark: str = field("none", help="none: score --predictions against --references; muchomusic: run "
+                                        "--checkpoint on the MuChoMusic questions")
+    questions: Path | None = field(None, help="MuChoMusic: the benchmark CSV (muchomusic.csv)")
+    audio_dir: Path | None = field(None, help="MuChoMusic: folder searched recursively for the clips (Song "
+                                              "Describer <track_id>[.2min].*, MusicCaps <ytid>_<start>.*, <ytid>.* "
+                                              "or [<ytid>]-[<start>-<end>].*)")
+    checkpoint: Path | None = field(None, help="MuChoMusic: checkpoint folder (musicqa.train or musicqa.train.convert)")
+    llm: str | None = field(None, help="MuChoMusic: load LLaMA from here instead of the checkpoint's")
+    encoder: str | None = field(None, help="MuChoMusic: load MERT from here instead of the checkpoint's")
+    seed: int = field(0, help="MuChoMusic: seed of the per-question option shuffle")
+    in_context: bool = field(True, help="MuChoMusic: prepend the benchmark's one in-context example (its default)")
+    max_new_tokens: int = field(32, help="MuChoMusic: longest generated answer (greedy) for the letter")
+    limit: int | None = field(None, help="MuChoMusic: only the first N questions")
+    preset: str = field("musicqa", help="mullama: the paper's kNN cache settings (size 100, temperature 20, "
+                                        "weight 0.2) for --knn-index")
+    knn_index: Path | None = field(None, help="MuChoMusic: kNN cache index (faiss file or .npy); off if not given")
+    knn_size: int = field(100, help="kNN cache: neighbours mixed in")
+    knn_temperature: float = field(20.0, help="kNN cache: softmax temperature on the similarities")
+    knn_weight: float = field(0.2, help="kNN cache: weight of the neighbours' mix (0 = off)")
 
     def __post_init__(self) -> None:
         if self.compat not in COMPATS:
             raise ValueError(f"--compat must be one of {', '.join(COMPATS)}, got {self.compat!r}")
+        if self.preset not in ("musicqa", "mullama"):
+            raise ValueError(f"--preset must be musicqa or mullama, got {self.preset!r}")
+        if self.benchmark not in BENCHMARKS:
+            raise ValueError(f"--benchmark must be one of {', '.join(BENCHMARKS)}, got {self.benchmark!r}")
+        if self.max_new_tokens < 1 or (self.limit is not None and self.limit < 1):
+            raise ValueError("--max-new-tokens and --limit must be >= 1")
+        from musicqa.infer import check_knn
+
+        check_knn(self)
 
 
 # Reading and pairing --------------------------------------------------------------------------------
 
 def read_pairs(path: Path) -> dict[tuple[str, str], str]:
     """{(audio stem, question): answer} from JSON lines or MU-LLaMA JSON; the first answer of a key wins."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as err:
-        raise InputError(f"{path}: file not found") from err
+    text = _read_text(path)
     out: dict[tuple[str, str], str] = {}
     stripped = text.lstrip()
     if stripped.startswith("["):
-        try:
-            rows = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise InputError(f"{path}: invalid JSON ({err})") from err
-        for i, row in enumerate(rows):
-            try:
-                conv = row["conversation"]
-                question = next(t["value"] for t in conv if t["from"] == "human")
-                answer = next(t["value"] for t in conv if t["from"] == "gpt")
-                out.setdefault((Path(row["audio_name"]).stem, question.strip()), answer)
-            except (KeyError, StopIteration, TypeError) as err:
-                raise InputError(f"{path}: item {i}: expected {{audio_name, conversation: [human, gpt]}}") from err
+        for audio_name, question, answer in mullama.read(path):
+            out.setdefault((Path(audio_name).stem, question.strip()), answer)
         return out
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -113,6 +137,23 @@ def read_pairs(path: Path) -> dict[tuple[str, str], str]:
     return out
 
 
+def _read_text(path: Path) -> str:
+    """The file's text, or a one-line InputError for a missing, unreadable, non-UTF-8 or empty file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as err:
+        raise InputError(f"{path}: file not found") from err
+    except IsADirectoryError as err:
+        raise InputError(f"{path}: is a folder, expected a JSON or JSON-lines file") from err
+    except UnicodeDecodeError as err:
+        raise InputError(f"{path}: not UTF-8 text (byte {err.start}: {err.reason})") from err
+    except OSError as err:
+        raise InputError(f"{path}: cannot read ({err.strerror})") from err
+    if not text.strip():
+        raise InputError(f"{path}: file is empty")
+    return text
+
+
 def pair_up(predictions: dict, references: dict, where: str) -> tuple[list[str], list[str]]:
     """Candidates and references in the same order, for the keys both files have."""
     keys = [k for k in predictions if k in references]
@@ -121,6 +162,11 @@ def pair_up(predictions: dict, references: dict, where: str) -> tuple[list[str],
     unmatched = len(predictions) - len(keys)
     if unmatched:
         log.warning("%d of %d predictions have no reference and are not scored", unmatched, len(predictions))
+    unanswered = [k for k in references if k not in predictions]
+    if unanswered:
+        shown = "; ".join(f"{a} / {q!r}" for a, q in unanswered[:3])
+        log.warning("%d of %d references have no prediction and are not scored, e.g. %s", len(unanswered),
+                    len(references), shown)
     return [predictions[k] for k in keys], [references[k] for k in keys]
 
 
@@ -215,7 +261,11 @@ def rouge_l(cands: list[str], refs: list[str], which: str = "fmeasure") -> float
 
 def bertscore(cands: list[str], refs: list[str], model: str, layers: int | None, batch_size: int,
               device: str) -> dict[str, float]:
-    """Mean BERTScore precision/recall/F1 (no idf, no baseline rescaling: bert-score's defaults)."""
+    """Mean BERTScore precision/recall/F1 (no idf, no baseline rescaling: bert-score's defaults).
+
+    An empty candidate scores 0, as bert-score intends; it is kept away from the library, whose
+    empty-string path calls a tokenizer method transformers 5 removed.
+    """
     import bert_score
 
     kwargs = {"model_type": model, "batch_size": batch_size, "device": device, "verbose": False}
@@ -223,8 +273,12 @@ def bertscore(cands: list[str], refs: list[str], model: str, layers: int | None,
         kwargs["num_layers"] = layers
     elif Path(model).is_dir():
         raise InputError(f"--bertscore-model {model} is a folder: give --bertscore-layers too")
-    p, r, f = bert_score.score(cands, refs, **kwargs)
-    return {"precision": p.mean().item(), "recall": r.mean().item(), "f1": f.mean().item()}
+    scored = [i for i, c in enumerate(cands) if c.strip()]
+    totals = {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+    if scored:
+        p, r, f = bert_score.score([cands[i] for i in scored], [refs[i] for i in scored], **kwargs)
+        totals = {"precision": p.sum().item(), "recall": r.sum().item(), "f1": f.sum().item()}
+    return {k: v / len(cands) for k, v in totals.items()}
 
 
 def char_bleu(cands: list[str], refs: list[str], weights: tuple[float, ...]) -> float:
@@ -242,9 +296,9 @@ def score(cands: list[str], refs: list[str], cfg: EvalConfig) -> dict:
     if wn is None:
         log.warning("METEOR skipped: no WordNet (apt-get install wordnet-base, or give --wordnet DIR)")
     result: dict = {"n": len(cands), "compat": cfg.compat}
-    if cfg.compat == "mullama":
-        result["bleu"] = char_bleu(cands, refs, (0.25, 0.25, 0.25, 0.25))
-        result["bleu_4"] = char_bleu(cands, refs, (0.0, 0.0, 0.0, 1.0))
+    if cfg.compat == "mullama":  # the paper's B-U and B4, named for what the reference computes
+        result["sentence_bleu_char"] = char_bleu(cands, refs, (0.25, 0.25, 0.25, 0.25))
+        result["sentence_bleu_char_4gram"] = char_bleu(cands, refs, (0.0, 0.0, 0.0, 1.0))
         result["meteor"] = meteor(cands, refs, wn)
         result["rouge_l_recall"] = rouge_l(cands, refs, "recall")
     else:
@@ -260,6 +314,13 @@ def score(cands: list[str], refs: list[str], cfg: EvalConfig) -> dict:
 
 
 def run(cfg: EvalConfig) -> int:
+    if cfg.benchmark == "muchomusic":
+        from musicqa import muchomusic
+
+        result = muchomusic.run_benchmark(cfg)
+        print(muchomusic.table(result))
+        log.info("evaluate: MuChoMusic results in %s", cfg.out)
+        return 0
     if cfg.predictions is None or cfg.references is None:
         raise InputError("--predictions and --references are required")
     cands, refs = pair_up(read_pairs(cfg.predictions), read_pairs(cfg.references), str(cfg.predictions))
@@ -275,8 +336,9 @@ def run(cfg: EvalConfig) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     from musicqa.cli import config_command
+    from musicqa.train.presets import eval_values
 
-    return config_command("evaluate", __doc__, EvalConfig, run, argv)
+    return config_command("evaluate", __doc__, EvalConfig, run, argv, preset=eval_values)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 
 One file: the answer is printed. A folder: one JSON line per audio file, ``{"audio", "question",
 "answer"}``, to ``--out`` or stdout (captioning music at scale is what the paper built the model for).
-The checkpoint's own config says which LLaMA and MERT (id + revision) to load; ``--llm`` and
-``--encoder`` point at other copies of the same weights (e.g. a local folder).
+The checkpoint's own config says which LLaMA and MERT (id + revision) to load and which prompt
+template the model was trained with; ``--llm`` and ``--encoder`` point at other copies of the same
+weights (e.g. a local folder). ``--preset mullama`` samples as the paper's evaluation did
+(temperature 0.6, top-p 0.8, and the kNN cache when ``--knn-index`` is given).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from musicqa.config import field
 from musicqa.errors import InputError
+from musicqa.train.config import PRESETS
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,9 @@ class InferConfig:
 
     checkpoint: Path | None = field(None, help="checkpoint folder written by musicqa.train (step-NNNNNN)")
     audio: Path | None = field(None, help="an audio file, or a folder searched recursively for audio files")
+    preset: str = field("musicqa", help="musicqa: the defaults below; mullama: the paper's evaluation sampling "
+                                        "(temperature 0.6, top-p 0.8, 1024 tokens, kNN size 100 / temperature "
+                                        "20 / weight 0.2); flags still override it")
     question: str = field("Describe the audio in detail", help="the question asked about every file")
     out: Path | None = field(None, help="JSON-lines output for a folder (default: stdout)")
     max_new_tokens: int = field(256, help="longest answer in tokens")
@@ -38,12 +44,35 @@ class InferConfig:
     device: str = field("auto", help="cpu, cuda, cuda:N or auto")
     llm: str | None = field(None, help="load LLaMA from here instead of the checkpoint's --model.llm")
     encoder: str | None = field(None, help="load MERT from here instead of the checkpoint's --model.encoder")
+    knn_index: Path | None = field(None, help="kNN cache index: a faiss index file (needs faiss) or a .npy "
+                                              "array [N, dim]; off when not given")
+    knn_size: int = field(100, help="kNN cache: neighbours mixed in")
+    knn_temperature: float = field(20.0, help="kNN cache: softmax temperature on the similarities")
+    knn_weight: float = field(0.2, help="kNN cache: weight of the neighbours' mix (0 = off)")
 
     def __post_init__(self) -> None:
+        if self.preset not in PRESETS:
+            raise ValueError(f"--preset must be one of {', '.join(PRESETS)}, got {self.preset!r}")
         if self.max_new_tokens < 1 or self.batch_size < 1:
             raise ValueError("--max-new-tokens and --batch-size must be >= 1")
         if self.temperature < 0 or not 0 < self.top_p <= 1:
             raise ValueError("--temperature must be >= 0 and --top-p in (0, 1]")
+        check_knn(self)
+
+
+def check_knn(cfg) -> None:
+    """Shared by infer and evaluate: the kNN cache options in range."""
+    if cfg.knn_size < 1 or not 0 <= cfg.knn_weight <= 1:
+        raise ValueError("--knn-size must be >= 1 and --knn-weight in [0, 1]")
+
+
+def knn_cache(cfg):
+    """The kNN cache the options describe, or None when off."""
+    if cfg.knn_index is None or cfg.knn_weight == 0:
+        return None
+    from musicqa.train.knn import KnnCache
+
+    return KnnCache.load(cfg.knn_index, cfg.knn_size, cfg.knn_temperature, cfg.knn_weight)
 
 
 def audio_files(path: Path) -> list[Path]:
@@ -62,7 +91,7 @@ class Answerer:
     """A trained checkpoint, its encoder and tokenizer, loaded once; ``answer`` takes files and a question."""
 
     def __init__(self, checkpoint: Path, device: str = "auto", llm: str | None = None,
-                 encoder: str | None = None) -> None:
+                 encoder: str | None = None, knn=None) -> None:
         import torch
 
         from musicqa.train import data
@@ -72,39 +101,84 @@ class Answerer:
 
         chain = mdl.checkpoint_chain(checkpoint)
         meta = json.loads((checkpoint / "checkpoint.json").read_text())
-        if meta.get("prompt_template_hash") != data.template_hash():
-            log.warning("%s was trained with prompt template %s (hash %s); this install has hash %s",
-                        checkpoint, meta.get("prompt_template"), meta.get("prompt_template_hash"), data.template_hash())
+        self.template = meta.get("prompt_template") or data.PROMPT_TEMPLATE
+        self.tokenize = meta.get("tokenize", "split")
+        if not (data.TEMPLATES / self.template).is_file():
+            raise InputError(f"{checkpoint}: prompt template {self.template!r} is not in this install")
+        if meta.get("prompt_template_hash") != data.template_hash(self.template):
+            log.warning("%s was trained with prompt template %s (hash %s); this install has hash %s", checkpoint,
+                        self.template, meta.get("prompt_template_hash"), data.template_hash(self.template))
         overrides = {k: v for k, v in (("llm", llm), ("encoder", encoder)) if v}
         self.cfg = dataclasses.replace(ModelConfig(**meta["model"]), **overrides)
         self.device = pick_device(device, 0)
         self.model, self.tok = mdl.build(self.cfg, meta["phase"], chain, self.device)
         self.model.eval()
+        self.model.knn = knn
         self.encoder = mdl.MusicEncoder(self.cfg, self.device)
         self.tok.padding_side = "left"  # generation continues every prompt from its last token
         self._torch = torch
 
-    def answer(self, files: list[Path], question: str, *, max_new_tokens: int = 256, temperature: float = 0.1,
-               top_p: float = 0.75) -> list[str]:
+    def features(self, files: list[Path]):
+        """[B, num_states, hidden] encoder features of the files (decoded and resampled by musicqa.audio)."""
         import numpy as np
 
         from musicqa import audio
+
+        rate = self.encoder.spec.sample_rate
+        feats = np.stack([self.encoder(audio.load(f, sample_rate=rate), rate) for f in files])
+        return self._torch.from_numpy(feats).to(self.device)
+
+    def _autocast(self):
+        torch = self._torch
+        half = {"bfloat16": torch.bfloat16, "float16": torch.float16}.get(self.cfg.dtype)
+        return torch.autocast(self.device.type, dtype=half or torch.float32, enabled=half is not None)
+
+    @property
+    def _pad(self) -> int:
+        return self.tok.pad_token_id if self.tok.pad_token_id is not None else self.tok.eos_token_id
+
+    def answer(self, files: list[Path], question: str, *, max_new_tokens: int = 256, temperature: float = 0.1,
+               top_p: float = 0.75) -> list[str]:
+        return self.generate(self.features(files), question, max_new_tokens=max_new_tokens,
+                             temperature=temperature, top_p=top_p)
+
+    def generate(self, feats, question: str, *, max_new_tokens: int = 256, temperature: float = 0.1,
+                 top_p: float = 0.75) -> list[str]:
+        """One answer per row of ``feats`` to the same question, in the checkpoint's prompt template."""
         from musicqa.train import data
 
         torch = self._torch
-        rate = self.encoder.spec.sample_rate
-        feats = torch.from_numpy(np.stack([self.encoder(audio.load(f, sample_rate=rate), rate) for f in files]))
-        feats = feats.to(self.device)
-        prompt = data.prompt_ids(self.tok, question)
-        ids = torch.tensor([prompt] * len(files), device=self.device)
+        prompt = data.prompt_ids(self.tok, question, self.template)
+        ids = torch.tensor([prompt] * len(feats), device=self.device)
         mask = torch.ones_like(ids)
-        pad = self.tok.pad_token_id if self.tok.pad_token_id is not None else self.tok.eos_token_id
         sampling = {"do_sample": True, "temperature": temperature, "top_p": top_p} if temperature > 0 else \
             {"do_sample": False}
-        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.cfg.dtype != "float32"):
-            out = self.model.generate(ids, mask, feats, max_new_tokens=max_new_tokens, pad_token_id=pad,
+        with self._autocast():
+            out = self.model.generate(ids, mask, feats, max_new_tokens=max_new_tokens, pad_token_id=self._pad,
                                       eos_token_id=self.tok.eos_token_id, **sampling)
         return [self.tok.decode(row[len(prompt):], skip_special_tokens=True).strip() for row in out]
+
+    def option_logprobs(self, feats, question: str, options: list[str]) -> list[float]:
+        """Mean log-probability per token of each option as the answer to ``question`` about one clip.
+
+        The options are tokenised as training tokenised answers (the checkpoint's template and
+        tokenisation), without the closing EOS; the mean keeps long options from losing by length.
+        """
+        from musicqa.train import data
+
+        torch = self._torch
+        examples = [data.Example("", "", question, option, "choice") for option in options]
+        items = data.tokenize(examples, self.tok, 1 << 16, self.template, self.tokenize)
+        if len(items) != len(options):
+            raise InputError(f"an answer option of {question!r} tokenises to nothing")
+        items = [data.Tokenized(t.clip_key, t.input_ids[:-1], t.labels[:-1]) for t in items]  # drop the EOS
+        batch = data.collate(items, lambda _key: feats[0].cpu().numpy(), self._pad)
+        batch = {k: v.to(self.device) for k, v in batch.items()}
+        with torch.no_grad(), self._autocast():
+            logits = self.model(batch["input_ids"], batch["attention_mask"], batch["features"]).logits.float()
+        logp = logits[:, :-1].log_softmax(-1).gather(-1, batch["input_ids"][:, 1:, None]).squeeze(-1)
+        keep = (batch["labels"][:, 1:] != data.IGNORE).float()
+        return ((logp * keep).sum(1) / keep.sum(1).clamp(min=1)).tolist()
 
 
 def run(cfg: InferConfig) -> int:
@@ -117,7 +191,12 @@ def run(cfg: InferConfig) -> int:
         raise InputError(f"--checkpoint {cfg.checkpoint}: not a checkpoint folder (checkpoint.json missing)")
     files = audio_files(cfg.audio)
     torch.manual_seed(cfg.seed)
-    answerer = Answerer(cfg.checkpoint, cfg.device, cfg.llm, cfg.encoder)
+    if cfg.preset == "mullama" and cfg.knn_index is None:
+        log.warning("--preset mullama: the paper's evaluation also used the kNN cache; give --knn-index to do the same")
+    answerer = Answerer(cfg.checkpoint, cfg.device, cfg.llm, cfg.encoder, knn_cache(cfg))
+    if cfg.preset == "mullama" and answerer.template != "mullama.jinja":
+        log.warning("--preset mullama with a checkpoint trained on prompt %s: the prompt follows the checkpoint",
+                    answerer.template)
     kw = {"max_new_tokens": cfg.max_new_tokens, "temperature": cfg.temperature, "top_p": cfg.top_p}
     if cfg.audio.is_file():
         print(answerer.answer(files, cfg.question, **kw)[0])
@@ -141,8 +220,9 @@ def run(cfg: InferConfig) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     from musicqa.cli import config_command
+    from musicqa.train.presets import infer_values
 
-    return config_command("infer", __doc__, InferConfig, run, argv)
+    return config_command("infer", __doc__, InferConfig, run, argv, preset=infer_values)
 
 
 if __name__ == "__main__":

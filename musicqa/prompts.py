@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -68,12 +68,16 @@ class PromptSet:
         return self._hashes[name]
 
     def template_names(self, sources: Sequence[str], tasks: Sequence[str]) -> list[str]:
-        """Every template a build will use; a missing one is an error before any work."""
+        """Every ``<source>_<task>.jinja`` of these sources and tasks; a missing one is an error before any work."""
         names = [f"{s}_{t}.jinja" for s in sources for t in tasks]
+        self.require(names)
+        return names
+
+    def require(self, names: Sequence[str]) -> None:
+        """Raise InputError naming the first of ``names`` (or the system template) that is not in the folder."""
         for n in [*names, self.system_name]:
             if not (self.dir / n).is_file():
                 raise InputError(f"{self.dir / n}: prompt template not found (expected one per source x task)")
-        return names
 
     def _render(self, name: str, **variables: object) -> str:
         try:
@@ -85,15 +89,21 @@ class PromptSet:
 
     def render(self, clip: Clip, task: str, *, model: str, sampling: Sampling, json_schema: str,
                questions: Sequence[str] = PAPER_QUESTIONS, n_pairs: int = 5,
-               aspects: Sequence[str] = OPEN_ASPECTS) -> PromptRequest:
-        """One request for one clip and task; the same inputs always give the same key."""
-        name = f"{clip.source}_{task}.jinja"
-        default_s = 10.0 if clip.source == "musiccaps" else 29.0  # MusicCaps sections / MTT clips
-        duration = (clip.end_s - clip.start_s) if clip.end_s is not None else default_s
-        variables = dict(text=clip.text, labels=list(clip.labels), title=clip.title, artist=clip.artist,
-                         duration_s=duration, questions=list(questions) if task == "fixed" else [],
-                         n_pairs=n_pairs, aspects=list(aspects)[:n_pairs], source=clip.source)
-        messages = (("system", self._render(self.system_name, **variables)), ("user", self._render(name, **variables)))
+               aspects: Sequence[str] = OPEN_ASPECTS, template: str | None = None, duration_s: float | None = None,
+               variables: Mapping[str, object] | None = None) -> PromptRequest:
+        """One request for one clip and task; the same inputs always give the same key.
+
+        ``template`` defaults to ``<clip.source>_<task>.jinja``; ``duration_s`` to the clip's end_s - start_s.
+        ``variables`` are the source's own (e.g. MTT's title and artist); the common ones take precedence.
+        """
+        name = template or f"{clip.source}_{task}.jinja"
+        if duration_s is None and clip.end_s is not None:
+            duration_s = clip.end_s - clip.start_s
+        common = dict(text=clip.text, labels=list(clip.labels), duration_s=duration_s,
+                      questions=list(questions) if task == "fixed" else [], n_pairs=n_pairs,
+                      aspects=list(aspects)[:n_pairs], source=clip.source)
+        values = {**(variables or {}), **common}
+        messages = (("system", self._render(self.system_name, **values)), ("user", self._render(name, **values)))
         template_hash = self.hash_of(name)
         return PromptRequest(
             key=request_key(clip.clip_id, task, template_hash, model, sampling, messages, json_schema),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 SCHEMA_VERSION = 1
 
@@ -17,30 +18,35 @@ SCHEMA_VERSION = 1
 class Clip:
     """One music clip with the source text the LLM is prompted with.
 
-    ``clip_id`` is ``"<source>/<source_id>"`` and stable across runs, so every QA pair can be
+    ``clip_id`` is ``"<config>/<source_id>"`` and stable across runs, so every QA pair can be
     mapped back to its YouTube id or MTT clip (the seed renamed audio to 000000.wav and lost that).
+    What only one dataset has (MTT's mp3_path, title, artist) goes in ``meta``: a frozen record
+    type that the source module declares, never new fields here.
     """
 
     clip_id: str
-    source: str  # "musiccaps" | "magnatagatune"
-    source_id: str  # ytid, or MTT clip_id
-    split: str  # "train" | "validation" | "test"
-    text: str  # the caption, or the tags joined with ", " in a fixed order
+    source: str  # the registered source that read it: "musiccaps", "magnatagatune", ...
+    source_id: str  # ytid, MTT clip_id, ...: the id in the source's own files
+    split: str  # "train" | "validation" | "test" | a split the source declares
+    text: str  # the caption, or the tags joined in a fixed order
     audio_path: Path | None = None
     start_s: float = 0.0
-    end_s: float | None = None
-    labels: tuple[str, ...] = ()  # MusicCaps aspect_list, or MTT tags (after the synonym map)
-    audio_relpath: str = ""  # MTT mp3_path as written in annotations_final.csv
-    title: str = ""
-    artist: str = ""
+    end_s: float | None = None  # None: up to the end of the file
+    labels: tuple[str, ...] = ()  # tags or aspects (MusicCaps aspect_list, MTT tags after the synonym map)
+    meta: Any = None  # the source's own frozen metadata record (``Source.Meta``), or None
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """A filter's decision; ``reason`` is ``"<filter>_<cause>"`` and required when dropping."""
+    """A filter's decision; ``reason`` is ``"<filter>_<cause>"`` and required when dropping.
+
+    ``score`` is set by the learned layer only: its probability for the family, written beside the
+    reason in ``rejected.jsonl`` and audit output so a reviewer sees how sure the drop was.
+    """
 
     keep: bool
     reason: str = ""
+    score: float | None = None
 
 
 KEEP = Verdict(True)

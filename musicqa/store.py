@@ -3,13 +3,13 @@
 Every engine reply is appended (flushed and fsynced per batch) before anything else happens with
 it, so killing a build at any moment loses at most the batch in flight. On start-up the file is
 read back to find the keys already done; a torn last line (a kill mid-write) is skipped with a
-warning and overwritten by the next append, never duplicated.
+warning and overwritten by the next append, never duplicated. The build's stores and the download
+manifests share this one class, so they share that torn-line policy.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import json
 import logging
 import os
@@ -18,8 +18,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from musicqa.atomic import write_atomic
 from musicqa.errors import InputError
 from musicqa.records import SCHEMA_VERSION, Clip, Generation
+
+__all__ = ["JsonlStore", "OutputLock", "clip_to_record", "generation_record", "write_atomic"]
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +32,11 @@ def _now() -> str:
 
 
 class JsonlStore:
-    """One append-only jsonlines file."""
+    """One append-only jsonlines file whose every line carries ``schema`` (refused if it is another version)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, schema: int = SCHEMA_VERSION) -> None:
         self.path = path
+        self.schema = schema
         path.parent.mkdir(parents=True, exist_ok=True)
         self._repair()
 
@@ -63,14 +67,17 @@ class JsonlStore:
                 except json.JSONDecodeError:
                     log.warning("%s:%d: unreadable line skipped", self.path, lineno)
                     continue
-                if rec.get("schema") != SCHEMA_VERSION:
+                if not isinstance(rec, dict):
+                    log.warning("%s:%d: line is not a JSON object, skipped", self.path, lineno)
+                    continue
+                if rec.get("schema", self.schema) != self.schema:  # a line without one is read as current
                     raise InputError(f"{self.path}:{lineno}: field 'schema' = {rec.get('schema')!r}, "
-                                     f"expected {SCHEMA_VERSION} (written by another musicqa version)")
+                                     f"expected {self.schema} (written by another musicqa version)")
                 yield rec
 
     def append(self, records: Iterable[dict[str, Any]]) -> int:
         """Append a batch durably (flush + fsync once per batch); returns the number written."""
-        lines = [json.dumps({"schema": SCHEMA_VERSION, **r}, ensure_ascii=False, sort_keys=True) + "\n"
+        lines = [json.dumps({**r, "schema": self.schema}, ensure_ascii=False, sort_keys=True) + "\n"
                  for r in records]
         if not lines:
             return 0
@@ -90,56 +97,41 @@ def generation_record(gen: Generation, *, status: str, template: str, template_h
 
 
 def clip_to_record(clip: Clip) -> dict[str, Any]:
-    d = dataclasses.asdict(clip)
+    """A clip as one JSON object; ``meta`` (the source's frozen record) becomes a plain object."""
+    d = {f.name: getattr(clip, f.name) for f in dataclasses.fields(Clip)}
     d["audio_path"] = str(clip.audio_path) if clip.audio_path else None
     d["labels"] = list(clip.labels)
+    d["meta"] = json.loads(json.dumps(dataclasses.asdict(clip.meta), default=str)) if clip.meta is not None else None
     return d
 
 
-def clip_from_record(rec: dict[str, Any]) -> Clip:
-    names = {f.name for f in dataclasses.fields(Clip)}
-    d = {k: v for k, v in rec.items() if k in names}
-    d["audio_path"] = Path(d["audio_path"]) if d.get("audio_path") else None
-    d["labels"] = tuple(d.get("labels", ()))
-    return Clip(**d)
-
-
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write a whole file via a temp file in the same folder + os.replace: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 class OutputLock:
-    """An exclusive lock on an output folder: a second build on it refuses instead of interleaving."""
+    """An exclusive lock on an output folder: a second build on it refuses instead of interleaving.
+
+    A ``filelock.FileLock`` (flock on Unix: the kernel drops it when the process dies, so a killed build
+    never leaves a stale lock). The holder's pid is written into the lock file for the refusal message.
+    """
 
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / ".musicqa.lock"
-        self._fh = None
+        self._lock = None
 
     def __enter__(self) -> OutputLock:
-        fh = open(self.path, "a+")  # noqa: SIM115 - held for the lock's lifetime
+        import filelock
+
+        lock = filelock.FileLock(str(self.path), timeout=0)
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as err:
-            fh.seek(0)
-            holder = fh.read().strip() or "another process"
-            fh.close()
+            lock.acquire()
+        except filelock.Timeout as err:
+            holder = self.path.read_text(encoding="utf-8", errors="replace").strip() or "another process"
             raise InputError(f"{self.path.parent}: another musicqa build is running on this folder "
                              f"({holder}); wait for it or choose another --out") from err
-        fh.truncate(0)
-        fh.write(f"pid {os.getpid()}, since {_now()}")
-        fh.flush()
-        self._fh = fh
+        self.path.write_text(f"pid {os.getpid()}, since {_now()}", encoding="utf-8")  # flock survives this fd
+        self._lock = lock
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._fh is not None:
-            fcntl.flock(self._fh, fcntl.LOCK_UN)
-            self._fh.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None

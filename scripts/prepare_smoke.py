@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def lay_out_audio(out: Path, rows: int) -> None:
-    """Copy the shared clips to ``out/audio/musiccaps/{ytid}.mp3`` and ``out/audio/magnatagatune/<mp3_path>``."""
+    """Copy the sample_data clips to ``out/audio/musiccaps/{ytid}.mp3`` and ``out/audio/magnatagatune/<mp3_path>``."""
     pool = clips()
     mc = out / "audio" / "musiccaps"
     mc.mkdir(parents=True, exist_ok=True)

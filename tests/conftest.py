@@ -75,9 +75,8 @@ def smoke_config(tiny_models: Path, smoke: Path, out: Path, **over):
                                    audio_dir=str(smoke / "audio" / "magnatagatune"))
     values["engine"]["model"] = str(tiny_models / "tiny-mpt-chat")
     values["report"] = False
-    # The tiny model's replies are random word salad; the quality filters would drop most of them (they have
-    # their own tests). Keep the cheap ones here so the dataset has rows to check; one test reruns with all.
-    values["filters"] = {"enabled": ["leak", "refusal", "duplicate"]}
+    # configs/smoke.toml runs only the filters that mean something on word salad (the rest have their own
+    # tests; one build test reruns with all of them, learned layer included).
     for dotted, v in over.items():
         node = values
         *parents, leaf = dotted.split("__")
@@ -95,3 +94,24 @@ def built_dataset(tiny_models, smoke_dirs, vllm_engine, tmp_path_factory) -> Pat
     out = tmp_path_factory.mktemp("built") / "dataset"
     run_build(smoke_config(tiny_models, smoke_dirs, out), engine=vllm_engine)
     return out
+
+
+@pytest.fixture(scope="session")
+def converted_checkpoint(tiny_models, tmp_path_factory) -> Path:
+    """A finetune checkpoint in the reference's format (tiny sizes), converted: what a user of the release has."""
+    import torch
+    from safetensors.torch import load_file
+    from transformers import LlamaForCausalLM
+
+    from musicqa.train import convert
+    from tests.train import reference
+
+    tmp = tmp_path_factory.mktemp("converted")
+    llm = LlamaForCausalLM.from_pretrained(tiny_models / "tiny-llama")
+    sd = reference.state_dict(llm, load_file(str(tiny_models / "tiny-mert" / "model.safetensors")), 4, 32, 3,
+                              "finetune")
+    torch.save({"model": sd}, tmp / "checkpoint.pth")
+    assert convert.main(["--from-mullama", str(tmp / "checkpoint.pth"), "--out", str(tmp / "ckpt"), "--llm",
+                         str(tiny_models / "tiny-llama"), "--encoder", str(tiny_models / "tiny-mert"),
+                         "--dtype", "float32"]) == 0
+    return tmp / "ckpt" / "finetune"

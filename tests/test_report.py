@@ -78,21 +78,15 @@ def _qa(context: str, i: int) -> list[dict[str, str]]:
 
 def make_folder(root: Path) -> Path:
     """Write a dataset folder per the team contract under ``root`` and return it."""
-    from datasets import Audio, Dataset, Features, List, Value
+    from datasets import Dataset
+
+    from musicqa.bundle import features_for
+    from musicqa.sources import get
 
     mp3s = sorted(p for p in (DATA / "audio").glob("asc-*.mp3") if "60s" not in p.name)
     flacs = [_flac_10s(p) for p in mp3s[:4]]
     caps = _captions(5)
-    qa_type = List({"question": Value("string"), "answer": Value("string"), "task": Value("string")})
-    common = {"audio": Audio(sampling_rate=SR), "clip_id": Value("string"), "source": Value("string"),
-              "source_id": Value("string"), "split": Value("string"), "context": Value("string"), "qa": qa_type}
-    features = {
-        "musiccaps": Features({**common, "ytid": Value("string"), "start_s": Value("float64"),
-                               "end_s": Value("float64"), "caption": Value("string"),
-                               "aspect_list": List(Value("string")), "is_audioset_eval": Value("bool")}),
-        "magnatagatune": Features({**common, "mp3_path": Value("string"), "tags": List(Value("string")),
-                                   "title": Value("string"), "artist": Value("string")}),
-    }
+    features = {name: features_for(get(name), SR) for name in ("musiccaps", "magnatagatune")}  # the build's schema
     clips: dict[str, dict[str, int]] = {}
     pairs: dict[str, dict[str, int]] = {}
     n = 0

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 
-def config_command(prog: str, doc: str, cls: type, run: Callable[[Any], int], argv: list[str] | None) -> int:
+def config_command(prog: str, doc: str, cls: type, run: Callable[[Any], int], argv: list[str] | None,
+                   preset: Callable[[dict], dict] | None = None) -> int:
     """``python -m musicqa.<prog>``: flags from ``cls``, optional ``--config`` TOML, one-line errors (exit 2).
 
     Shared by the single-command modules (infer, evaluate) so they parse, log and report errors the same way.
@@ -26,7 +27,7 @@ def config_command(prog: str, doc: str, cls: type, run: Callable[[Any], int], ar
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     try:
-        return run(from_args(cls, args, args.config))
+        return run(from_args(cls, args, args.config, preset=preset))
     except (InputError, AudioError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

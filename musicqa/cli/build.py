@@ -5,11 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from musicqa.config import add_flags
 
+if TYPE_CHECKING:  # the build module imports the pipeline; --help should not
+    from musicqa.pipeline import BuildSummary
+
 log = logging.getLogger(__name__)
+SPLIT_ORDER = {"train": 0, "validation": 1, "test": 2}  # the order a reader expects, not the build's
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,21 +34,39 @@ def run(args: argparse.Namespace) -> int:
 
     cfg = from_args(BuildConfig, args, args.config)
     summary = run_build(cfg)
-    print(json.dumps({"out": str(cfg.out), "clips": summary.clips, "pairs_kept": summary.pairs_kept,
-                      "drops": dict(summary.drops), "skipped": dict(summary.skipped),
-                      "failed": dict(summary.failed)}, indent=2))
+    done = []
     if cfg.report:
-        try:
-            from musicqa.report import write_report
-        except ImportError:  # TODO(#6): the report lands separately
-            log.info("report module not available")
-        else:
-            page = write_report(cfg.out)
-            print(f"report: {page}")
+        from musicqa.report import write_report
+
+        done.append(f"report: {write_report(cfg.out)}")
     if cfg.push_to_hub:
         from huggingface_hub import HfApi
 
         HfApi().upload_folder(repo_id=cfg.push_to_hub, repo_type="dataset", folder_path=str(cfg.out),
                               ignore_patterns=["work/*", ".musicqa.lock"])
-        print(f"pushed to {cfg.push_to_hub}")
+        done.append(f"pushed to https://huggingface.co/datasets/{cfg.push_to_hub}")
+    print("\n".join(summary_lines(cfg.out, summary, done)))
     return 0
+
+
+def summary_lines(out: Path, summary: BuildSummary, notes: Sequence[str] = ()) -> list[str]:
+    """The build's closing lines: what was built (clips and pairs per config and split), where, how to load it.
+
+    Printed last, after the engine's and the report's logs, so a user reads them without scrolling;
+    ``notes`` (report page, hub push) go just before the ``load_dataset`` line, which ends the output.
+    """
+    clips = sum(n for splits in summary.clips.values() for n in splits.values())
+    lines = [f"built {out}: {clips} clips, {summary.pairs_kept} QA pairs"]
+    if clips:
+        lines.append(f"  {'config':<16}{'split':<12}{'clips':>6}{'pairs':>7}")
+        for config, splits in summary.clips.items():
+            for split in sorted(splits, key=lambda s: SPLIT_ORDER.get(s, len(SPLIT_ORDER))):
+                lines.append(f"  {config:<16}{split:<12}{splits[split]:>6}{summary.pairs[config][split]:>7}")
+    lines.append(f"dropped: {sum(summary.drops.values())} pairs (rejected.jsonl), {sum(summary.failed.values())} "
+                 "replies that never parsed (failed_generations.jsonl); counts per reason in summary.json")
+    lines.extend(notes)
+    if clips:
+        config = next(iter(summary.clips))
+        lines.append(f"load it: from datasets import load_dataset; "
+                     f"ds = load_dataset({json.dumps(str(out))}, {json.dumps(config)})")
+    return lines

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import json
 import logging
-import os
-import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from musicqa.store import JsonlStore
 
 log = logging.getLogger(__name__)
 
@@ -68,59 +67,37 @@ def _from_json(obj: dict[str, Any]) -> ManifestRecord:
 
 
 class Manifest:
-    """An append-only jsonlines file and the latest record per id, read back at start-up."""
+    """An append-only jsonlines file and the latest record per id, read back at start-up.
+
+    Stored through ``musicqa.store.JsonlStore``, so a torn last line gets the build store's treatment
+    (cut at open with a warning naming its line, never glued to).
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.latest: dict[str, ManifestRecord] = {}
-        self._fh: typing.IO[str] | None = None
-        if self.path.exists():
-            self._read()
-
-    def _read(self) -> None:
-        with open(self.path, encoding="utf-8") as fh:
-            lines = fh.readlines()
-        for n, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
+        self._store = JsonlStore(self.path, schema=MANIFEST_SCHEMA)
+        for n, obj in enumerate(self._store.read(), start=1):
             try:
-                rec = _from_json(json.loads(line))
-            except (json.JSONDecodeError, TypeError, ValueError) as err:
-                # A torn last line is what a crash mid-write leaves; anything else is corruption worth seeing.
-                where = "torn last line" if n == len(lines) else "unreadable line"
-                log.warning("%s:%d: %s skipped (%s)", self.path, n, where, err)
+                rec = _from_json(obj)
+            except (TypeError, ValueError) as err:  # a line from a broken writer: worth seeing, not fatal
+                log.warning("%s: record %d (%s) skipped: %s", self.path, n, obj.get("id", "?"), err)
                 continue
             self.latest[rec.id] = rec
 
     def append(self, rec: ManifestRecord) -> None:
         """Write one record durably (flush + fsync) and make it the id's current state."""
-        if self._fh is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            needs_newline = self.path.exists() and self.path.stat().st_size > 0 and not _ends_with_newline(self.path)
-            self._fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - kept open across appends
-            if needs_newline:  # after a torn line, start on a fresh line instead of gluing onto it
-                self._fh.write("\n")
-        self._fh.write(json.dumps(dataclasses.asdict(rec), ensure_ascii=False) + "\n")
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        self._store.append([dataclasses.asdict(rec)])
         self.latest[rec.id] = rec
 
     def close(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
+        """Nothing stays open between appends; kept so callers can use ``with``."""
 
     def __enter__(self) -> Manifest:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _ends_with_newline(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        fh.seek(-1, os.SEEK_END)
-        return fh.read(1) == b"\n"
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,6 @@ import logging
 import os
 import random
 import shutil
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -33,6 +32,7 @@ from typing import Any
 import soundfile as sf
 from tqdm import tqdm
 
+from musicqa.atomic import atomic_path, write_atomic
 from musicqa.audio import sha256_file
 from musicqa.download.config import MTTDownloadConfig
 from musicqa.download.manifest import STATUS_FAILED, STATUS_OK, Manifest, ManifestRecord, now_utc
@@ -182,7 +182,7 @@ def check_tree(out_dir: Path, annotations: Path, clip_info: Path | None, audio_d
                          check_path=out_dir / CHECK_NAME)
     report = summary.to_dict() | {"problems": [{"mp3_path": p, "reason": r} for p, r in problems]}
     report.pop("problem_examples")
-    _write_atomic(summary.check_path, json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+    write_atomic(summary.check_path, json.dumps(report, indent=1, ensure_ascii=False) + "\n")
     counts: dict[str, int] = {}
     for _, reason in problems:
         counts[reason] = counts.get(reason, 0) + 1
@@ -292,11 +292,10 @@ def _join_and_extract(parts: list[Path], audio_dir: Path, manifest: Manifest) ->
     to a sibling folder that is renamed into place, so ``audio_dir`` is either complete or absent.
     """
     joined = parts[0].with_name("mp3.zip")
-    with tempfile.NamedTemporaryFile(dir=joined.parent, prefix=".mp3.zip.", delete=False) as tmp:
+    with atomic_path(joined) as tmp, open(tmp, "wb") as out:
         for p in parts:
             with open(p, "rb") as fh:
-                shutil.copyfileobj(fh, tmp, _CHUNK)
-    os.replace(tmp.name, joined)
+                shutil.copyfileobj(fh, out, _CHUNK)
     staging = audio_dir.with_name(audio_dir.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -329,14 +328,5 @@ def _join_and_extract(parts: list[Path], audio_dir: Path, manifest: Manifest) ->
 
 
 def _copy_atomic(src: Path, dst: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".tmp")
-    os.close(fd)
-    shutil.copyfile(src, tmp)
-    os.replace(tmp, dst)
-
-
-def _write_atomic(dst: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, dst)
+    with atomic_path(dst) as tmp:
+        shutil.copyfile(src, tmp)

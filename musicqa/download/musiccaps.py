@@ -12,11 +12,8 @@ run, and a clip is given up after ``max_attempts`` over all runs, so no id is re
 
 from __future__ import annotations
 
-import csv
 import logging
-import math
 import random
-import re
 import shutil
 import threading
 import time
@@ -41,6 +38,8 @@ from musicqa.download.manifest import (
     summarise,
 )
 from musicqa.errors import AudioError, InputError
+from musicqa.sources.base import BAD_ID, DUPLICATE_ID
+from musicqa.sources.musiccaps import read_segments
 
 __all__ = ["DownloadSummary", "MusicCapsDownloadConfig", "Section", "download_musiccaps", "fetch_clip",
            "read_sections"]
@@ -49,8 +48,6 @@ log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "manifest.jsonl"
 PARTIAL_DIR = ".partial"  # per-clip scratch folders; wiped at start-up, so a crash leaves nothing that looks done
-YTID_RE = re.compile(r"^[A-Za-z0-9_-]{11}$")
-REQUIRED_COLUMNS = ("ytid", "start_s", "end_s")
 _BACKOFF_CAP_S = 60.0
 
 # Manifest reasons. Like filter reasons they are counted and compared across runs: renaming one is a breaking change.
@@ -128,46 +125,26 @@ class _Failure:
 def read_sections(csv_path: Path) -> tuple[list[Section], list[ManifestRecord]]:
     """The valid rows of a MusicCaps CSV, and a failed manifest record for each invalid one.
 
-    A bad row does not stop the run (one typo should not cost 5,000 downloads); it is recorded with a
-    message naming the line and field. A missing column is an InputError, since no row could be read.
+    Rows are parsed by the build's own reader (``sources.musiccaps.read_segments``), so the downloader fetches
+    exactly the segments the build will look for. A bad row does not stop the run (one typo should not cost
+    5,000 downloads); it is recorded with a message naming the line and field. A missing column is an
+    InputError, since no row could be read.
     """
     sections: list[Section] = []
     invalid: list[ManifestRecord] = []
-    seen: set[str] = set()
     try:
-        fh = open(csv_path, newline="", encoding="utf-8")  # noqa: SIM115 - closed below
+        segments = list(read_segments(csv_path))
     except OSError as err:
         raise InputError(f"{csv_path}: cannot read the MusicCaps CSV ({err.strerror})") from err
-    with fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or ())]
-        if missing:
-            raise InputError(f"{csv_path}:1: missing column(s) {', '.join(missing)}; expected a MusicCaps CSV "
-                             f"with {', '.join(REQUIRED_COLUMNS)}")
-        for line, row in enumerate(reader, start=2):
-            ytid = (row.get("ytid") or "").strip()
-            key = ytid or f"line{line}"
-            if not YTID_RE.match(ytid):
-                invalid.append(ManifestRecord(
-                    id=key, status=STATUS_FAILED, reason=INVALID_YTID, time=now_utc(),
-                    message=f"{csv_path.name}:{line}: field 'ytid' = {ytid!r}, expected 11 characters of "
-                            "A-Z a-z 0-9 _ -"))
-                continue
-            try:
-                start_s, end_s = float(row["start_s"]), float(row["end_s"])
-                if not (math.isfinite(end_s) and 0 <= start_s < end_s):
-                    raise ValueError(f"{start_s}..{end_s}")
-            except (TypeError, ValueError):
-                invalid.append(ManifestRecord(
-                    id=key, status=STATUS_FAILED, reason=INVALID_ROW, time=now_utc(),
-                    message=f"{csv_path.name}:{line}: fields start_s, end_s = {row.get('start_s')!r}, "
-                            f"{row.get('end_s')!r}, expected seconds with 0 <= start_s < end_s"))
-                continue
-            if ytid in seen:
-                log.warning("%s:%d: ytid %s repeated; keeping its first row", csv_path, line, ytid)
-                continue
-            seen.add(ytid)
-            sections.append(Section(line, ytid, start_s, end_s))
+    for seg in segments:
+        if seg.error is None:
+            sections.append(Section(seg.line, seg.ytid, seg.start_s, seg.end_s))
+        elif seg.error.reason == DUPLICATE_ID:
+            log.warning("%s; keeping its first row", seg.error.message)
+        else:
+            reason = INVALID_YTID if seg.error.reason == BAD_ID else INVALID_ROW
+            invalid.append(ManifestRecord(id=seg.ytid or f"line{seg.line}", status=STATUS_FAILED, reason=reason,
+                                          message=seg.error.message, time=now_utc()))
     return sections, invalid
 
 
@@ -330,7 +307,7 @@ def _download_section(section: Section, work: Path, cfg: MusicCapsDownloadConfig
     import yt_dlp
     from yt_dlp.utils import download_range_func
 
-    # ytid was validated against YTID_RE, so formatting it into the URL cannot inject anything.
+    # ytid was validated against sources.musiccaps.YTID, so formatting it into the URL cannot inject anything.
     url = cfg.url_template.format(ytid=section.ytid)
     opts = dict(params, logger=_YdlLogger(section.ytid), outtmpl={"default": str(work / "section.%(ext)s")},
                 download_ranges=download_range_func(None, [(section.start_s, section.end_s)]))

@@ -15,6 +15,44 @@ from musicqa.records import Generation, PromptRequest
 
 log = logging.getLogger(__name__)
 
+# vLLM warnings about choices musicqa makes on purpose: nothing for a user to act on, so they are dropped
+# (``-v`` shows every vLLM line). Warnings not listed here, e.g. libtcmalloc/libiomp advice, come through.
+EXPECTED_WARNINGS = (
+    "The global random seed is set to",  # in_process=True runs the engine in this process, by design
+    "does not officially support disabling chunked prefill",  # --engine.chunked-prefill defaults to off on CPU
+    "Enforce eager set",  # --engine.enforce-eager: on by default on CPU
+    "Inductor compilation was disabled",  # follows from enforce_eager
+    "Reset SSM cache type",  # Mamba models only
+    "Model Runner V2 requires Triton",  # scripts/install.sh removes triton on CPU (its exit-time leak wall)
+    "doesn't allow to use `torch.set_num_threads`",  # vLLM's CPU worker binds its threads itself
+)
+
+
+class _DropExpected(logging.Filter):
+    """Drops vLLM records whose message contains one of EXPECTED_WARNINGS."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(w in message for w in EXPECTED_WARNINGS)
+
+
+def quiet_vllm_logs() -> None:
+    """vLLM logs WARNING and up, minus EXPECTED_WARNINGS, unless musicqa logs DEBUG (``-v``).
+
+    Call before importing vllm: it reads VLLM_LOGGING_LEVEL once, at import. Values set in the shell win.
+    """
+    verbose = log.isEnabledFor(logging.DEBUG)
+    os.environ.setdefault("VLLM_LOGGING_LEVEL", "INFO" if verbose else "WARNING")
+    if not verbose:
+        # torch's C++ side prints vLLM's CPU NUMA-binding notice as "[W...] Warning:"; read when torch loads
+        os.environ.setdefault("TORCH_CPP_LOG_LEVEL", "ERROR")
+    import vllm  # noqa: F401 - configures the "vllm" logger and its handler
+
+    if not verbose:
+        for handler in logging.getLogger("vllm").handlers:  # child loggers reach these; a logger filter would not
+            if not any(isinstance(f, _DropExpected) for f in handler.filters):
+                handler.addFilter(_DropExpected())
+
 
 class VllmEngine:
     """Holds one ``vllm.LLM``; ``generate`` is a pure function of a batch of requests."""
@@ -24,6 +62,7 @@ class VllmEngine:
     def __init__(self, cfg: EngineConfig, chat_template: str) -> None:
         # vLLM reads these when the engine starts; setdefault lets users override them from the shell
         os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(cfg.cpu_kvcache_gb))
+        quiet_vllm_logs()
         import vllm
         from vllm import LLM
         from vllm.platforms import current_platform

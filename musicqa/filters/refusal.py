@@ -14,10 +14,13 @@ from musicqa.records import KEEP, Clip, QAPair, Verdict
 
 REFUSAL_CANNOT_ANSWER = "refusal_cannot_answer"
 REFUSAL_NOT_AVAILABLE = "refusal_not_available"
+REFUSAL_CLASSIFIER = "refusal_classifier"
 
 REASONS = {
     REFUSAL_CANNOT_ANSWER: "answer declines: the model says it cannot listen, know or determine the answer",
     REFUSAL_NOT_AVAILABLE: "answer says the information is unknown, not specified or not available",
+    REFUSAL_CLASSIFIER: "the learned layer scores the answer as a refusal (e.g. \"whether it is live is anybody's "
+                        "guess\", \"that depends on who is listening\")",
 }
 
 _KNOW = (r"(?:determine|tell|say|know|identify|infer|specify|answer|pinpoint|provide|ascertain|judge|confirm|"
@@ -41,7 +44,11 @@ _CANNOT = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
      r"access|data|details)\b|"
      r"\b(?:i|we)\s+would\s+need\s+(?:more|additional|further|to\s+(?:hear|listen))\b|"
      r"\b(?:i|we)(?:'m|\s+am|'re|\s+are)?\s+(?:cannot|can't|can\s+not|could\s+not|couldn't|do\s+not|don't|did\s+not|"
-     r"didn't|have\s+no|haven't)\s+(?:\w+\s+){0,2}(?:listen|hear|access|play|see|detect|analy[sz]e|process|"
+     r"didn't|have\s+no|haven't)\s+(?:\w+\s+){0,2}(?:listen|access|play|analy[sz]e|process|"
+     # "I can't hear any drums; it's just piano" observes the audio; "I can't hear the audio" declines
+     r"(?:hear|see|detect|notice|make\s+out|pick\s+out)\b(?!\s+(?:any|a|an|much|some|no|anyone|anybody)\b|"
+     r"\s+anything\s+(?!because|as|since|so|at|in|from|about)[a-z]|"
+     r"\s+(?:the|its|his|her|their)\s+(?!audio|song|track|music|clip|recording|file|piece|sound\b))|"
      r"have\s+(?:access|information|enough|the\s+ability|any\s+information|details)|" + _KNOW + r")\b|"
      r"\b(?:i'm|i\s+am)\s+(?:sorry|afraid|not\s+sure|not\s+certain|unsure|uncertain)\b|\bi\s+apologi[sz]e\b|"
      r"\bsorry,?\s+(?:but\s+)?(?:i|we)\b"),
@@ -134,6 +141,36 @@ _UNAVAILABLE = re.compile(
     r"stated|listed|credited|disclosed|clear\s+from)\b",
     re.IGNORECASE,
 )
+# Uncertainty and missing information, worded without a verb of knowing: "whether it is live is anybody's
+# guess", "that depends on who is listening", "no key info comes with this one", "a matter of conjecture".
+_UNCERTAIN = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
+    (("guess", "beats me", "no clue", "conjecture", "speculat", "guesswork"),
+     r"\b(?:anybody|anyone|everybody|everyone)['’]s\s+guess\b|\byour\s+guess\s+is\s+as\s+good\b|\bbeats\s+me\b|"
+     r"\bno\s+clue\b|\bmatter\s+of\s+(?:conjecture|speculation|guesswork)\b|\b(?:would|could)\s+(?:only\s+)?be\s+"
+     r"(?:pure\s+|mere\s+)?(?:speculation|speculative|guesswork)\b|\brather\s+not\s+(?:speculate|guess)\b|"
+     r"\bcan\s+only\s+(?:speculate|guess)\b"),
+    (("depend", "contingent"),
+     r"\b(?:depends?|depending|dependent|contingent)\s+(?:up)?(?:on|of)\s+(?:[\w'’]+\s+){0,3}?"
+     r"(?:listen\w*|ears?|tastes?|perspective|interpretation|preferences?|associations|person|individual|mood)\b"),
+    (("subjective",), r"(?:^|\b(?:that|it|this)(?:['’]s|\s+is)\s+(?:\w+\s+)?)subjective\b"),
+    (("definitive", "definite", "ascertainable", "determinable", "recoverable", "identifiable"),
+     r"\bno\s+(?:definitive|definite|certain)\s+answer\b|"
+     r"\bnot\s+(?:\w+ly\s+)?(?:ascertainable|determinable|recoverable|identifiable)\b"),
+    # "info" in an answer about music is metadata: "no key info comes with this", "No label info."
+    ((" info", "information", "details"),
+     r"\bno\s+(?:\w+\s+)?info\b|\bno\s+(?:\w+\s+)?(?:information|details?)\s+(?:comes?|came)\s+with\b"),
+    (("anywhere", "credited", "nothing", "no one", "nobody"),
+     r"\b(?:isn['’]t|is\s+not|aren['’]t|are\s+not)\s+anywhere\b|\b(?:nobody|no\s+one)(?:['’]s|\s+is)?\s+credited\b|"
+     r"\bnothing\s+(?:here\s+)?(?:tells|indicates|says|shows|reveals)\s+(?:me|us|who|what|which|when|where)\b|"
+     r"\bnothing\s+(?:was\s+|is\s+)?(?:told|given|said)\s+to\s+me\b|\bnobody\s+says?\s+it\b"),
+    (("say", "tell", "know", "to know", "n/a", "have it", "got"),
+     r"^\W*(?:can['’]t|cannot)\s+(?:really\s+)?(?:say|tell|know)\b|\bcannot\s+to\s+\w+|\bn/a\b|"
+     r"\bnot\s+possible\s+to\s+(?:say|tell|know)\b|\b(?:i|we)\s+(?:don['’]t|do\s+not)\s+have\s+(?:it|that|this)\b|"
+     r"\bnot\s+something\s+(?:i|we)['’]ve\s+got\b|\bno\s+way\s+for\s+(?:me|us|anyone)\s+to\b"),
+    (("unclear", "unknown", "not known"),
+     r"^\W*[\w-]+\s+(?:unclear|unknown|not\s+known)\b"),
+]]
+
 # Whole answers that are nothing but a non-answer.
 _BARE = re.compile(
     r"^\W*(?:unknown|n/?a|none|not\s+applicable|no\s+answer|not\s+available|unsure|not\s+sure|i\s+don't\s+know|"
@@ -158,7 +195,8 @@ def refusal(pair: QAPair, clip: Clip) -> Verdict:
     """
     answer = pair.answer
     lower = f" {answer.lower()} "
-    if _BARE.match(answer) or any(any(g in lower for g in gate) and rx.search(answer) for gate, rx in _CANNOT):
+    if _BARE.match(answer) or any(any(g in lower for g in gate) and rx.search(answer)
+                                  for gate, rx in (*_CANNOT, *_UNCERTAIN)):
         return Verdict(False, REFUSAL_CANNOT_ANSWER)
     if any(g in lower for g in _UNAVAILABLE_GATE) and _UNAVAILABLE.search(answer):
         return Verdict(False, REFUSAL_NOT_AVAILABLE)

@@ -279,6 +279,8 @@ BY_NAME: dict[str, Concept] = {c.name: c for c in CONCEPTS}
 # about music; these exclusions cover the non-musical senses that do occur in generated text.
 _EXCLUDE_AFTER = {  # keyed by form: the senses that follow a form and are not the music concept
     "rock": r"[ -]?(?:solid|steady|the boat|bottom|star|stars)\b",
+    # "a raspy voice over the guitar": a preposition, not a voiceover
+    "voice over": r"\s+(?:the|a|an|some|his|her|their|its|this|that|soft|gentle|lush|sparse|\w+ing)\b",
     "slow": r"[ -](?:riser|risers|fade|fades|fade-in|fade-out|build|builds|build-up|buildup|start|attack|"
             r"release|burn|motion|down|sweep|sweeps|vibrato|glide|bends?|strum|strums|strummed|decay|swell|"
             r"swells|crescendo|intro|introduction|section|part|passage|bridge|outro|ending|verse|breakdown)\b",

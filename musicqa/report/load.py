@@ -1,7 +1,7 @@
 """Read a musicqa dataset folder (the build/train/report contract) into plain rows for the report.
 
 Only the small columns are read for every clip. Audio bytes are read afterwards for the sampled
-clips only, one Parquet row group at a time, because a full MusicCaps folder holds ~1.5 GB of FLAC
+clips only, one Parquet row group at a time, because a full 5,500-clip folder holds ~1.5 GB of FLAC
 and the report must not need that much memory. Nothing here decodes audio: browsers play FLAC.
 """
 
@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from musicqa import dataset_folder
 from musicqa.errors import InputError
 
 log = logging.getLogger(__name__)
 
 _REQUIRED = ("clip_id", "source", "split", "context", "qa")
-_OPTIONAL = ("source_id", "tags", "aspect_list")
 _REJECTED_FIELDS = ("clip_id", "question", "answer", "reason")
 
 
@@ -38,11 +38,11 @@ class ClipRow:
     """One dataset row without its audio; ``shard`` + ``row`` locate the audio bytes later."""
 
     clip_id: str
-    source: str
+    source: str  # the dataset config it is in (a source's name, unless its config names the dataset otherwise)
     source_id: str
     split: str
     context: str
-    labels: tuple[str, ...]  # MTT tags or MusicCaps aspect_list: what "tag coverage" counts
+    labels: tuple[str, ...]  # its source's labels column (``Source.labels_column``): what "tag coverage" counts
     pairs: tuple[Pair, ...]
     shard: Path
     row: int
@@ -76,9 +76,7 @@ def split_order(split: str) -> int:
 
 def load(root: Path) -> Folder:
     """Read every shard's small columns, rejected.jsonl and summary.json under ``root``."""
-    shards = sorted(root.glob("data/*/*.parquet"))
-    if not shards:
-        raise InputError(f"{root}: no data/<config>/<split>-*.parquet files found, expected a musicqa dataset folder")
+    shards = [shard.path for shard in dataset_folder.shards(root)]
     clips: list[ClipRow] = []
     for shard in shards:
         clips.extend(_read_shard(shard))
@@ -90,29 +88,30 @@ def load(root: Path) -> Folder:
     return folder
 
 
-def _read_shard(path: Path) -> list[ClipRow]:
-    import pyarrow.parquet as pq
+def labels_columns() -> dict[str, str]:
+    """source name -> the column its rows list tags in, for every registered source that has one."""
+    from musicqa.sources import registered
 
-    try:
-        names = set(pq.read_schema(path).names)
-    except (OSError, ValueError) as err:  # pyarrow raises ArrowInvalid (a ValueError) on a non-Parquet file
-        raise InputError(f"{path}: cannot read as Parquet ({err})") from err
+    return {s.name: s.labels_column for s in registered() if s.labels_column}
+
+
+def _read_shard(path: Path) -> list[ClipRow]:
+    names = set(dataset_folder.columns_of(path))
     missing = [c for c in (*_REQUIRED, "audio") if c not in names]
     if missing:
         raise InputError(f"{path}: missing column(s) {', '.join(missing)}, expected a musicqa dataset shard")
-    columns = [*_REQUIRED, *(c for c in _OPTIONAL if c in names)]
-    rows = pq.read_table(path, columns=columns).to_pylist()
+    label_of = {s: c for s, c in labels_columns().items() if c in names}
+    optional = ["source_id", *sorted(set(label_of.values()))]
+    rows = dataset_folder.read_rows(path, [*_REQUIRED, *(c for c in optional if c in names)])
     out = []
     for i, r in enumerate(rows):
         source = str(r["source"])
-        labels = r.get("tags") or r.get("aspect_list") or ()
-        if not labels and source == "magnatagatune":  # the contract makes MTT's context the tags joined ", "
-            labels = [t for t in str(r["context"]).split(", ") if t]
+        labels = r.get(label_of[source]) if source in label_of else None
         pairs = tuple(_pair(q, path, i) for q in (r["qa"] or ()))
-        out.append(ClipRow(clip_id=str(r["clip_id"]), source=source,
+        out.append(ClipRow(clip_id=str(r["clip_id"]), source=path.parent.name,
                            source_id=str(r.get("source_id") or r["clip_id"]).rsplit("/", 1)[-1],
                            split=str(r["split"]), context=str(r["context"] or ""),
-                           labels=tuple(str(t) for t in labels), pairs=pairs, shard=path, row=i))
+                           labels=tuple(str(t) for t in labels or ()), pairs=pairs, shard=path, row=i))
     return out
 
 

@@ -20,7 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from musicqa.report.load import Folder, split_order
+from musicqa.report.load import Folder, labels_columns, split_order
 from musicqa.report.questions import GENRES, QUESTION_TYPES, genres_in, question_type
 
 if TYPE_CHECKING:
@@ -28,9 +28,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Fixed colours per source so a source looks the same in every plot.
-_SOURCE_COLOURS = {"musiccaps": "#4C72B0", "magnatagatune": "#DD8452"}
-_OTHER_COLOURS = ("#55A868", "#C44E52", "#8172B3", "#937860")
+# Colours by the source's place in the registry, so a source looks the same in every plot and every report.
+_PALETTE = ("#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C")
 _TASK_COLOURS = {"fixed": "#4C72B0", "open": "#DD8452"}
 
 
@@ -72,8 +71,12 @@ def _figure(width: float, height: float, ncols: int = 1) -> tuple[Figure, list[A
 
 
 def _colours(sources: list[str]) -> dict[str, str]:
-    others = iter(_OTHER_COLOURS * 4)
-    return {s: _SOURCE_COLOURS.get(s) or next(others) for s in sources}
+    from musicqa.sources import names
+
+    known = names()
+    order = [s for s in known if s in sources] + [s for s in sources if s not in known]
+    rank = {s: known.index(s) if s in known else len(known) + order.index(s) for s in order}
+    return {s: _PALETTE[rank[s] % len(_PALETTE)] for s in sources}
 
 
 def _empty(ax: Axes, text: str) -> None:
@@ -88,7 +91,7 @@ def _counts(folder: Folder, colours: dict[str, str]) -> tuple[Figure, str, str]:
     for c in folder.clips:
         clips[c.source, c.split] += 1
         pairs[c.source, c.split] += len(c.pairs)
-    # Horizontal bars: "magnatagatune / validation" labels stay readable however many splits there are.
+    # Horizontal bars: "<source> / validation" labels stay readable however many splits there are.
     keys = sorted(clips, key=lambda k: (k[0], split_order(k[1])), reverse=True)
     fig, (left, right) = _figure(9, 0.35 * len(keys) + 1.4, ncols=2)
     labels = [f"{s} / {sp}" for s, sp in keys]
@@ -216,7 +219,9 @@ def _tags(folder: Folder, colours: dict[str, str], top: int) -> tuple[Figure, st
         ax.tick_params(axis="y", labelsize=7)
         untagged = sum(1 for c in folder.clips if c.source == source and not c.labels)
         notes.append(f"{source}: {len(counts):,} distinct labels, {untagged:,} clips without any")
-    caption = "Share of clips carrying each tag (MagnaTagATune tags, MusicCaps aspect list). " + "; ".join(notes)
+    columns = labels_columns()
+    named = ", ".join(f"{s}: {columns[s]}" for s in sources if s in columns)
+    caption = f"Share of clips carrying each label ({named or 'no labels column'}). " + "; ".join(notes)
     return fig, "Tag coverage", caption
 
 

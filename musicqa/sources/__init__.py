@@ -1,189 +1,104 @@
-"""Sources: raw dataset tables -> ``Clip`` records, one module per dataset.
+"""Sources: raw dataset tables -> ``Clip`` records, one module per dataset, and the registry that lists them.
 
-A reader checks the header when it is called, so a missing column stops the build before any work
-(``InputError``). It then yields a ``Clip`` per good row and a ``RowError`` per bad row. The build logs
-and counts each ``RowError`` and carries on: one bad row in 25,000 should not cost a night's run, and
-it should not disappear silently either.
-
-The helpers below are shared by ``musiccaps.py`` and ``mtt.py``. They are the only place that reads
-CSV, so that every source reports rows by the line number a user sees in an editor.
+Adding a dataset is one step: a module in this folder that defines a ``Source`` subclass (``base.py`` says what
+to declare) and ``SOURCE = YourSource()``, plus its ``prompts/<name>_<task>.jinja`` templates. The registry
+imports every module here that defines ``SOURCE``; ``register`` adds one at run time (a plugin, a test). The
+build, bundle, export, report and audit only ever loop over the registry.
 """
 
 from __future__ import annotations
 
-import csv
-import logging
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+import importlib
+import pkgutil
 
 from musicqa.errors import InputError
-from musicqa.records import Clip
+from musicqa.sources.base import (
+    AUDIO_NOT_FOUND,
+    BAD_CLIP_INFO,
+    BAD_ID,
+    BAD_VALUE,
+    CONTEXT_TOO_LONG,
+    DUPLICATE_ID,
+    EMPTY_TAGS,
+    EMPTY_TEXT,
+    MALFORMED_ROW,
+    NOT_IN_SPLIT,
+    PATH_ESCAPE,
+    TOO_FEW_TAGS,
+    CardInfo,
+    RowError,
+    Source,
+)
 
-log = logging.getLogger(__name__)
+__all__ = [
+    "AUDIO_NOT_FOUND", "BAD_CLIP_INFO", "BAD_ID", "BAD_VALUE", "CONTEXT_TOO_LONG", "DUPLICATE_ID", "EMPTY_TAGS",
+    "EMPTY_TEXT", "MALFORMED_ROW", "NOT_IN_SPLIT", "PATH_ESCAPE", "TOO_FEW_TAGS", "CardInfo", "RowError", "Source",
+    "default_names", "find", "get", "names", "register", "registered", "unregister",
+]
 
-SOURCES = ("musiccaps", "magnatagatune")
-
-# Stable reason codes shared by the readers. They end up as keys in summary.json, so renaming one is a
-# breaking change.
-MALFORMED_ROW = "source_malformed_row"
-BAD_ID = "source_bad_id"
-DUPLICATE_ID = "source_duplicate_id"
-BAD_VALUE = "source_bad_value"
-PATH_ESCAPE = "source_path_escape"
-EMPTY_TEXT = "source_empty_text"
-EMPTY_TAGS = "source_empty_tags"
-TOO_FEW_TAGS = "source_too_few_tags"  # a normal skip (min_tags), not a sign of a broken file
-CONTEXT_TOO_LONG = "source_context_too_long"
-BAD_CLIP_INFO = "source_bad_clip_info"  # a clip_info_final.csv row; the clip is kept without title/artist
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """A bad row: the build logs it, counts it under ``reason`` and goes on.
-
-    ``message`` is one line naming ``file:line``, the field, the value and what was expected, e.g.
-    ``musiccaps-public.csv:418: field 'start_s' = 'abc', expected seconds``.
-    """
-
-    reason: str
-    message: str
+_registry: dict[str, Source] = {}
+_discovered = False
 
 
-def read_source(name: str, **kwargs: Any) -> Iterator[Clip | RowError]:
-    """Return the reader of source ``name`` called with ``kwargs``; one entry point for the build.
-
-    Raises ``InputError`` for an unknown name, so a typo in a config names the valid choices.
-    """
-    # Imported here: the submodules import RowError from this package.
-    if name == "musiccaps":
-        from musicqa.sources.musiccaps import read_musiccaps
-
-        return read_musiccaps(**kwargs)
-    if name == "magnatagatune":
-        from musicqa.sources.mtt import read_mtt
-
-        return read_mtt(**kwargs)
-    raise InputError(f"unknown source {name!r}, expected one of: {', '.join(SOURCES)}")
+def _discover() -> None:
+    """Import every module of this package that defines ``SOURCE`` (once; helpers such as base.py define none)."""
+    global _discovered
+    if _discovered:
+        return
+    _discovered = True
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_") or info.ispkg:
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        source = getattr(module, "SOURCE", None)
+        if isinstance(source, Source) and source.name not in _registry:
+            _registry[source.name] = source
 
 
-def show(value: str, width: int = 60) -> str:
-    """Return ``value`` quoted on one line and cut to ``width`` characters, for messages."""
-    if len(value) > width:
-        value = value[: width - 3] + "..."
-    return repr(value)
+def register(source: Source, *, replace: bool = False) -> Source:
+    """Add ``source`` to the registry (its name must be new unless ``replace``); returns it."""
+    _discover()
+    if not isinstance(source, Source):
+        raise TypeError(f"expected a musicqa.sources.Source instance, got {type(source).__name__}")
+    if not getattr(source, "name", "") or not source.name.isidentifier():
+        raise ValueError(f"source name {getattr(source, 'name', '')!r} must be a Python identifier (it is a "
+                         "TOML table, a flag prefix and a template prefix)")
+    if source.name in _registry and not replace and _registry[source.name] is not source:
+        raise ValueError(f"a source named {source.name!r} is already registered")
+    _registry[source.name] = source
+    return source
 
 
-def check_limits(limit: int | None, max_context_chars: int, min_tags: int = 0) -> None:
-    """Reject impossible reader options; a config's ``__post_init__`` should catch them first."""
-    if limit is not None and limit < 0:
-        raise ValueError(f"limit must be >= 0 or None, got {limit}")
-    if max_context_chars < 1:
-        raise ValueError(f"max_context_chars must be >= 1, got {max_context_chars}")
-    if min_tags < 0:
-        raise ValueError(f"min_tags must be >= 0, got {min_tags}")
+def unregister(name: str) -> None:
+    """Remove a source added with ``register`` (tests clean up with it)."""
+    _registry.pop(name, None)
 
 
-def read_header(path: Path, delimiter: str, required: Sequence[str], what: str) -> list[str]:
-    """Return the stripped column names of ``path``; raise ``InputError`` if a required one is missing.
-
-    Called before any row is read so that a wrong file stops the build at once, naming the file and
-    the column, instead of producing thousands of identical row errors.
-    """
-    if not path.is_file():
-        raise InputError(f"{path}: file not found, expected the {what} table")
-    with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as f:
-        try:
-            header = next(csv.reader(f, delimiter=delimiter), None)
-        except csv.Error as err:
-            raise InputError(f"{path}:1: unreadable header ({err}), expected the {what} column names") from err
-    if not header:
-        raise InputError(f"{path}: empty file, expected a header line with the {what} columns")
-    names = [h.strip() for h in header]
-    seen: set[str] = set()
-    for name in names:
-        if name in seen:
-            raise InputError(f"{path}:1: column {name!r} appears twice in the header, expected unique names")
-        seen.add(name)
-    for column in required:
-        if column not in seen:
-            found = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
-            hint = ""
-            if len(names) == 1:
-                sep = "tab" if delimiter == "\t" else repr(delimiter)
-                hint = f"; the header has one column: is the file {sep}-separated?"
-            raise InputError(
-                f"{path}:1: missing required column {column!r} ({what}), header has {len(names)} columns: {found}{hint}"
-            )
-    return names
+def registered() -> list[Source]:
+    """Every registered source: the default ones in their default order, then the rest by name."""
+    _discover()
+    return sorted(_registry.values(), key=lambda s: (s.default_order is None, s.default_order or 0, s.name))
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
-    """One table row with the editor line numbers it spans (a quoted field may hold newlines)."""
-
-    first_line: int
-    last_line: int
-    fields: list[str] | None  # None when the csv module could not parse the row
-    error: str = ""
+def names() -> list[str]:
+    """Names of ``registered()``, in the same order."""
+    return [s.name for s in registered()]
 
 
-def iter_records(path: Path, delimiter: str) -> Iterator[Record]:
-    """Yield the data rows of ``path`` after its header, with 1-based editor line numbers.
-
-    ``reader.line_num`` counts physical lines read so far, so a row starts one line after the end of
-    the previous one; this stays right across quoted newlines and blank lines. Blank lines are not
-    rows. Undecodable bytes are kept as surrogates (``surrogateescape``) so that the row can be reported
-    with its line number instead of the whole file failing at an unknown position.
-    """
-    with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as f:
-        reader = csv.reader(f, delimiter=delimiter)
-        try:
-            next(reader)
-        except StopIteration:
-            return
-        end = reader.line_num
-        while True:
-            start = end + 1
-            try:
-                fields = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as err:  # e.g. a field over csv.field_size_limit(); the reader resyncs on the next line
-                end = reader.line_num
-                yield Record(start, end, None, str(err))
-                continue
-            end = reader.line_num
-            if fields:
-                yield Record(start, end, fields)
+def default_names() -> list[str]:
+    """The sources a build uses when ``--sources`` is not given."""
+    return [s.name for s in registered() if s.default_order is not None]
 
 
-def structure_error(rec: Record, name: str, n_columns: int) -> RowError | None:
-    """Return a ``RowError`` when the row could not be parsed or has the wrong number of fields."""
-    span = f"{name}:{rec.first_line}"
-    if rec.fields is None:
-        return RowError(MALFORMED_ROW, f"{span}: unparsable row ({rec.error}), expected {n_columns} fields")
-    if len(rec.fields) != n_columns:
-        extra = ""
-        if rec.last_line > rec.first_line:
-            extra = f" (the row runs to line {rec.last_line}: an unclosed quote?)"
-        return RowError(
-            MALFORMED_ROW, f"{span}: row has {len(rec.fields)} fields, expected {n_columns} as in the header{extra}"
-        )
-    return None
+def find(name: str) -> Source | None:
+    """The registered source called ``name``, or None (a dataset folder may hold a source not installed here)."""
+    _discover()
+    return _registry.get(name)
 
 
-def undecodable_field(fields: Sequence[str], header: Sequence[str]) -> str | None:
-    """Return the name of the first field holding bytes that are not UTF-8, if any."""
-    try:
-        "".join(fields).encode("utf-8")  # one check per row; MTT rows have 190 fields
-        return None
-    except UnicodeEncodeError:
-        pass
-    for column, value in zip(header, fields, strict=True):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:  # lone surrogates from errors="surrogateescape"
-            return column
-    return None
+def get(name: str) -> Source:
+    """The registered source called ``name``; an unknown name is an InputError listing the valid ones."""
+    source = find(name)
+    if source is None:
+        raise InputError(f"unknown source {name!r}, expected one of: {', '.join(names())}")
+    return source

@@ -17,11 +17,14 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from musicqa.config import field
 from musicqa.errors import InputError
 from musicqa.records import Clip
-from musicqa.sources import (
+from musicqa.sources.base import (
     BAD_CLIP_INFO,
     BAD_ID,
     BAD_VALUE,
@@ -31,8 +34,12 @@ from musicqa.sources import (
     MALFORMED_ROW,
     PATH_ESCAPE,
     TOO_FEW_TAGS,
-    Record,
     RowError,
+    Source,
+)
+from musicqa.sources.mtt_tags import MTT_TAGS, TAG_SYNONYMS, canonical_tag
+from musicqa.sources.table import (
+    Record,
     check_limits,
     iter_records,
     read_header,
@@ -43,37 +50,13 @@ from musicqa.sources import (
 
 log = logging.getLogger(__name__)
 
-SOURCE = "magnatagatune"
+__all__ = ["MTT_TAGS", "SPLIT_BY_FOLDER", "TAG_SYNONYMS", "MagnaTagATune", "MttConfig", "MttMeta", "canonical_tag",
+           "check_mp3_path", "read_mtt"]
+
+NAME = "magnatagatune"
 ID_COLUMN = "clip_id"
 PATH_COLUMN = "mp3_path"
 CLIP_INFO_COLUMNS = ("clip_id", "title", "artist")  # the ones we use; the real file has 10
-
-# The 188 tag columns of annotations_final.csv, in file order, as listed by published code that reads the
-# file (two independent repositories agree). The reader does not require them: any column other than
-# clip_id and mp3_path is a tag, so a re-annotated table works too.
-# fmt: off
-MTT_TAGS: tuple[str, ...] = (
-    "no voice", "singer", "duet", "plucking", "hard rock", "world", "bongos", "harpsichord", "female singing",
-    "clasical", "sitar", "chorus", "female opera", "male vocal", "vocals", "clarinet", "heavy", "silence", "beats",
-    "men", "woodwind", "funky", "no strings", "chimes", "foreign", "no piano", "horns", "classical", "female",
-    "no voices", "soft rock", "eerie", "spacey", "jazz", "guitar", "quiet", "no beat", "banjo", "electric", "solo",
-    "violins", "folk", "female voice", "wind", "happy", "ambient", "new age", "synth", "funk", "no singing",
-    "middle eastern", "trumpet", "percussion", "drum", "airy", "voice", "repetitive", "birds", "space", "strings",
-    "bass", "harpsicord", "medieval", "male voice", "girl", "keyboard", "acoustic", "loud", "classic", "string",
-    "drums", "electronic", "not classical", "chanting", "no violin", "not rock", "no guitar", "organ", "no vocal",
-    "talking", "choral", "weird", "opera", "soprano", "fast", "acoustic guitar", "electric guitar", "male singer",
-    "man singing", "classical guitar", "country", "violin", "electro", "reggae", "tribal", "dark", "male opera",
-    "no vocals", "irish", "electronica", "horn", "operatic", "arabic", "lol", "low", "instrumental", "trance",
-    "chant", "strange", "drone", "synthesizer", "heavy metal", "modern", "disco", "bells", "man", "deep", "fast beat",
-    "industrial", "hard", "harp", "no flute", "jungle", "pop", "lute", "female vocal", "oboe", "mellow", "orchestral",
-    "viola", "light", "echo", "piano", "celtic", "male vocals", "orchestra", "eastern", "old", "flutes", "punk",
-    "spanish", "sad", "sax", "slow", "male", "blues", "vocal", "indian", "no singer", "scary", "india", "woman",
-    "woman singing", "rock", "dance", "piano solo", "guitars", "no drums", "jazzy", "singing", "cello", "calm",
-    "female vocals", "voices", "different", "techno", "clapping", "house", "monks", "flute", "not opera",
-    "not english", "oriental", "beat", "upbeat", "soft", "noise", "choir", "female singer", "rap", "metal", "hip hop",
-    "quick", "water", "baroque", "women", "fiddle", "english",
-)
-# fmt: on
 
 # Folder (first component of mp3_path) -> split. The standard MTT split used since Dieleman & Schrauwen
 # (2014): 12 folders train, 1 validation, 3 test.
@@ -81,75 +64,8 @@ SPLIT_BY_FOLDER: dict[str, str] = (
     dict.fromkeys("0123456789ab", "train") | {"c": "validation"} | dict.fromkeys("def", "test")
 )
 
-# MTT's vocabulary came from an online game, so one fact is often tagged several ways. Merged here: only
-# tags that state the same audible fact in other words (typos, singular/plural, noun/adjective, and the
-# voice/vocal/singer/singing phrasings). Each canonical tag is itself an MTT tag, so no new words appear.
-# Considered and deliberately NOT merged:
-#   "female"/"woman"/"women"/"girl" and "male"/"man"/"men": bare nouns, they do not say a voice is heard
-#       singing (and "women"/"men" say there are several), so they are not "female/male vocals".
-#   "female opera"/"male opera", "soprano", "chorus": a style or register, or ambiguous (a song's chorus).
-#   "instrumental" vs "no vocals": close, but "instrumental" also names a piece's genre/arrangement and is
-#       tagged on clips with wordless voices; kept as its own tag.
-#   "fiddle" vs "violin": same instrument, but "fiddle" carries the folk/celtic playing style.
-#   "classic" vs "classical": "classic" also means "classic rock" and old songs.
-#   "electric"/"electro"/"electronic"/"electronica", "hard"/"hard rock", "heavy"/"heavy metal"/"metal",
-#       "jazz"/"jazzy", "funk"/"funky", "space"/"spacey", "quiet"/"soft"/"silence", "no beat"/"no drums",
-#       "piano"/"piano solo", "beat"/"fast beat": different genres, a genre vs a flavour, or different facts.
-TAG_SYNONYMS: dict[str, str] = {
-    # spelling mistakes
-    "clasical": "classical",
-    "harpsicord": "harpsichord",
-    # no voice in the music, said six ways
-    "no voice": "no vocals",
-    "no voices": "no vocals",
-    "no vocal": "no vocals",
-    "no singer": "no vocals",
-    "no singing": "no vocals",
-    # a voice in the music; "vocals" is a mass noun, so one voice or several
-    "vocal": "vocals",
-    "voice": "vocals",
-    "voices": "vocals",
-    "singer": "vocals",
-    "singing": "vocals",
-    # a woman's voice in the music
-    "female vocal": "female vocals",
-    "female voice": "female vocals",
-    "female singer": "female vocals",
-    "female singing": "female vocals",
-    "woman singing": "female vocals",
-    # a man's voice in the music
-    "male vocal": "male vocals",
-    "male voice": "male vocals",
-    "male singer": "male vocals",
-    "man singing": "male vocals",
-    # singular/plural of one instrument or sound
-    "violins": "violin",
-    "guitars": "guitar",
-    "flutes": "flute",
-    "horns": "horn",
-    "string": "strings",
-    "drum": "drums",
-    "beats": "beat",
-    # noun/adjective or short/long form of one thing
-    "synth": "synthesizer",
-    "choral": "choir",
-    "operatic": "opera",
-    "orchestral": "orchestra",
-    "chanting": "chant",
-    "india": "indian",
-    # plain synonyms
-    "strange": "weird",
-    "quick": "fast",
-}
-
 _CLIP_ID = re.compile(r"[0-9]+")
 _DRIVE = re.compile(r"[A-Za-z]:")
-
-
-def canonical_tag(tag: str) -> str:
-    """Return the tag ``TAG_SYNONYMS`` merges ``tag`` into (lower-cased, stripped), or the tag itself."""
-    tag = tag.strip().lower()
-    return TAG_SYNONYMS.get(tag, tag)
 
 
 def check_mp3_path(raw: str) -> tuple[str, str] | None:
@@ -222,16 +138,18 @@ def _read_clip_info(path: Path, header: list[str]) -> Iterator[tuple[str, str, s
     for rec in iter_records(path, "\t"):
         bad = structure_error(rec, path.name, len(header))
         if bad:
-            yield RowError(BAD_CLIP_INFO, bad.message)
+            yield RowError(BAD_CLIP_INFO, bad.message, warning=True)
             continue
         assert rec.fields is not None
         fields = [v.encode("utf-8", "surrogateescape").decode("utf-8", "replace").strip() for v in rec.fields]
         clip_id = fields[col["clip_id"]]
         where = f"{path.name}:{rec.first_line}"
         if not _CLIP_ID.fullmatch(clip_id):
-            yield RowError(BAD_CLIP_INFO, f"{where}: field 'clip_id' = {show(clip_id)}, expected a number")
+            yield RowError(BAD_CLIP_INFO, f"{where}: field 'clip_id' = {show(clip_id)}, expected a number",
+                           warning=True)
         elif clip_id in seen:
-            yield RowError(BAD_CLIP_INFO, f"{where}: field 'clip_id' = {show(clip_id)}, expected a unique id")
+            yield RowError(BAD_CLIP_INFO, f"{where}: field 'clip_id' = {show(clip_id)}, expected a unique id",
+                           warning=True)
         else:
             seen.add(clip_id)
             yield clip_id, fields[col["title"]], fields[col["artist"]]
@@ -351,6 +269,7 @@ class _RowParser:
                 TOO_FEW_TAGS,
                 f"{where}: clip {clip_id} has {len(tags)} tags after merging synonyms, min_tags is {self.min_tags}; "
                 "skipped",
+                routine=True,
             )
         labels = tuple(sorted(tags))  # a fixed order, so the same clip always gives the same prompt
         text = ", ".join(labels)
@@ -362,8 +281,8 @@ class _RowParser:
             )
         title, artist = self.info.get(clip_id, ("", ""))
         return Clip(
-            clip_id=f"{SOURCE}/{clip_id}",
-            source=SOURCE,
+            clip_id=f"{NAME}/{clip_id}",
+            source=NAME,
             source_id=clip_id,
             split=SPLIT_BY_FOLDER[mp3_path.split("/", 1)[0]],
             text=text,
@@ -371,7 +290,66 @@ class _RowParser:
             start_s=0.0,
             end_s=None,
             labels=labels,
-            audio_relpath=mp3_path,
-            title=title,
-            artist=artist,
+            meta=MttMeta(mp3_path=mp3_path, title=title, artist=artist),
         )
+
+
+# --- the source ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MttMeta:
+    """What an MTT clip has beyond a Clip: its file as annotated, and title/artist from clip_info_final.csv."""
+
+    mp3_path: str  # as written in annotations_final.csv, e.g. "f/american_bach_soloists-...-30-59.mp3"
+    title: str = ""
+    artist: str = ""
+
+
+@dataclass
+class MttConfig:
+    """Where the MagnaTagATune annotations and mp3s are (the ``[magnatagatune]`` table)."""
+
+    annotations: Path | None = field(None, help="annotations_final.csv (tab-separated, quoted)")
+    clip_info: Path | None = field(None, help="optional clip_info_final.csv (adds title/artist)")
+    audio_dir: Path | None = field(None, help="MTT audio root holding the 0-9,a-f folders of mp3_path")
+    min_tags: int = field(5, help="keep clips with at least this many tags (the paper used 5)")
+    limit: int | None = field(None, help="use only the first N rows (smoke runs)")
+
+
+class MagnaTagATune(Source):
+    """MagnaTagATune: ~29-second Magnatune clips with listener tags."""
+
+    name = NAME
+    title = "MagnaTagATune"
+    Config = MttConfig
+    Meta = MttMeta
+    required = ("annotations",)
+    splits = ("train", "validation", "test")
+    license = "cc-by-nc-sa-3.0"
+    license_note = "MagnaTagATune annotations and audio: CC BY-NC-SA 3.0 (Magnatune / TagATune): non-commercial."
+    card_note = ("MagnaTagATune: ~29-second Magnatune clips with listener tags (typos and synonyms merged, "
+                 "clips with too few tags skipped); folders 0-b train, c validation, d-f test.")
+    # The seed finetuned on every MTT clip with >= 5 tags (MU-LLaMA's generate_dataset.py); its EvalMusicQA.json
+    # is MTG-Jamendo's (sources/mtg_jamendo.py)
+    mullama = (("FinetuneMusicQA.json", ("train", "validation", "test")),)
+    labels_column = "tags"
+    clip_seconds = 29.0
+    default_order = 1
+
+    def read(self, cfg: MttConfig, *, max_context_chars: int) -> Iterator[Clip | RowError]:
+        return read_mtt(cfg.annotations, audio_dir=cfg.audio_dir, clip_info_path=cfg.clip_info,
+                        min_tags=cfg.min_tags, limit=cfg.limit, max_context_chars=max_context_chars)
+
+    def features(self) -> dict[str, Any]:
+        from datasets import List, Value
+
+        return {"mp3_path": Value("string"), "tags": List(Value("string")), "title": Value("string"),
+                "artist": Value("string")}
+
+    def columns(self, clip: Clip) -> dict[str, Any]:
+        meta = clip.meta or MttMeta("")
+        return {"mp3_path": meta.mp3_path, "tags": list(clip.labels), "title": meta.title, "artist": meta.artist}
+
+
+SOURCE = MagnaTagATune()

@@ -3,30 +3,41 @@
 Every clip keeps its YouTube id and segment (``ytid``, ``start_s``, ``end_s``): the seed renamed audio
 to 000000.wav and its users could never map a QA pair back to its video. The caption is passed on
 verbatim; Jinja syntax in it (``{{ 7*7 }}``) is text here, and the prompts stage renders it as text.
+
+``read_segments`` is the one parser of the CSV's ``ytid``/``start_s``/``end_s``: the downloader fetches exactly
+the segments the build will read, with the same id rules and the same error messages.
 """
 
 from __future__ import annotations
 
 import ast
+import dataclasses
 import logging
 import math
 import os
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from musicqa.config import field
+from musicqa.download.config import MusicCapsDownloadConfig
 from musicqa.errors import InputError
 from musicqa.records import Clip
-from musicqa.sources import (
+from musicqa.sources.base import (
     BAD_ID,
     BAD_VALUE,
     CONTEXT_TOO_LONG,
     DUPLICATE_ID,
     EMPTY_TEXT,
     MALFORMED_ROW,
-    Record,
     RowError,
+    Source,
+)
+from musicqa.sources.table import (
+    Record,
     check_limits,
     iter_records,
     read_header,
@@ -37,8 +48,9 @@ from musicqa.sources import (
 
 log = logging.getLogger(__name__)
 
-SOURCE = "musiccaps"
-REQUIRED_COLUMNS = ("ytid", "start_s", "end_s", "aspect_list", "caption", "is_audioset_eval")
+NAME = "musiccaps"
+SEGMENT_COLUMNS = ("ytid", "start_s", "end_s")
+REQUIRED_COLUMNS = (*SEGMENT_COLUMNS, "aspect_list", "caption", "is_audioset_eval")
 
 # A YouTube id is 11 characters of this alphabet. It becomes a file name and a dataset id, so nothing
 # else gets through (no '/', no '..', no leading option dash tricks beyond what YouTube itself allows).
@@ -174,30 +186,57 @@ def _read(
     log.info("%s: %d rows -> %d clips, skipped %s", path.name, rows, clips, dict(skipped) or "none")
 
 
-def _parse(
-    rec: Record,
-    name: str,
-    header: list[str],
-    col: dict[str, int],
-    seen: dict[str, int],
-    index: AudioIndex | None,
-    max_chars: int,
-) -> Clip | RowError:
-    """Validate one row; the first problem found is the one reported."""
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One CSV row's ``ytid`` and ``start_s``..``end_s``, or the row's first problem in ``error``."""
+
+    line: int  # editor line of the row (the header is line 1)
+    ytid: str  # as written (stripped): a valid id unless ``error`` says otherwise; "" if the row is unreadable
+    start_s: float = 0.0
+    end_s: float = 0.0
+    error: RowError | None = None
+
+
+def read_segments(csv_path: Path) -> Iterator[Segment]:
+    """Yield one Segment per data row of a MusicCaps CSV; a missing column or file raises InputError now."""
+    csv_path = Path(csv_path)
+    header = read_header(csv_path, ",", SEGMENT_COLUMNS, "MusicCaps")
+    return _segments(csv_path, header)
+
+
+def _segments(path: Path, header: list[str]) -> Iterator[Segment]:
+    col = {name: i for i, name in enumerate(header)}
+    seen: dict[str, int] = {}
+    for rec in iter_records(path, ","):
+        bad = _row_problem(rec, path.name, header)
+        if bad:
+            yield Segment(rec.first_line, "", error=bad)
+            continue
+        assert rec.fields is not None
+        item = _segment(dict(zip(header, rec.fields, strict=True)).__getitem__, f"{path.name}:{rec.first_line}",
+                        rec.first_line, seen)
+        ytid = rec.fields[col["ytid"]].strip()
+        if isinstance(item, RowError):
+            yield Segment(rec.first_line, ytid, error=item)
+        else:
+            yield Segment(rec.first_line, ytid, item[1], item[2])
+
+
+def _row_problem(rec: Record, name: str, header: list[str]) -> RowError | None:
     bad = structure_error(rec, name, len(header))
     if bad:
         return bad
-    fields = rec.fields
-    assert fields is not None
-    line = rec.first_line
-    where = f"{name}:{line}"
-    column = undecodable_field(fields, header)
+    assert rec.fields is not None
+    column = undecodable_field(rec.fields, header)
     if column:
-        return RowError(MALFORMED_ROW, f"{where}: field {column!r} is not valid UTF-8, expected UTF-8 text")
+        return RowError(MALFORMED_ROW, f"{name}:{rec.first_line}: field {column!r} is not valid UTF-8, "
+                                       "expected UTF-8 text")
+    return None
 
-    def get(column: str) -> str:
-        return fields[col[column]]
 
+def _segment(get: Callable[[str], str], where: str, line: int,
+             seen: dict[str, int]) -> tuple[str, float, float] | RowError:
+    """The row's (ytid, start_s, end_s), or its first problem; a good id is remembered in ``seen``."""
     ytid = get("ytid").strip()
     if not YTID.fullmatch(ytid):
         return RowError(BAD_ID, f"{where}: field 'ytid' = {show(ytid)}, expected 11 characters of A-Z a-z 0-9 _ -")
@@ -206,7 +245,6 @@ def _parse(
             DUPLICATE_ID, f"{where}: field 'ytid' = {show(ytid)}, expected a unique id (first on line {seen[ytid]})"
         )
     seen[ytid] = line
-
     start_s = _seconds(get("start_s"))
     if start_s is None:
         return RowError(BAD_VALUE, f"{where}: field 'start_s' = {show(get('start_s'))}, expected seconds")
@@ -217,6 +255,33 @@ def _parse(
         return RowError(
             BAD_VALUE, f"{where}: field 'end_s' = {show(get('end_s'))}, expected seconds after start_s ({start_s:g})"
         )
+    return ytid, start_s, end_s
+
+
+def _parse(
+    rec: Record,
+    name: str,
+    header: list[str],
+    col: dict[str, int],
+    seen: dict[str, int],
+    index: AudioIndex | None,
+    max_chars: int,
+) -> Clip | RowError:
+    """Validate one row; the first problem found is the one reported."""
+    bad = _row_problem(rec, name, header)
+    if bad:
+        return bad
+    fields = rec.fields
+    assert fields is not None
+    where = f"{name}:{rec.first_line}"
+
+    def get(column: str) -> str:
+        return fields[col[column]]
+
+    segment = _segment(get, where, rec.first_line, seen)
+    if isinstance(segment, RowError):
+        return segment
+    ytid, start_s, end_s = segment
     is_eval = _bool(get("is_audioset_eval"))
     if is_eval is None:
         return RowError(
@@ -236,8 +301,8 @@ def _parse(
             f"{where}: field 'caption' has {len(caption)} characters, expected at most {max_chars} (max_context_chars)",
         )
     return Clip(
-        clip_id=f"{SOURCE}/{ytid}",
-        source=SOURCE,
+        clip_id=f"{NAME}/{ytid}",
+        source=NAME,
         source_id=ytid,
         split="test" if is_eval else "train",
         text=caption,
@@ -246,3 +311,69 @@ def _parse(
         end_s=end_s,
         labels=labels,
     )
+
+
+# --- the source ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class MusicCapsConfig:
+    """Where the MusicCaps metadata and audio are (the ``[musiccaps]`` table, ``--musiccaps.*`` flags)."""
+
+    csv: Path | None = field(None, help="musiccaps-public.csv (ytid, start_s, end_s, caption, aspect_list, ...)")
+    audio_dir: Path | None = field(None, help="folder of clips named {ytid}.{flac,wav,mp3,...} or [ytid]-[s-e].wav")
+    limit: int | None = field(None, help="use only the first N rows (smoke runs)")
+    fetch: MusicCapsDownloadConfig = field(help="", factory=MusicCapsDownloadConfig)
+
+
+class MusicCaps(Source):
+    """MusicCaps: 5,521 ten-second YouTube sections, each with a musician's caption and aspect list."""
+
+    name = NAME
+    title = "MusicCaps"
+    Config = MusicCapsConfig
+    required = ("csv",)
+    splits = ("train", "test")
+    license = "cc-by-sa-4.0"
+    license_note = ("MusicCaps captions and aspect lists: CC BY-SA 4.0 (Google). The audio comes from YouTube videos "
+                    "and stays under its uploaders' terms.")
+    card_note = ("MusicCaps: 10-second YouTube sections with a musician-written caption and aspect list; train = "
+                 "`is_audioset_eval` false, test = true.")
+    mullama = (("PretrainMusicQA.json", ("train", "test")),)
+    labels_column = "aspect_list"
+    clip_seconds = 10.0
+    default_order = 0
+
+    def prepare(self, cfg: MusicCapsConfig, *, download: bool) -> None:
+        """``--download``: fetch the missing sections into ``audio_dir`` with yt-dlp first."""
+        if not download:
+            return
+        from musicqa.download.musiccaps import download_musiccaps
+
+        if cfg.audio_dir is None:
+            raise InputError("--download needs --musiccaps.audio-dir (where the clips go)")
+        fetch = cfg.fetch
+        if cfg.limit is not None and fetch.limit is None:
+            fetch = dataclasses.replace(fetch, limit=cfg.limit)
+        summary = download_musiccaps(cfg.csv, cfg.audio_dir, fetch)
+        log.info("download: %s", summary.line())
+
+    def read(self, cfg: MusicCapsConfig, *, max_context_chars: int) -> Iterator[Clip | RowError]:
+        return read_musiccaps(cfg.csv, audio_dir=cfg.audio_dir, limit=cfg.limit, max_context_chars=max_context_chars)
+
+    def features(self) -> dict[str, Any]:
+        from datasets import List, Value
+
+        return {"ytid": Value("string"), "start_s": Value("float32"), "end_s": Value("float32"),
+                "caption": Value("string"), "aspect_list": List(Value("string")), "is_audioset_eval": Value("bool")}
+
+    def columns(self, clip: Clip) -> dict[str, Any]:
+        return {"ytid": clip.source_id, "start_s": clip.start_s, "end_s": clip.end_s, "caption": clip.text,
+                "aspect_list": list(clip.labels), "is_audioset_eval": clip.split == "test"}
+
+    def expected_duration(self, clip: Clip) -> float | None:
+        """A MusicCaps file is the start_s..end_s section itself, so it must last that long."""
+        return clip.end_s - clip.start_s if clip.end_s is not None else None
+
+
+SOURCE = MusicCaps()

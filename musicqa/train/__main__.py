@@ -1,7 +1,8 @@
 """``python -m musicqa.train --config configs/train_pretrain.toml [--flags]``: train one MU-LLaMA phase.
 
 ``--param-counts`` prints the full-size parameter counts (MERT-v1-330M + LLaMA-2-7B, computed on
-the meta device: nothing is downloaded or allocated) and exits.
+the meta device: nothing is downloaded or allocated) and exits. ``--preset mullama`` trains with
+the reference MU-LLaMA recipe (musicqa/train/presets.py).
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     try:
-        cfg = from_args(TrainConfig, args, args.config)
+        from musicqa.train.presets import train_values
+
+        cfg = from_args(TrainConfig, args, args.config, preset=train_values)
         if args.param_counts:
             from musicqa.train.model import parameter_counts
 

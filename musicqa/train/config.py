@@ -1,4 +1,4 @@
-"""TrainConfig: every knob of ``python -m musicqa.train``, with the seed's hyper-parameters as defaults.
+"""TrainConfig: every knob of ``python -m musicqa.train``; musicqa's defaults (presets.py holds the reference's).
 
 Torch-free on purpose: ``--help`` and config validation must not import torch. The sizes of the
 model come from ``ModelConfig``; ``model.py`` builds exactly what it describes.
@@ -12,8 +12,12 @@ from pathlib import Path
 from musicqa.config import field
 
 PHASES = ("pretrain", "finetune")
-PRECISIONS = ("fp32", "bf16")
+PRECISIONS = ("fp32", "bf16", "fp16")
 DTYPES = ("float32", "bfloat16", "float16")
+PRESETS = ("musicqa", "mullama")
+ADAPTER_VALUES = ("v_proj", "base")
+TOKENIZE_MODES = ("split", "joint")
+PROMPTS = ("alpaca", "mullama")
 
 # LLaMA-2-7B in transformers format and MERT-v1-330M, pinned: a hub id without a revision can change under us.
 LLAMA_ID = "meta-llama/Llama-2-7b-hf"
@@ -40,10 +44,18 @@ class ModelConfig:
     lora_alpha: float = field(16.0, help="LoRA alpha; alpha = rank gives the seed's unscaled LoRA")
     lora_targets: list[str] = field(help="LLaMA linear layers that get LoRA in the finetune phase",
                                     factory=lambda: list(LORA_TARGETS))
-    bias_tuning: bool = field(True, help="finetune: add zero-initialised biases to the LoRA target layers and "
-                                         "train them (the seed's w_bias)")
+    bias_tuning: bool = field(True, help="finetune: add zero-initialised biases to --model.bias-targets and train "
+                                         "them (bias tuning, the reference's w_bias)")
+    bias_targets: list[str] | None = field(None, help="layers that get a bias under --model.bias-tuning; none = "
+                                                      "the LoRA targets (the reference: q_proj o_proj gate_proj "
+                                                      "up_proj down_proj, none on k_proj/v_proj)")
+    adapter_value: str = field("v_proj", help="how the music adapter becomes a value: v_proj = through LLaMA's "
+                                              "v_proj with its LoRA and bias; base = the frozen W_v alone, as "
+                                              "the reference")
     chunk_seconds: float = field(60.0, help="encode audio in chunks of this many seconds and average over the "
-                                            "whole clip (the seed only ever encoded the first 60 s)")
+                                            "whole clip")
+    encode_seconds: float | None = field(None, help="encode only the first N seconds of a clip (the reference "
+                                                    "encoded the first 60 s); none = the whole clip")
     dtype: str = field("float32", help=f"dtype of the frozen base weights: {', '.join(DTYPES)}")
 
     def __post_init__(self) -> None:
@@ -57,6 +69,20 @@ class ModelConfig:
             raise ValueError(f"--model.chunk-seconds must be >= 1, got {self.chunk_seconds}")
         if self.dtype not in DTYPES:
             raise ValueError(f"--model.dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}")
+        if self.adapter_value not in ADAPTER_VALUES:
+            raise ValueError(f"--model.adapter-value must be one of {', '.join(ADAPTER_VALUES)}, "
+                             f"got {self.adapter_value!r}")
+        unknown = sorted(set(self.bias_targets or []) - set(self.lora_targets))
+        if unknown:
+            raise ValueError(f"--model.bias-targets {unknown} are not LoRA targets ({' '.join(self.lora_targets)})")
+        if self.encode_seconds is not None and self.encode_seconds < 1:
+            raise ValueError(f"--model.encode-seconds must be >= 1, got {self.encode_seconds}")
+
+    def biased_layers(self) -> list[str]:
+        """The layer names that get a trainable bias in the finetune phase (empty without bias tuning)."""
+        if not self.bias_tuning:
+            return []
+        return list(self.bias_targets) if self.bias_targets is not None else list(self.lora_targets)
 
 
 @dataclass
@@ -70,12 +96,27 @@ class DataConfig:
     eval_split: str | None = field(None, help="split whose loss is logged every --eval-every steps")
     tasks: list[str] = field(help="QA tasks to keep (fixed, open)", factory=lambda: ["fixed", "open"])
     max_examples: int | None = field(None, help="use only the first N QA pairs (smoke runs)")
-    max_tokens: int = field(512, help="truncate prompt + answer to this many tokens")
+    max_tokens: int = field(512, help="truncate prompt + answer to this many tokens (the reference's max_words)")
     feature_cache: Path = field(Path("cache/features"), help="folder of cached MERT features (per clip)")
+    prompt: str = field("alpaca", help="prompt template in musicqa/train/templates: alpaca (musicqa) or mullama "
+                                       "(the reference's string, '<built-in function input>' line included)")
+    tokenize: str = field("split", help="split: prompt and answer tokenised apart (what inference sees); joint: "
+                                        "prompt + answer as one string, the prompt's own length masked (the "
+                                        "reference)")
+    alpaca: Path | None = field(None, help="Alpaca-format JSON (instruction/input/output, or MU-LLaMA's "
+                                           "conversation JSON) mixed in as text-only rows with 1 s of silence "
+                                           "as audio, as the reference's pretraining did")
+    alpaca_max: int | None = field(None, help="use only the first N rows of --data.alpaca")
 
     def __post_init__(self) -> None:
         if self.max_tokens < 8:
             raise ValueError(f"--data.max-tokens must be >= 8, got {self.max_tokens}")
+        if self.prompt not in PROMPTS:
+            raise ValueError(f"--data.prompt must be one of {', '.join(PROMPTS)}, got {self.prompt!r}")
+        if self.tokenize not in TOKENIZE_MODES:
+            raise ValueError(f"--data.tokenize must be one of {', '.join(TOKENIZE_MODES)}, got {self.tokenize!r}")
+        if self.alpaca_max is not None and self.alpaca_max < 1:
+            raise ValueError(f"--data.alpaca-max must be >= 1, got {self.alpaca_max}")
         if self.max_examples is not None and self.max_examples < 1:
             raise ValueError(f"--data.max-examples must be >= 1, got {self.max_examples}")
 
@@ -84,6 +125,9 @@ class DataConfig:
 class TrainConfig:
     """``python -m musicqa.train``: one phase of MU-LLaMA training on a musicqa dataset."""
 
+    preset: str = field("musicqa", help="musicqa: this project's defaults; mullama: the reference's recipe for "
+                                        "--phase (TOML keys and flags still override it; README lists every "
+                                        "difference)")
     phase: str = field("pretrain", help="pretrain: bridge + prefix + gates; finetune: LLaMA norms/biases + LoRA")
     out: Path = field(Path("runs/train"), help="output folder: checkpoints, metrics.jsonl, resolved config")
     init_from: Path | None = field(None, help="finetune: the pretrain checkpoint whose bridge/prefix/gates to use")
@@ -96,10 +140,15 @@ class TrainConfig:
     lr: float | None = field(None, help="absolute learning rate (overrides --blr)")
     min_lr: float = field(0.0, help="cosine schedule floor")
     warmup_epochs: float = field(1.0, help="linear warmup length in epochs")
-    weight_decay: float = field(0.05, help="AdamW weight decay (not applied to norms, biases and gates)")
+    weight_decay: float = field(0.05, help="AdamW weight decay (not applied to norms and biases)")
+    decay_gates: bool = field(False, help="apply weight decay to the gates too (the reference does: its gates are "
+                                          "4-D tensors, and only 1-D tensors and biases were exempt)")
+    warmup_from_zero: bool = field(False, help="the first warmup step runs at lr 0, as the reference's schedule "
+                                               "on fractional epochs; default: step k of w runs at (k+1)/w x lr")
     betas: list[float] = field(help="AdamW betas", factory=lambda: [0.9, 0.95])
     grad_clip: float = field(1.0, help="clip the gradient norm to this; 0 disables")
-    precision: str = field("fp32", help=f"autocast precision: {', '.join(PRECISIONS)}")
+    precision: str = field("fp32", help=f"autocast precision: {', '.join(PRECISIONS)} (fp16 adds a gradient "
+                                        "scaler, as the reference)")
     device: str = field("auto", help="cpu, cuda, cuda:N or auto")
     seed: int = field(0, help="seeds data order and initialisation; same seed, same run")
     log_every: int = field(10, help="log the loss every N optimizer steps")
@@ -110,6 +159,8 @@ class TrainConfig:
     data: DataConfig = field(help="dataset and example cutting", factory=DataConfig)
 
     def __post_init__(self) -> None:
+        if self.preset not in PRESETS:
+            raise ValueError(f"--preset must be one of {', '.join(PRESETS)}, got {self.preset!r}")
         if self.phase not in PHASES:
             raise ValueError(f"--phase must be one of {', '.join(PHASES)}, got {self.phase!r}")
         if self.precision not in PRECISIONS:
@@ -125,8 +176,8 @@ class TrainConfig:
         if self.phase == "pretrain" and self.init_from is not None:
             raise ValueError("--init-from is for --phase finetune (it names the pretrain checkpoint)")
         if self.model.dtype != "float32" and self.precision == "fp32":
-            raise ValueError(f"--model.dtype {self.model.dtype} needs --precision bf16 (trainable tensors stay "
-                             "float32; autocast runs the mixed matmuls)")
+            raise ValueError(f"--model.dtype {self.model.dtype} needs --precision bf16 or fp16 (trainable tensors "
+                             "stay float32; autocast runs the mixed matmuls)")
         if self.eval_every and not self.data.eval_split:
             raise ValueError("--eval-every needs --data.eval-split")
         for name in ("log_every", "save_every"):

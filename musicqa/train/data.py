@@ -3,11 +3,15 @@
 The folder written by ``musicqa build`` is the only thing the trainer reads from the build side,
 through ``datasets.load_dataset(folder, subset, split=...)``. Audio is read with
 ``Audio(decode=False)`` and decoded by ``musicqa.audio`` (soundfile), so torchcodec is not needed.
+``load_alpaca`` adds text-only instruction rows, whose audio is one second of silence, as the
+reference MU-LLaMA's pretraining mixed in the Alpaca set.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,6 +27,7 @@ log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PROMPT_TEMPLATE = "alpaca.jinja"
 IGNORE = -100  # label of tokens that carry no loss (prompt, padding)
+SILENCE_RATE = 24000  # the reference feeds torch.zeros(24000) as the audio of a text-only row
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +60,24 @@ def _template(name: str):
     return env.get_template(name)
 
 
+def render(name: str, **variables) -> str:
+    """Render any template in musicqa/train/templates (sandboxed, undefined variables are errors)."""
+    return _template(name).render(**variables)
+
+
+def template_name(prompt: str) -> str:
+    """``--data.prompt`` (alpaca, mullama) -> its template file name."""
+    return f"{prompt}.jinja"
+
+
 def template_hash(name: str = PROMPT_TEMPLATE) -> str:
     """First 16 hex chars of the prompt template's sha256; stored in checkpoints so infer uses the same text."""
     return hashlib.sha256((TEMPLATES / name).read_bytes()).hexdigest()[:16]
 
 
 def render_prompt(question: str, name: str = PROMPT_TEMPLATE) -> str:
-    """The Alpaca-style instruction prompt for one question (no ``### Input:`` block: the music is the input)."""
+    """The instruction prompt for one question: alpaca.jinja (musicqa's, no ``### Input:`` block: the
+    music is the input) or mullama.jinja (the reference's string, which its released weights expect)."""
     return _template(name).render(question=question.strip())
 
 
@@ -115,6 +131,52 @@ def _audio_bytes(cell: dict, root: Path | None, where: str) -> bytes:
     raise InputError(f"{where}: field 'audio' has no embedded bytes and path {path!r} does not exist")
 
 
+def silence_clip() -> Clip:
+    """One second of digital silence as 16-bit WAV: the audio of every text-only row (keyed like any clip)."""
+    import soundfile as sf
+
+    buf = io.BytesIO()
+    sf.write(buf, np.zeros(SILENCE_RATE, dtype=np.float32), SILENCE_RATE, format="WAV", subtype="PCM_16")
+    data = buf.getvalue()
+    return Clip("alpaca/silence", hashlib.sha256(data).hexdigest(), data)
+
+
+def load_alpaca(path: Path, limit: int | None = None) -> tuple[list[Example], Clip]:
+    """Text-only examples from an Alpaca JSON file, all paired with ``silence_clip()``.
+
+    Accepts the original format (``[{"instruction", "input", "output"}]``; a non-empty input is
+    joined to the instruction by a newline) and MU-LLaMA's (``[{"conversation": [human, gpt]}]``
+    without ``audio_name``). Errors name the file, the item and the field.
+    """
+    try:
+        rows = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise InputError(f"--data.alpaca {path}: cannot read as JSON ({type(err).__name__}: {err})") from err
+    if not isinstance(rows, list) or not rows:
+        raise InputError(f"--data.alpaca {path}: expected a non-empty JSON list of instruction rows")
+    clip = silence_clip()
+    examples = []
+    for i, row in enumerate(rows[:limit] if limit else rows):
+        try:
+            if isinstance(row, dict) and "conversation" in row:
+                conv = row["conversation"]
+                question = next(t["value"] for t in conv if t["from"] == "human")
+                answer = next(t["value"] for t in conv if t["from"] == "gpt")
+            else:
+                extra = (row.get("input") or "").strip()
+                question = row["instruction"] + (f"\n{extra}" if extra else "")
+                answer = row["output"]
+        except (KeyError, TypeError, AttributeError, StopIteration) as err:
+            raise InputError(f"{path}: item {i}: expected {{instruction, input, output}} or "
+                             "{conversation: [human, gpt]}") from err
+        if not isinstance(question, str) or not isinstance(answer, str):
+            raise InputError(f"{path}: item {i}: instruction/output must be text")
+        if question.strip() and answer.strip():
+            examples.append(Example(f"alpaca/{i}", clip.clip_key, question, answer, "alpaca"))
+    log.info("%s: %d text-only Alpaca rows (audio: 1 s of silence)", path, len(examples))
+    return examples, clip
+
+
 def wave_loader(data: bytes, sample_rate: int) -> Callable[[], np.ndarray]:
     """A thunk decoding audio bytes to mono float32 at ``sample_rate`` (only called on a cache miss)."""
     def load() -> np.ndarray:
@@ -134,22 +196,39 @@ class Tokenized:
     labels: tuple[int, ...]
 
 
-def prompt_ids(tokenizer, question: str) -> list[int]:
+def prompt_ids(tokenizer, question: str, template: str = PROMPT_TEMPLATE) -> list[int]:
     """BOS + the rendered prompt; inference feeds exactly this before generating."""
-    ids = tokenizer(render_prompt(question), add_special_tokens=False)["input_ids"]
-    return ([tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []) + ids
+    ids = tokenizer(render_prompt(question, template), add_special_tokens=False)["input_ids"]
+    return _bos(tokenizer) + ids
 
 
-def tokenize(examples: Sequence[Example], tokenizer, max_tokens: int) -> list[Tokenized]:
+def _bos(tokenizer) -> list[int]:
+    return [tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []
+
+
+def tokenize(examples: Sequence[Example], tokenizer, max_tokens: int, template: str = PROMPT_TEMPLATE,
+             mode: str = "split") -> list[Tokenized]:
     """Prompt then answer + EOS; labels are IGNORE on the prompt so the loss is on answer tokens only.
 
-    Prompt and answer are tokenised separately and concatenated, the same split inference sees. A
-    pair whose prompt alone leaves fewer than 4 answer tokens is skipped (and counted).
+    ``split`` (musicqa): prompt and answer are tokenised apart and concatenated, the same split
+    inference sees; a pair whose prompt leaves fewer than 4 answer tokens is skipped (and counted).
+    ``joint`` (the reference): BOS + tokens of the string prompt + answer + EOS, cut to
+    ``max_tokens``, with as many leading labels masked as BOS + the prompt alone has; a pair with
+    no answer token left is skipped (the reference trains on it with zero loss).
     """
     out, skipped = [], 0
     eos = tokenizer.eos_token_id
     for ex in examples:
-        p = prompt_ids(tokenizer, ex.question)
+        p = prompt_ids(tokenizer, ex.question, template)
+        if mode == "joint":
+            full = _bos(tokenizer) + tokenizer(render_prompt(ex.question, template) + ex.answer,
+                                               add_special_tokens=False)["input_ids"] + [eos]
+            full = full[:max_tokens]
+            if len(full) <= len(p):
+                skipped += 1
+                continue
+            out.append(Tokenized(ex.clip_key, tuple(full), tuple([IGNORE] * len(p) + full[len(p):])))
+            continue
         a = tokenizer(ex.answer.strip(), add_special_tokens=False)["input_ids"] + [eos]
         room = max_tokens - len(p)
         if room < 4:
@@ -158,7 +237,7 @@ def tokenize(examples: Sequence[Example], tokenizer, max_tokens: int) -> list[To
         a = a[:room]
         out.append(Tokenized(ex.clip_key, tuple(p + a), tuple([IGNORE] * len(p) + a)))
     if skipped:
-        log.warning("skipped %d QA pairs whose prompt leaves < 4 of --data.max-tokens %d", skipped, max_tokens)
+        log.warning("skipped %d QA pairs whose prompt leaves no room in --data.max-tokens %d", skipped, max_tokens)
     return out
 
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
+
+from musicqa.atomic import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,8 @@ def audio_key(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def encoder_key(encoder: str, revision: str | None, chunk_seconds: float, trust_remote_code: bool = False) -> str:
+def encoder_key(encoder: str, revision: str | None, chunk_seconds: float, trust_remote_code: bool = False,
+                encode_seconds: float | None = None) -> str:
     """A short, stable folder name for everything that changes an encoder's output for the same audio.
 
     A local folder is identified by the hash of its config and weight files, so rebuilding a tiny
@@ -35,6 +36,8 @@ def encoder_key(encoder: str, revision: str | None, chunk_seconds: float, trust_
     """
     ident: dict = {"encoder": encoder, "revision": revision, "chunk_seconds": chunk_seconds,
                    "remote_code": trust_remote_code}
+    if encode_seconds is not None:  # only when set, so caches written before the option keep their key
+        ident["encode_seconds"] = encode_seconds
     folder = Path(encoder)
     if folder.is_dir():
         h = hashlib.sha256()
@@ -69,15 +72,8 @@ class FeatureCache:
 
     def put(self, clip_key: str, feats: np.ndarray) -> None:
         dst = self.path(clip_key)
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.stem}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.save(fh, np.asarray(feats, dtype=np.float32))
-            os.replace(tmp, dst)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_path(dst) as tmp, open(tmp, "wb") as fh:
+            np.save(fh, np.asarray(feats, dtype=np.float32))
 
 
 def fill(cache: FeatureCache, clips: Iterable[tuple[str, Callable[[], np.ndarray]]],

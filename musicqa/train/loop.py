@@ -24,6 +24,7 @@ from typing import Any
 
 import torch
 
+from musicqa.atomic import write_atomic
 from musicqa.config import to_dict, to_toml
 from musicqa.errors import InputError
 from musicqa.train import data, features
@@ -37,10 +38,14 @@ LATEST = "latest"  # text file in OUT naming the newest checkpoint folder
 METRICS = "metrics.jsonl"
 
 
-def lr_at(step: int, peak: float, floor: float, warmup: int, total: int) -> float:
-    """Linear warmup to ``peak``, then a half-cycle cosine down to ``floor`` at ``total`` (the seed's schedule)."""
+def lr_at(step: int, peak: float, floor: float, warmup: int, total: int, from_zero: bool = False) -> float:
+    """Linear warmup to ``peak``, then a half-cycle cosine down to ``floor`` at ``total``.
+
+    ``from_zero``: step k of the warmup runs at k / warmup x peak, so the first step has lr 0, as the
+    reference's schedule on fractional epochs does; otherwise (k + 1) / warmup, so no step is wasted.
+    """
     if step < warmup:
-        return peak * (step + 1) / warmup
+        return peak * (step + (0 if from_zero else 1)) / warmup
     progress = (step - warmup) / max(1, total - warmup)
     return floor + (peak - floor) * 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
 
@@ -75,31 +80,29 @@ class Batches:
         return epoch, [self.items[j] for j in idx]
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def save_checkpoint(out: Path, model: mdl.MusicLlama, optimizer: torch.optim.Optimizer, cfg: TrainConfig,
-                    step: int, total: int, parent: Path | None) -> Path:
+                    step: int, total: int, parent: Path | None, scaler: Any = None) -> Path:
     """Write OUT/step-NNNNNN atomically (temp folder, then rename), point OUT/latest at it, prune old ones."""
     final = out / f"step-{step:06d}"
     tmp = out / f".tmp-step-{step:06d}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     mdl.save_trainable(model, cfg.phase, tmp)
-    torch.save({"optimizer": optimizer.state_dict(), "step": step}, tmp / "optimizer.pt")
+    state = {"optimizer": optimizer.state_dict(), "step": step}
+    if scaler is not None and scaler.is_enabled():
+        state["scaler"] = scaler.state_dict()
+    torch.save(state, tmp / "optimizer.pt")
     meta = {"schema": SCHEMA, "phase": cfg.phase, "step": step, "total_steps": total,
             "parent": str(parent.resolve()) if parent else None, "model": to_dict(cfg.model),
-            "dims": mdl.dims_dict(model), "prompt_template": data.PROMPT_TEMPLATE,
-            "prompt_template_hash": data.template_hash(), "train_config": to_dict(cfg),
+            "dims": mdl.dims_dict(model), "prompt_template": data.template_name(cfg.data.prompt),
+            "prompt_template_hash": data.template_hash(data.template_name(cfg.data.prompt)),
+            "tokenize": cfg.data.tokenize, "train_config": to_dict(cfg),
             "trainable": {n: list(t.shape) for n, t in mdl.trainable_state(model, cfg.phase).items()}}
     (tmp / "checkpoint.json").write_text(json.dumps(meta, indent=2) + "\n")
     if final.exists():
         shutil.rmtree(final)
     os.replace(tmp, final)
-    _atomic_write(out / LATEST, final.name + "\n")
+    write_atomic(out / LATEST, final.name + "\n")
     if cfg.keep_checkpoints:
         for old in sorted(out.glob("step-*"))[:-cfg.keep_checkpoints]:
             shutil.rmtree(old)
@@ -127,7 +130,7 @@ def _truncate_metrics(path: Path, step: int) -> None:
     if not path.exists():
         return
     lines = [ln for ln in path.read_text().splitlines() if ln.strip() and json.loads(ln)["step"] <= step]
-    _atomic_write(path, "".join(ln + "\n" for ln in lines))
+    write_atomic(path, "".join(ln + "\n" for ln in lines))
 
 
 def _features_for(cfg: TrainConfig, clips: dict[str, data.Clip], device: torch.device) -> features.FeatureCache:
@@ -135,7 +138,7 @@ def _features_for(cfg: TrainConfig, clips: dict[str, data.Clip], device: torch.d
     m = cfg.model
     cache = features.FeatureCache(cfg.data.feature_cache,
                                   features.encoder_key(m.encoder, m.encoder_revision, m.chunk_seconds,
-                                                       m.trust_remote_code))
+                                                       m.trust_remote_code, m.encode_seconds))
     missing = [c for c in clips.values() if not cache.has(c.clip_key)]
     if missing:
         encoder = mdl.MusicEncoder(m, device)
@@ -190,13 +193,20 @@ def run(cfg: TrainConfig) -> Path:
         raise InputError("--phase finetune needs --init-from PRETRAIN_CHECKPOINT: with zero, frozen gates the "
                          "music token would have no effect")
     if main:
-        _atomic_write(cfg.out / "train_config.toml", to_toml(cfg))
+        write_atomic(cfg.out / "train_config.toml", to_toml(cfg))
 
     examples, clips = data.load_split(cfg.data.dataset, cfg.data.subset, cfg.data.split, cfg.data.revision,
                                       cfg.data.tasks)
     if cfg.data.max_examples:
         examples = examples[:cfg.data.max_examples]
         clips = {k: c for k, c in clips.items() if k in {e.clip_key for e in examples}}
+    if cfg.data.alpaca:
+        text_only, silence = data.load_alpaca(cfg.data.alpaca, cfg.data.alpaca_max)
+        examples = examples + text_only
+        clips = {**clips, silence.clip_key: silence}
+    elif cfg.preset == "mullama" and cfg.phase == "pretrain":
+        log.warning("--preset mullama: the reference pretrained on the dataset mixed with the 52k Alpaca rows; "
+                    "give --data.alpaca alpaca_data.json to do the same")
     eval_examples: list[data.Example] = []
     if cfg.data.eval_split:
         eval_examples, eval_clips = data.load_split(cfg.data.dataset, cfg.data.subset, cfg.data.eval_split,
@@ -206,14 +216,21 @@ def run(cfg: TrainConfig) -> Path:
 
     model, tok = mdl.build(cfg.model, cfg.phase, chain, device, seed=cfg.seed)
     pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
-    items = data.tokenize(examples, tok, cfg.data.max_tokens)
-    eval_items = data.tokenize(eval_examples, tok, cfg.data.max_tokens) if eval_examples else []
+    template = data.template_name(cfg.data.prompt)
+    items = data.tokenize(examples, tok, cfg.data.max_tokens, template, cfg.data.tokenize)
+    eval_items = data.tokenize(eval_examples, tok, cfg.data.max_tokens, template, cfg.data.tokenize) \
+        if eval_examples else []
     batches = Batches(items, cfg.batch_size, cfg.seed, rank, world)
 
-    # AdamW as the seed: no weight decay on 1-D tensors (norms, biases) and on the gates.
+    # AdamW: no weight decay on 1-D tensors (norms, biases), as the reference; nor on the gates unless
+    # --decay-gates (the reference decays them: its gates are [1, heads, 1, 1], so its 1-D rule misses them).
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-    decay = [p for n, p in named if p.ndim >= 2 and n != "gates"]
-    no_decay = [p for n, p in named if not (p.ndim >= 2 and n != "gates")]
+
+    def decays(name: str, p: torch.Tensor) -> bool:
+        return p.ndim >= 2 and (cfg.decay_gates or name != "gates")
+
+    decay = [p for n, p in named if decays(n, p)]
+    no_decay = [p for n, p in named if not decays(n, p)]
     peak = cfg.learning_rate(world)
     optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
                                    {"params": no_decay, "weight_decay": 0.0}], lr=peak, betas=tuple(cfg.betas))
@@ -233,8 +250,14 @@ def run(cfg: TrainConfig) -> Path:
         train_model = torch.nn.parallel.DistributedDataParallel(
             model, device_ids=[device.index] if device.type == "cuda" else None)
 
+    half = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(cfg.precision)
+    # fp16 needs loss scaling (the reference's NativeScaler); bf16 has fp32's exponent range and does not.
+    scaler = torch.amp.GradScaler(device.type, enabled=cfg.precision == "fp16")
+    if resume and "scaler" in state:
+        scaler.load_state_dict(state["scaler"])
+
     def autocast():
-        return torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
+        return torch.autocast(device.type, dtype=half or torch.float32, enabled=half is not None)
 
     log.info("%d examples, %d micro-batches of %d per epoch, %d steps (accum %d, world %d), lr %.3g, warmup %d",
              len(items), batches.per_epoch, cfg.batch_size, total, cfg.accum_steps, world, peak, warmup)
@@ -243,7 +266,7 @@ def run(cfg: TrainConfig) -> Path:
     started = time.perf_counter()
     bar = tqdm(total=total, initial=step, unit="step", desc=f"train {cfg.phase}", disable=not main)
     while step < total:
-        lr = lr_at(step, peak, cfg.min_lr, warmup, total)
+        lr = lr_at(step, peak, cfg.min_lr, warmup, total, cfg.warmup_from_zero)
         for group in optimizer.param_groups:
             group["lr"] = lr
         losses = []
@@ -254,12 +277,14 @@ def run(cfg: TrainConfig) -> Path:
             with train_model.no_sync() if not sync else contextlib.nullcontext():
                 with autocast():
                     loss = train_model(**batch).loss
-                (loss / cfg.accum_steps).backward()
+                scaler.scale(loss / cfg.accum_steps).backward()
             losses.append(loss.item())
         grad_norm = None
         if cfg.grad_clip > 0:
+            scaler.unscale_(optimizer)
             grad_norm = torch.nn.utils.clip_grad_norm_([p for _, p in named], cfg.grad_clip).item()
-        optimizer.step()
+        scaler.step(optimizer)  # skips the step if fp16 gradients overflowed, then lowers the scale
+        scaler.update()
         optimizer.zero_grad(set_to_none=True)
         step += 1
         record: dict[str, Any] = {"step": step, "epoch": epoch, "loss": sum(losses) / len(losses), "lr": lr}
@@ -276,7 +301,7 @@ def run(cfg: TrainConfig) -> Path:
                 log.info("step %d/%d epoch %d loss %.4f lr %.3g%s", step, total, epoch, record["loss"], lr,
                          f" eval_loss {record['eval_loss']:.4f}" if "eval_loss" in record else "")
             if step % cfg.save_every == 0 or step == total:
-                last_ckpt = save_checkpoint(cfg.out, model, optimizer, cfg, step, total, parent)
+                last_ckpt = save_checkpoint(cfg.out, model, optimizer, cfg, step, total, parent, scaler)
     bar.close()
     if main:
         log.info("train %s: %d steps in %.1f s; final checkpoint %s", cfg.phase, total,

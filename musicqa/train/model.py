@@ -10,7 +10,8 @@ Read top to bottom:
    LLaMA layers is music token + prefix[i]. Inside that layer's attention, just before ``o_proj``,
    ``out += tanh(gate_i) * v_proj(adapter)`` with one gate per head (LLaMA-Adapter with a single
    adapter token, where the softmax over one key is 1). Gates start at zero, so an untrained model
-   computes exactly what plain LLaMA computes.
+   computes exactly what plain LLaMA computes. ``--model.adapter-value base`` takes the value
+   through the frozen W_v alone (no LoRA, no bias), as the reference does.
 4. ``is_trainable``: the one predicate that sets ``requires_grad`` and decides what a checkpoint holds.
 
 The injection is a forward pre-hook on each ``o_proj``: LLaMA's own modules, parameter names and
@@ -54,12 +55,15 @@ class MusicEncoder:
                                           trust_remote_code=cfg.trust_remote_code, dtype=dtype)
         self.model.to(device)
         self.chunk_seconds = cfg.chunk_seconds
+        self.encode_seconds = cfg.encode_seconds
 
     def __call__(self, wave: np.ndarray, sample_rate: int) -> np.ndarray:
         from musicqa import audio
 
-        return mert.encode(self.model, audio.resample(wave, sample_rate, self.spec.sample_rate), self.spec,
-                           self.chunk_seconds)
+        wave = audio.resample(wave, sample_rate, self.spec.sample_rate)
+        if self.encode_seconds is not None:  # the reference's chunk loop only ever reached its first 60 s
+            wave = wave[:int(self.encode_seconds * self.spec.sample_rate)]
+        return mert.encode(self.model, wave, self.spec, self.chunk_seconds)
 
 
 # 2. The bridge: encoder states -> one music token -----------------------------------------------------
@@ -88,8 +92,11 @@ class Bridge(nn.Module):
         self.proj = nn.Linear(enc_dim, llm_dim)
         self.blocks = nn.ModuleList(SwiGLUBlock(llm_dim, llm_dim * ffn_mult) for _ in range(blocks))
 
-    def forward(self, states: torch.Tensor) -> torch.Tensor:
+    def forward(self, states: torch.Tensor, knn: Any = None) -> torch.Tensor:
+        """``knn``: optional callable on the normalised [B, enc_dim] vector (the reference's inference cache)."""
         x = F.normalize(self.aggregate(states).squeeze(1), dim=-1)
+        if knn is not None:
+            x = knn(x)
         x = self.proj(x)
         for block in self.blocks:
             x = block(x)
@@ -136,6 +143,7 @@ class MusicLlama(nn.Module):
         self.bridge = Bridge(dims.num_states, dims.enc_dim, dims.llm_dim, cfg.bridge_blocks, cfg.bridge_ffn_mult)
         self.prefix = nn.Embedding(cfg.adapter_layers, dims.llm_dim)
         self.gates = nn.Parameter(torch.zeros(cfg.adapter_layers, dims.heads))  # zero: step 0 == plain LLaMA
+        self.knn: Any = None  # inference only: musicqa.train.knn.KnnCache, mixed in before the projection
         self._adapters: torch.Tensor | None = None  # [B, adapter_layers, llm_dim] while a forward runs
         self._hooks: list[Any] = []
         self.install_hooks()
@@ -151,12 +159,17 @@ class MusicLlama(nn.Module):
 
     def _injector(self, i: int, attn: nn.Module):
         d = self.dims
+        base_value = self.cfg.adapter_value == "base"
 
         def inject(_o_proj: nn.Module, args: tuple) -> tuple | None:
             if self._adapters is None:  # a plain LLaMA call (no music): leave it untouched
                 return None
             x = args[0]  # attention output before o_proj: [B, T, heads * head_dim]
-            v = attn.v_proj(self._adapters[:, i].to(x.dtype))  # [B, kv_heads * head_dim], LoRA/bias included
+            adapter = self._adapters[:, i].to(x.dtype)
+            if base_value:  # the reference: adapter_v = self.wv(adapter), wv frozen, bias-free and outside LoRA
+                v = F.linear(adapter, getattr(attn.v_proj, "base_layer", attn.v_proj).weight)
+            else:  # [B, kv_heads * head_dim], LoRA/bias included
+                v = attn.v_proj(adapter)
             v = v.view(v.shape[0], d.kv_heads, d.head_dim).repeat_interleave(d.heads // d.kv_heads, dim=1)
             v = torch.tanh(self.gates[i]).to(v.dtype)[None, :, None] * v
             return (x + v.reshape(v.shape[0], 1, -1), *args[1:])
@@ -164,7 +177,7 @@ class MusicLlama(nn.Module):
 
     def music_adapters(self, features: torch.Tensor) -> torch.Tensor:
         """[B, num_states, enc_dim] -> [B, adapter_layers, llm_dim]: music token + prefix_i for each layer."""
-        token = self.bridge(features.to(self.prefix.weight.dtype))
+        token = self.bridge(features.to(self.prefix.weight.dtype), self.knn)
         return token[:, None, :] + self.prefix.weight[None]
 
     @contextlib.contextmanager
@@ -195,13 +208,14 @@ class MusicLlama(nn.Module):
         return isinstance(self.llm, PeftModel)
 
     def enable_finetune(self) -> None:
-        """Finetune phase: zero-initialised biases on the LoRA targets (optional), then peft LoRA."""
+        """Finetune phase: zero-initialised biases on ``cfg.biased_layers()``, then peft LoRA."""
         from peft import LoraConfig, get_peft_model
 
-        if self.cfg.bias_tuning:
+        biased = self.cfg.biased_layers()
+        if biased:
             for layer in decoder_layers(self.llm):
                 for name, module in layer.named_modules():
-                    if name.split(".")[-1] in self.cfg.lora_targets and isinstance(module, nn.Linear) \
+                    if name.split(".")[-1] in biased and isinstance(module, nn.Linear) \
                             and module.bias is None:
                         module.bias = nn.Parameter(torch.zeros(module.out_features, dtype=module.weight.dtype,
                                                                device=module.weight.device))
@@ -372,12 +386,12 @@ def parameter_counts(cfg: ModelConfig | None = None, llama: dict | None = None,
         counts["pretrain trainable (bridge+prefix+gates)"] = counts["bridge"] + counts["prefix"] + counts["gates"]
         norms = sum(p.numel() for name, p in llm.named_parameters() if name.endswith("norm.weight"))
         per_layer_bias = sum(m.out_features for name, m in decoder_layers(llm)[0].named_modules()
-                             if name.split(".")[-1] in cfg.lora_targets and isinstance(m, nn.Linear))
+                             if name.split(".")[-1] in cfg.biased_layers() and isinstance(m, nn.Linear))
         peft_llm = get_peft_model(llm, LoraConfig(r=cfg.lora_rank, lora_alpha=cfg.lora_alpha,
                                                   target_modules=list(cfg.lora_targets)))
         counts["lora"] = sum(p.numel() for name, p in peft_llm.named_parameters() if ".lora_" in name)
     counts["llama norms"] = norms
-    counts["biases (bias tuning)"] = per_layer_bias * len(decoder_layers(llm)) if cfg.bias_tuning else 0
+    counts["biases (bias tuning)"] = per_layer_bias * len(decoder_layers(llm))
     counts["finetune trainable (lora+norms+biases)"] = counts["lora"] + norms + counts["biases (bias tuning)"]
     return counts
 

@@ -131,15 +131,11 @@ def make_tiny_dataset(out: Path, shared: Path, n_train: int = 4, n_test: int = 2
     Two QA pairs per clip: the caption's first sentence ("fixed") and three of its aspects ("open").
     """
     import datasets
-    from datasets import Audio, Features, List, Value
 
-    qa_type = {"question": Value("string"), "answer": Value("string"), "task": Value("string")}
-    features = Features({
-        "audio": Audio(sampling_rate=24000), "clip_id": Value("string"), "source": Value("string"),
-        "source_id": Value("string"), "split": Value("string"), "context": Value("string"),
-        "qa": List(qa_type), "ytid": Value("string"), "start_s": Value("float64"), "end_s": Value("float64"),
-        "caption": Value("string"), "aspect_list": List(Value("string")), "is_audioset_eval": Value("bool"),
-    })
+    from musicqa.bundle import features_for
+    from musicqa.sources import get
+
+    features = features_for(get("musiccaps"), 24000)  # the build's own schema, not a copy of it
     clips = sorted((Path(shared) / "audio").glob(CLIPS_GLOB))[:n_train + n_test]
     rows: dict[str, list[dict]] = {"train": [], "test": []}
     for i, (clip, cap) in enumerate(zip(clips, captions(shared, len(clips)))):

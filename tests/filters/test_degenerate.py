@@ -57,3 +57,57 @@ def test_short_sentence_loop_trips_and_two_repeats_are_kept() -> None:
     assert d.degenerate(pair(loop, "What is the tempo?"), clip()).reason == d.DEGENERATE_REPETITION
     twice = "It is slow. The cello sings above the viola. It is slow, and it ends quietly."
     assert d.degenerate(pair(twice, "What is the tempo?"), clip()).keep
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Describe the beat.", "The beat is a steady boom bap groove with a crunchy sna"),  # cut mid-word
+    ("How does it start?", "It starts with a quiet synth pad and a distant, echoing vocal that slowly fad"),
+    ("What instruments?", "Piano, strings, harp, and a soft fl"),
+])
+def test_mid_word_cuts_are_truncated(question: str, answer: str) -> None:
+    assert d.degenerate(pair(answer, question), clip()).reason == d.DEGENERATE_TRUNCATED
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("What drums?", "Just a kick, a clap and rimshots"),  # "rimshots": a music-vocabulary word, no stop needed
+    ("What's the bass doing?", "A slap bass line that pops and thumps under the strummed guitars"),
+    ("Where is it from?", "Sounds like an old recording from Havana"),  # a capitalised name is not judged
+])
+def test_complete_last_words_are_kept(question: str, answer: str) -> None:
+    assert d.degenerate(pair(answer, question), clip()).keep
+
+
+def test_an_answer_at_the_schema_limit_was_cut_by_the_decoder() -> None:
+    words = "piano strings violin cello harp flute oboe drums bass guitar organ choir".split()
+    answer = " ".join(f"{i} {words[i % len(words)]}." for i in range(300))[:120]
+    cut = d.Degenerate(max_answer_chars=120)
+    assert cut(pair(answer, "Describe it."), clip()).reason == d.DEGENERATE_TRUNCATED
+    assert cut(pair("A slow piano piece with soft strings.", "Describe it."), clip()).keep
+
+
+@pytest.mark.parametrize("answer", [
+    "muy tranquilo y relajado, con una guitarra suave",
+    "oui il y a une chanteuse avec une voix douce",
+    "Er singt mit einer tiefen Stimme über eine Gitarre.",
+    "Темп медленный, играет фортепиано.",
+    "Het is een rustig nummer met een akoestische gitaar en zachte zang.",
+])
+def test_other_languages_are_dropped(answer: str) -> None:
+    assert d.degenerate(pair(answer, "Describe the music."), clip()).reason == d.DEGENERATE_WRONG_LANGUAGE
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Tempo?", "Slow, rubato, no steady beat."),  # one-word question: too short to identify a language
+    ("What style is it?", "A bossa nova with nylon guitar, sung softly in the style of João Gilberto."),
+    ("Any singing?", "Yes, a mariachi band sings with trumpets and violins, very festive."),
+    ("What genre?", "Roots reggae with a one-drop beat and a deep dub bass."),
+])
+def test_english_with_foreign_words_is_kept(question: str, answer: str) -> None:
+    assert d.degenerate(pair(answer, question), clip()).keep
+
+
+def test_the_expected_language_is_configurable() -> None:
+    german = pair("Eine Frau singt ein ruhiges Lied zum Klavier, sehr traurig.", "Was hört man in dem Stück?")
+    assert d.Degenerate(language="de")(german, clip()).keep
+    assert d.Degenerate(language="")(german, clip()).keep  # check off
+    assert d.Degenerate()(german, clip()).reason == d.DEGENERATE_WRONG_LANGUAGE

@@ -19,7 +19,7 @@ def test_paraphrased_answers_in_one_clip_are_duplicates() -> None:
                         reason="optional [embeddings] extra not installed (scripts/install.sh test installs it)")
     items = [(pair(FIRST, "Describe the audio."), clip()), (pair(PARAPHRASE, "Describe it in detail."), clip()),
              (pair(OTHER, "Anything else?"), clip())]
-    with_model = [r for *_, r in run_filters(items, make_filters(["duplicate"], embeddings=True))]
-    rules_only = [r for *_, r in run_filters(items, make_filters(["duplicate"]))]
+    with_model = [r for *_, r in run_filters(items, make_filters(["duplicate"], paraphrase=True, classifier=False))]
+    rules_only = [r for *_, r in run_filters(items, make_filters(["duplicate"], classifier=False))]
     assert with_model == [(), ("duplicate_answer",), ()]
     assert rules_only == [(), (), ()]

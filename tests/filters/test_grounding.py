@@ -97,3 +97,21 @@ def test_each_tag_is_its_own_label() -> None:
 def test_a_person_word_next_to_singing_gives_the_gender() -> None:
     assert grounding(pair("A deep-voiced man croons the melody."), clip("A female singer performs a bossa nova.")
                      ).reason == GROUNDING_CONTRADICTION
+
+
+@pytest.mark.parametrize(("context", "question", "answer"), [
+    # a one-word answer followed by a full description is an answer, not a contradiction
+    ("male vocals, rock, guitar", "Is the singer female?", "No. A man sings in a raspy voice over the guitar."),
+    ("electronic, synth, beat, dance, techno", "Is there a guitar?", "Nope. Synths and a drum machine carry it."),
+    ("jazz, saxophone, double bass, drums, mellow", "What instrument leads?",
+     "Saxophone. It plays a mellow melody over double bass and brushed drums."),
+    ("A female vocalist sings a soulful ballad accompanied by a grand piano. The tempo is slow.", "Is it fast?",
+     "No. It is a slow, soulful ballad with a woman singing over a grand piano."),
+])
+def test_one_word_answers_with_a_description_are_kept(context: str, question: str, answer: str) -> None:
+    assert grounding(pair(answer, question), clip(context)).keep
+
+
+def test_a_real_voiceover_is_still_unsupported() -> None:
+    answer = "A voice over explains the history of the song while a piano plays."
+    assert grounding(pair(answer, "What do you hear?"), clip("piano, classical")).reason == GROUNDING_UNSUPPORTED

@@ -80,3 +80,48 @@ def test_source_by_another_name_trips(answer: str) -> None:
 ])
 def test_source_by_another_name_near_misses_are_kept(answer: str) -> None:
     assert leak(pair(answer, "What plays?"), clip()).keep
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Where was it recorded?", "I'm told it was recorded in a church, and the reverb fits."),
+    ("What's the mood?", "The write-up calls it melancholic and dreamy."),
+    ("What vibe does it have?", "Going off what I was given, it's a chill, mellow beach vibe."),
+    ("What kind of voice is present?", "Per the accompanying notes, a female soprano."),
+    ("Is it fast?", "It's marked as fast, so yeah, probably upbeat."),
+    ("What's the genre?", "It's filed under classical and baroque."),
+    ("Which moods were listed?", "Calm, relaxing and peaceful."),
+    ("Instruments named?", "Guitar, bass and drums."),
+    ("How was the tempo described?", "As medium tempo, steady."),
+    ("What does the description say about the tempo?", "That it is fast."),
+])
+def test_hearsay_and_questions_about_the_source_trip(question: str, answer: str) -> None:
+    assert leak(pair(answer, question), clip()).reason == LEAK_SOURCE_REFERENCE
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("How is the song described in its lyrics?", "The singer describes a rainy city night and a lost love."),
+    ("How is the track labelled on the record?", "It sounds like a B-side: rough, short and unpolished."),
+    ("Which instruments play the melody?", "A muted trumpet, doubled by a flute an octave up."),
+    ("What does the singer say?", "She tells a story about leaving home, half spoken, half sung."),
+    ("Is it fast?", "The tempo is marked by a driving kick drum on every beat."),
+])
+def test_near_misses_about_the_music_are_kept(question: str, answer: str) -> None:
+    assert leak(pair(answer, question), clip()).keep
+
+
+@pytest.mark.parametrize("question", [
+    "What is the mood of chillout music?",
+    "What is ska music known for?",
+    "What is the connection between trance and techno music?",
+    "How has this genre of music influenced other forms of music and culture?",
+])
+def test_genres_asked_about_in_general_trip(question: str) -> None:
+    assert leak(pair("Relaxed and calm, built for unwinding.", question), clip()).reason == LEAK_TAG_QUESTION
+
+
+@pytest.mark.parametrize("question", [
+    "Is it jazz music?", "What kind of rock music is this?", "Would fans of jazz music enjoy it?",
+    "Does the song sound like country music?",
+])
+def test_genre_questions_about_the_clip_are_kept(question: str) -> None:
+    assert leak(pair("Yes, a mellow trio with brushed drums and an upright bass.", question), clip()).keep

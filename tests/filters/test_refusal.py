@@ -65,3 +65,28 @@ def test_new_phrasings_trip(answer: str, reason: str) -> None:
 ])
 def test_new_phrasings_near_misses_are_kept(answer: str) -> None:
     assert refusal(pair(answer, "What do you hear?"), clip()).keep
+
+
+@pytest.mark.parametrize("answer", [
+    "Whether it's live or studio is anybody's guess.",
+    "That depends on who's listening: some will find it sad and some won't.",
+    "No key info comes with this one, sorry.",
+    "The date of the recording is a matter of conjecture.",
+    "Honestly that's subjective, hard for me to judge.",
+    "Beats me, the title isn't anywhere.",
+    "Can't say who the guitarist is, nobody's credited.",
+    "Authorial intention is not recoverable from the sound alone.",
+])
+def test_uncertainty_and_missing_information_trip(answer: str) -> None:
+    assert refusal(pair(answer, "Who made this?"), clip()).reason == REFUSAL_CANNOT_ANSWER
+
+
+@pytest.mark.parametrize("answer", [
+    "I can't hear any drums; it's just piano.",  # an observation about the audio, not a refusal
+    "I can't hear anything electronic here; it sounds like an acoustic string trio.",
+    "The groove depends on the bass, which locks in with the kick drum.",
+    "Your ears will pick out a muted trumpet under the strings.",
+    "Nothing tells a story like this slow, weeping slide guitar.",
+])
+def test_observations_with_the_same_words_are_kept(answer: str) -> None:
+    assert refusal(pair(answer, "What do you hear?"), clip()).keep

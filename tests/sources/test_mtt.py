@@ -10,7 +10,7 @@ import pytest
 
 from musicqa.errors import InputError
 from musicqa.records import Clip
-from musicqa.sources import RowError, read_source
+from musicqa.sources import RowError, get
 from musicqa.sources.mtt import MTT_TAGS, SPLIT_BY_FOLDER, TAG_SYNONYMS, canonical_tag, read_mtt
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "mtt"
@@ -73,10 +73,10 @@ def test_splits_follow_the_folders_and_skips_are_counted() -> None:
     assert Counter(c.split for c in clips.values()) == {"train": 17, "validation": 1, "test": 6}
     assert Counter(e.reason for e in errors(items)) == {"source_empty_tags": 4, "source_too_few_tags": 5}
     for c in clips.values():
-        assert c.split == SPLIT_BY_FOLDER[c.audio_relpath[0]]
+        assert c.split == SPLIT_BY_FOLDER[c.meta.mp3_path[0]]
         assert c.clip_id == f"magnatagatune/{c.source_id}" and c.source == "magnatagatune"
         assert (c.start_s, c.end_s, c.audio_path) == (0.0, None, None)
-    assert clips["2"].audio_relpath == "f/american_bach_soloists-j_s__bach_solo_cantatas-01-bwv54__i_aria-30-59.mp3"
+    assert clips["2"].meta.mp3_path == "f/american_bach_soloists-j_s__bach_solo_cantatas-01-bwv54__i_aria-30-59.mp3"
     assert clips["126"].split == "validation"
 
 
@@ -115,7 +115,8 @@ def test_min_tags_counts_merged_tags_and_is_configurable() -> None:
     assert "17" in clips  # 10 raw tags, 5 after merging: kept
     skip = next(e for e in errors(items) if "clip 22 " in e.message)  # 6 raw tags, 3 after merging
     assert skip == RowError(
-        "source_too_few_tags", f"{NAME}:8: clip 22 has 3 tags after merging synonyms, min_tags is 5; skipped"
+        "source_too_few_tags", f"{NAME}:8: clip 22 has 3 tags after merging synonyms, min_tags is 5; skipped",
+        routine=True,
     )
     empty = next(e for e in errors(items) if "clip 10 " in e.message)
     assert empty == RowError(
@@ -133,12 +134,12 @@ def test_clip_info_adds_title_and_artist() -> None:
     items = list(read_mtt(ANNOTATIONS, clip_info_path=CLIP_INFO))
     assert errors(items) == errors(list(read_mtt(ANNOTATIONS)))  # the join adds no problems
     clips = by_id(items)
-    assert (clips["2"].title, clips["2"].artist) == ("BWV54 - I Aria", "American Bach Soloists")
-    assert clips["25"].title == 'Love, Actually "Live"'
-    assert clips["31"].artist == "Mötley Test Band"
-    assert clips["81"].title == "Jig for O'Brien"
-    assert clips["63"].title == "{{ 7*7 }}"  # text, never rendered here
-    assert (clips["58"].title, clips["58"].artist) == ("", "")  # no clip_info row: kept without
+    assert (clips["2"].meta.title, clips["2"].meta.artist) == ("BWV54 - I Aria", "American Bach Soloists")
+    assert clips["25"].meta.title == 'Love, Actually "Live"'
+    assert clips["31"].meta.artist == "Mötley Test Band"
+    assert clips["81"].meta.title == "Jig for O'Brien"
+    assert clips["63"].meta.title == "{{ 7*7 }}"  # text, never rendered here
+    assert (clips["58"].meta.title, clips["58"].meta.artist) == ("", "")  # no clip_info row: kept without
 
 
 def test_bad_clip_info_rows_are_reported_and_their_clips_kept(tmp_path: Path) -> None:
@@ -148,11 +149,13 @@ def test_bad_clip_info_rows_are_reported_and_their_clips_kept(tmp_path: Path) ->
     info = write_table(tmp_path / "clip_info_final.csv", rows)
     items = list(read_mtt(ANNOTATIONS, clip_info_path=info))
     assert errors(items)[:2] == [
-        RowError("source_bad_clip_info", "clip_info_final.csv:4: row has 4 fields, expected 10 as in the header"),
-        RowError("source_bad_clip_info", "clip_info_final.csv:5: field 'clip_id' = 'x11', expected a number"),
+        RowError("source_bad_clip_info", "clip_info_final.csv:4: row has 4 fields, expected 10 as in the header",
+                 warning=True),
+        RowError("source_bad_clip_info", "clip_info_final.csv:5: field 'clip_id' = 'x11', expected a number",
+                 warning=True),
     ]
     clip = by_id(items)["11"]
-    assert (clip.title, clip.artist) == ("", "")
+    assert (clip.meta.title, clip.meta.artist) == ("", "")
 
 
 @pytest.mark.parametrize(
@@ -179,13 +182,13 @@ def test_unsafe_mp3_path_is_a_row_error(tmp_path: Path, mp3_path: str, reason: s
 def test_audio_is_resolved_inside_the_audio_root_and_symlinks_cannot_escape(tmp_path: Path) -> None:
     root = tmp_path / "mtt-audio"
     clips = by_id(list(read_mtt(ANNOTATIONS)))
-    present = clips["2"].audio_relpath
+    present = clips["2"].meta.mp3_path
     (root / present).parent.mkdir(parents=True)
     (root / present).write_bytes(b"")
     outside = tmp_path / "secret.mp3"
     outside.write_bytes(b"")
     (root / "0").mkdir()
-    (root / clips["11"].audio_relpath).symlink_to(outside)
+    (root / clips["11"].meta.mp3_path).symlink_to(outside)
     (root / "d").symlink_to(tmp_path, target_is_directory=True)  # a whole folder pointing out
 
     items = list(read_mtt(ANNOTATIONS, audio_dir=root))
@@ -232,5 +235,6 @@ def test_context_limit_and_limit(tmp_path: Path) -> None:
     items = list(read_mtt(ANNOTATIONS, max_context_chars=40))
     too_long = [e for e in items if isinstance(e, RowError) and e.reason == "source_context_too_long"]
     assert too_long and too_long[0].message.startswith(f"{NAME}:2: clip 2 tags have 55 characters, expected at most 40")
-    limited = list(read_source("magnatagatune", annotations_path=ANNOTATIONS, limit=3))
+    source = get("magnatagatune")
+    limited = list(source.read(source.Config(annotations=ANNOTATIONS, limit=3), max_context_chars=2000))
     assert [type(i) for i in limited] == [Clip, Clip, RowError, Clip]  # clip 10 (no tags) is not counted

@@ -11,7 +11,7 @@ import pytest
 
 from musicqa.errors import InputError
 from musicqa.records import Clip
-from musicqa.sources import SOURCES, RowError, musiccaps, read_source
+from musicqa.sources import RowError, get, musiccaps, names
 from musicqa.sources.musiccaps import REQUIRED_COLUMNS, parse_aspect_list, read_musiccaps
 
 REAL_CSV = Path(__file__).resolve().parents[2] / "sample_data" / "musiccaps-public.csv"
@@ -82,8 +82,9 @@ def test_real_csv_gives_every_clip_with_its_youtube_id_and_split(real_items: lis
 
 
 def test_real_csv_limit_and_read_source(real_items: list[Clip | RowError]) -> None:
-    assert "musiccaps" in SOURCES
-    got = list(read_source("musiccaps", csv_path=REAL_CSV, limit=3))
+    assert "musiccaps" in names()
+    source = get("musiccaps")
+    got = list(source.read(source.Config(csv=REAL_CSV, limit=3), max_context_chars=2000))
     assert got == real_items[:3]
 
 
@@ -261,4 +262,4 @@ def test_aspect_list_is_parsed_without_evaluating_it(text: str, expected: tuple[
 
 def test_unknown_source_names_the_choices() -> None:
     with pytest.raises(InputError, match="unknown source 'mtt', expected one of: musiccaps, magnatagatune"):
-        read_source("mtt")
+        get("mtt")

@@ -92,3 +92,32 @@ def test_a_real_build_output_reads_and_trains(build_output, tiny_models, tiny_me
     run(cfg)
     assert len(losses(out)) == 3 and all(math.isfinite(x) for x in losses(out))
     assert json.loads((out / "step-000003" / "checkpoint.json").read_text())["step"] == 3
+
+
+def test_the_reference_prompt_and_joint_tokenisation(tiny_models):
+    tok = AutoTokenizer.from_pretrained(tiny_models / "tokenizer")
+    prompt = data.render_prompt("Describe the audio", "mullama.jinja")
+    assert prompt.endswith("### Input:\n<built-in function input>\n\n### Response:")  # as the weights were trained
+    ex = data.Example("c", "k", "Describe the audio", "A slow piano ballad.", "fixed")
+    (item,) = data.tokenize([ex], tok, 512, "mullama.jinja", "joint")
+    whole = tok(prompt + ex.answer, add_special_tokens=False)["input_ids"]
+    assert list(item.input_ids) == [tok.bos_token_id, *whole, tok.eos_token_id]
+    n_prompt = len(data.prompt_ids(tok, ex.question, "mullama.jinja"))
+    assert item.labels[:n_prompt] == (data.IGNORE,) * n_prompt and item.labels[n_prompt:] == item.input_ids[n_prompt:]
+    (cut,) = data.tokenize([ex], tok, n_prompt + 2, "mullama.jinja", "joint")  # max_words cuts the answer, EOS too
+    assert len(cut.input_ids) == n_prompt + 2 and cut.input_ids[-1] != tok.eos_token_id
+
+
+def test_alpaca_rows_are_text_with_one_second_of_silence(tmp_path):
+    from pathlib import Path
+
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "alpaca" / "alpaca_data.json"
+    examples, clip = data.load_alpaca(fixture)
+    assert len(examples) == 4 and all(e.clip_key == clip.clip_key and e.task == "alpaca" for e in examples)
+    assert examples[1].question == "Classify the following instrument by family.\nOboe"
+    wave = data.wave_loader(clip.data, 24000)()
+    assert wave.shape == (24000,) and not wave.any()
+    assert data.load_alpaca(fixture, limit=2)[0] == examples[:2]
+    (tmp_path / "bad.json").write_text('[{"instruction": "x", "output": "y"}, {"prompt": "z"}]')
+    with pytest.raises(InputError, match="bad.json: item 1"):
+        data.load_alpaca(tmp_path / "bad.json")

@@ -29,3 +29,33 @@ def test_infer_answers_one_file_and_a_folder(finetuned, tmp_path, capsys):
 def test_infer_rejects_a_folder_that_is_not_a_checkpoint(tmp_path, capsys):
     assert infer.main(["--checkpoint", str(tmp_path), "--audio", str(CLIPS[0])]) == 2
     assert "checkpoint.json missing" in capsys.readouterr().err
+
+
+def test_a_converted_checkpoint_answers_under_the_mullama_preset(converted_checkpoint, tmp_path, capsys):
+    import numpy as np
+
+    index = tmp_path / "knn.npy"
+    np.save(index, np.random.default_rng(0).standard_normal((8, 32)).astype(np.float32))
+    assert infer.main(["--checkpoint", str(converted_checkpoint), "--audio", str(CLIPS[0]), "--preset", "mullama",
+                       "--knn-index", str(index), "--max-new-tokens", "6"]) == 0
+    assert capsys.readouterr().out.strip()
+
+
+def test_option_log_probs_are_the_models_own(finetuned):
+    """Each option's score is the mean log-prob of its tokens after the prompt, from one plain forward pass."""
+    import torch
+
+    from musicqa.train import data
+
+    answerer = infer.Answerer(finetuned / "step-000020", "cpu")
+    feats = answerer.features([CLIPS[0]])
+    options = ["A slow piano ballad.", "Drums"]
+    scores = answerer.option_logprobs(feats, "Describe the audio", options)
+    for option, score in zip(options, scores):
+        p = data.prompt_ids(answerer.tok, "Describe the audio", answerer.template)
+        a = answerer.tok(option, add_special_tokens=False)["input_ids"]
+        ids = torch.tensor([p + a])
+        with torch.no_grad():
+            logits = answerer.model(ids, torch.ones_like(ids), feats).logits[0]
+        logp = logits[len(p) - 1:-1].log_softmax(-1).gather(-1, torch.tensor(a)[:, None])
+        assert abs(logp.mean().item() - score) < 1e-4

@@ -1,0 +1,95 @@
+"""Read a musicqa dataset folder without ``datasets``: the one reader that audit, export and the report share.
+
+The folder is the contract between the build and everything after it: ``data/<config>/<split>-*.parquet``
+shards whose rows have ``audio``, ``clip_id``, ``source``, ``source_id``, ``split``, ``context`` and ``qa``
+plus the source's own columns (``musicqa.bundle``). pyarrow reads only the columns asked for, so a tool that
+needs the text never loads the ~1.5 GB of FLAC a full MusicCaps folder holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from musicqa.errors import InputError
+
+SHARDS = "data/<config>/<split>-*.parquet"
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    """One Parquet file of the folder, with the config and split its path names."""
+
+    path: Path
+    config: str
+    split: str
+
+
+def shards(root: Path) -> list[Shard]:
+    """Every shard under ``root`` in a stable order; InputError if there is none."""
+    root = Path(root)
+    paths = sorted(root.glob("data/*/*.parquet"))
+    if not paths:
+        raise InputError(f"{root}: no {SHARDS} files found, expected a musicqa dataset folder")
+    return [Shard(p, p.parent.name, p.name.split("-", 1)[0]) for p in paths]
+
+
+def split_shards(root: Path, config: str, split: str) -> list[Path]:
+    """The shards of one config and split, in order (none if the folder lacks them)."""
+    return sorted((Path(root) / "data" / config).glob(f"{split}-*.parquet"))
+
+
+def columns_of(path: Path) -> list[str]:
+    """The column names of a shard; InputError if it is not Parquet."""
+    import pyarrow.parquet as pq
+
+    try:
+        return list(pq.read_schema(path).names)
+    except (OSError, ValueError) as err:  # pyarrow raises ArrowInvalid (a ValueError) on a non-Parquet file
+        raise InputError(f"{path}: cannot read as Parquet ({err})") from err
+
+
+def read_rows(path: Path, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """The rows of one shard as dicts, with only ``columns`` (all when None); a missing one is an InputError."""
+    import pyarrow.parquet as pq
+
+    if columns is not None:
+        missing = [c for c in columns if c not in columns_of(path)]
+        if missing:
+            raise InputError(f"{path}: missing column(s) {', '.join(missing)}, expected a musicqa dataset shard")
+    try:
+        return pq.read_table(path, columns=list(columns) if columns is not None else None).to_pylist()
+    except (OSError, ValueError) as err:
+        raise InputError(f"{path}: cannot read as Parquet ({err})") from err
+
+
+def iter_rows(root: Path, config: str, split: str, columns: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
+    """The rows of one config and split, shard after shard."""
+    for path in split_shards(root, config, split):
+        yield from read_rows(path, columns)
+
+
+def configs(root: Path) -> dict[str, list[str]]:
+    """config -> its splits present, in shard order."""
+    out: dict[str, list[str]] = {}
+    for shard in shards(root):
+        splits = out.setdefault(shard.config, [])
+        if shard.split not in splits:
+            splits.append(shard.split)
+    return out
+
+
+def source_of(root: Path, config: str) -> str | None:
+    """The ``source`` column of a config's first row: which registered source made it (None if it is empty)."""
+    for shard in split_shards_any(root, config):
+        rows = read_rows(shard, ["source"])
+        if rows:
+            return str(rows[0]["source"])
+    return None
+
+
+def split_shards_any(root: Path, config: str) -> list[Path]:
+    """Every shard of one config, all splits."""
+    return sorted((Path(root) / "data" / config).glob("*.parquet"))

@@ -1,0 +1,309 @@
+"""MuChoMusic (Weck et al., ISMIR 2024): 1,187 human-validated multiple-choice questions about music.
+
+``python -m musicqa.evaluate --benchmark muchomusic --questions muchomusic.csv --audio-dir DIR
+--checkpoint CKPT --out results.json`` scores a checkpoint two ways on the same prompts:
+
+- likelihood: the option whose text the model finds most likely as the answer (mean log-prob
+  per token), which always answers;
+- generated: the model answers greedily and the letter is read as mulab-mir/muchomusic's scorer
+  reads it (after the last "The correct answer is:", exactly one of the characters A-D anywhere in
+  the text; else an option's text contained in the reply; else unanswered).
+
+The CSV is the benchmark's own (``question, dataset, dataset_identifier, correct_answer,
+distractor_{1,2,3}_answer, music_knowledge, music_reasoning, genre``; the category columns hold
+Python list literals). The four options are shuffled per question from ``--seed`` and the
+question's id, so every run and every subset shows the same order. Prompts follow the benchmark's
+``prepare_prompts.py`` format (musicqa/train/templates/muchomusic.jinja), wrapped in the
+checkpoint's own instruction template. Audio is found under ``--audio-dir`` by file stem: Song
+Describer tracks as ``<track_id>`` or ``<track_id>.2min``, MusicCaps clips as ``<ytid>_<start>``,
+``<ytid>`` or ``[<ytid>]-[<start>-<end>]``; questions without audio are counted and skipped.
+Reported: accuracy, unanswered rate, and accuracy per knowledge/reasoning dimension and genre.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import hashlib
+import json
+import logging
+import os
+import random
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from musicqa.errors import InputError
+
+log = logging.getLogger(__name__)
+
+LETTERS = ("A", "B", "C", "D")
+ANSWER_PREFIX = "The correct answer is:"
+COLUMNS = ("question", "dataset", "dataset_identifier", "correct_answer", "distractor_1_answer",
+           "distractor_2_answer", "distractor_3_answer", "music_knowledge", "music_reasoning", "genre")
+AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a")
+MODES = ("likelihood", "generated")
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One benchmark row; ``options[0]`` is the correct answer (the CSV's order, before shuffling)."""
+
+    qid: str
+    question: str
+    dataset: str
+    identifier: str
+    options: tuple[str, str, str, str]
+    knowledge: tuple[str, ...]
+    reasoning: tuple[str, ...]
+    genre: str
+
+
+def _categories(value: str, where: str) -> tuple[str, ...]:
+    if not value or not value.strip():
+        return ()
+    try:
+        items = ast.literal_eval(value)  # literals only: the benchmark stores Python list reprs
+    except (ValueError, SyntaxError) as err:
+        raise InputError(f"{where} = {value!r}, expected a list such as ['melody', 'harmony']") from err
+    if not isinstance(items, (list, tuple)) or not all(isinstance(i, str) for i in items):
+        raise InputError(f"{where} = {value!r}, expected a list of strings")
+    return tuple(items)
+
+
+def read_questions(path: Path) -> list[Question]:
+    """The benchmark CSV's rows; a missing column or a bad cell is a one-line error naming row and field."""
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise InputError(f"{path}: not the MuChoMusic CSV: column(s) {', '.join(missing)} missing")
+            rows = list(reader)
+    except FileNotFoundError as err:
+        raise InputError(f"--questions {path}: file not found") from err
+    except (IsADirectoryError, UnicodeDecodeError, csv.Error) as err:
+        raise InputError(f"--questions {path}: not a UTF-8 CSV file ({type(err).__name__})") from err
+    out = []
+    for n, row in enumerate(rows, 2):  # line 1 is the header
+        options = tuple((row[c] or "").strip() for c in COLUMNS[3:7])
+        for col, text in zip(COLUMNS[3:7], options):
+            if not text:
+                raise InputError(f"{path}:{n}: field '{col}' is empty")
+        if not (row["question"] or "").strip() or not (row["dataset_identifier"] or "").strip():
+            raise InputError(f"{path}:{n}: field 'question'/'dataset_identifier' is empty")
+        qid = (row.get("question_id") or "").strip() or str(n - 2)
+        out.append(Question(qid, row["question"].strip(), row["dataset"].strip(),
+                            row["dataset_identifier"].strip(), options,  # type: ignore[arg-type]
+                            _categories(row["music_knowledge"], f"{path}:{n}: field 'music_knowledge'"),
+                            _categories(row["music_reasoning"], f"{path}:{n}: field 'music_reasoning'"),
+                            (row["genre"] or "").strip()))
+    if not out:
+        raise InputError(f"--questions {path}: no questions")
+    return out
+
+
+def shuffled(q: Question, seed: int) -> tuple[list[str], list[int]]:
+    """(options as shown, order) with ``shown[j] == q.options[order[j]]``; the correct one is at order.index(0)."""
+    order = list(range(len(q.options)))
+    random.Random(f"{seed}:{q.qid}").shuffle(order)  # str seeds hash with sha512: the same on every platform
+    return [q.options[i] for i in order], order
+
+
+def audio_stems(q: Question) -> list[str]:
+    """File stems the clip of ``q`` may have, as the benchmark's download scripts name them."""
+    ident = q.identifier.removesuffix(".json")
+    if q.dataset == "sdd":
+        return [ident, f"{ident}.2min"]
+    ytid, _, start = ident.rpartition("_")  # MusicCaps: "<ytid>_<start_s>"; YouTube ids may contain "_"
+    stems = [ident]
+    if ytid:
+        stems.append(ytid)
+        if start.isdigit():
+            stems.append(f"[{ytid}]-[{start}-{int(start) + 10}]")
+    return stems
+
+
+def index_audio(folder: Path) -> dict[str, Path]:
+    """Stem -> file for every audio file under ``folder`` (the first one wins if two share a stem)."""
+    if not folder.is_dir():
+        raise InputError(f"--audio-dir {folder}: no such folder")
+    found: dict[str, Path] = {}
+    for p in sorted(folder.rglob("*")):
+        if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file():
+            found.setdefault(p.stem, p)
+    return found
+
+
+def parse_letter(output: str, options: list[str]) -> int:
+    """The option index the reply picks (-1: unanswered), by the benchmark's own rule (see the module doc)."""
+    tail = output.split(ANSWER_PREFIX)[-1].strip()
+    letters = set(LETTERS).intersection(tail)  # characters anywhere in the reply, as the benchmark's scorer
+    if len(letters) == 1:
+        return LETTERS.index(letters.pop())
+    low = tail.lower().strip()
+    for j, option in enumerate(options):
+        if option.lower().strip() in low:
+            return j
+    return -1
+
+
+def _accuracy(records: Iterable[dict], mode: str) -> dict:
+    records = list(records)
+    n = len(records)
+    correct = sum(r[mode] == r["correct_index"] for r in records)
+    unanswered = sum(r[mode] == -1 for r in records)
+    return {"n": n, "accuracy": correct / n if n else None, "unanswered_rate": unanswered / n if n else None}
+
+
+def summarise(records: list[dict]) -> dict:
+    """Accuracy and unanswered rate per mode, overall, per knowledge/reasoning dimension and per genre."""
+    out: dict = {}
+    for mode in MODES:
+        groups: dict[str, dict[str, list[dict]]] = {"knowledge": defaultdict(list), "reasoning": defaultdict(list),
+                                                    "genre": defaultdict(list)}
+        for r in records:
+            for dim in r["knowledge"]:
+                groups["knowledge"][dim].append(r)
+            for dim in r["reasoning"]:
+                groups["reasoning"][dim].append(r)
+            if r["genre"]:
+                groups["genre"][r["genre"]].append(r)
+        out[mode] = {
+            **_accuracy(records, mode),
+            "knowledge": _accuracy((r for r in records if r["knowledge"]), mode),
+            "reasoning": _accuracy((r for r in records if r["reasoning"]), mode),
+            "per_knowledge": {k: _accuracy(v, mode) for k, v in sorted(groups["knowledge"].items())},
+            "per_reasoning": {k: _accuracy(v, mode) for k, v in sorted(groups["reasoning"].items())},
+            "per_genre": {k: _accuracy(v, mode) for k, v in sorted(groups["genre"].items())},
+        }
+    return out
+
+
+def prompt(q: Question, shown: list[str], in_context: bool) -> str:
+    """The benchmark's question-with-options text (prepare_prompts.py's format), from the template file."""
+    from musicqa.train.data import render
+
+    return render("muchomusic.jinja", question=q.question, options=list(zip(LETTERS, shown)), in_context=in_context)
+
+
+def _signature(cfg, questions: list[Question]) -> str:
+    ident = {"checkpoint": str(Path(cfg.checkpoint).resolve()), "seed": cfg.seed, "in_context": cfg.in_context,
+             "max_new_tokens": cfg.max_new_tokens, "knn": [str(cfg.knn_index), cfg.knn_size, cfg.knn_temperature,
+                                                           cfg.knn_weight],
+             "questions": hashlib.sha256("\n".join(q.qid for q in questions).encode()).hexdigest()}
+    return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _done(path: Path, signature: str) -> dict[str, dict]:
+    """Records of an interrupted run with the same signature (a torn last line is dropped)."""
+    if not path.exists():
+        return {}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if not lines or json.loads(lines[0]).get("signature") != signature:
+        log.warning("%s is from another configuration: starting over", path)
+        path.unlink()
+        return {}
+    done = {}
+    for n, line in enumerate(lines[1:], 2):
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            log.warning("%s:%d: torn line dropped", path, n)
+            continue
+        done[rec["qid"]] = rec
+    return done
+
+
+def run_benchmark(cfg) -> dict:
+    """Score ``cfg.checkpoint`` on ``cfg.questions``; resumable through ``<out>.partial.jsonl``."""
+    from tqdm import tqdm
+
+    from musicqa.infer import Answerer, knn_cache
+
+    for flag, value in (("--questions", cfg.questions), ("--audio-dir", cfg.audio_dir),
+                        ("--checkpoint", cfg.checkpoint), ("--out", cfg.out)):
+        if value is None:
+            raise InputError(f"--benchmark muchomusic needs {flag}")
+    if not (cfg.checkpoint / "checkpoint.json").exists():
+        raise InputError(f"--checkpoint {cfg.checkpoint}: not a checkpoint folder (checkpoint.json missing)")
+    questions = read_questions(cfg.questions)
+    if cfg.limit:
+        questions = questions[:cfg.limit]
+    files = index_audio(cfg.audio_dir)
+    located = {q.qid: next((files[s] for s in audio_stems(q) if s in files), None) for q in questions}
+    missing = [q for q in questions if located[q.qid] is None]
+    if missing:
+        log.warning("%d of %d questions have no audio under %s and are not scored (e.g. %s %s)", len(missing),
+                    len(questions), cfg.audio_dir, missing[0].dataset, missing[0].identifier)
+    todo = [q for q in questions if located[q.qid] is not None]
+    if not todo:
+        raise InputError(f"--audio-dir {cfg.audio_dir}: no audio file for any question (see --help for the names)")
+
+    partial = cfg.out.with_name(cfg.out.name + ".partial.jsonl")
+    signature = _signature(cfg, questions)
+    done = _done(partial, signature)
+    answerer = Answerer(cfg.checkpoint, cfg.device, cfg.llm, cfg.encoder, knn_cache(cfg))
+    by_file: dict[Path, list[Question]] = defaultdict(list)
+    for q in todo:
+        if q.qid not in done:
+            by_file[located[q.qid]].append(q)
+    with open(partial, "a", encoding="utf-8") as sink, \
+            tqdm(total=len(todo), initial=len(todo) - sum(map(len, by_file.values())), unit="question",
+                 desc="muchomusic") as bar:
+        if sink.tell() == 0:
+            sink.write(json.dumps({"signature": signature}) + "\n")
+        for path, qs in by_file.items():
+            feats = answerer.features([path])
+            for q in qs:
+                shown, order = shuffled(q, cfg.seed)
+                text = prompt(q, shown, cfg.in_context)
+                scores = answerer.option_logprobs(feats, text, shown)
+                reply = answerer.generate(feats, text, max_new_tokens=cfg.max_new_tokens, temperature=0.0)[0]
+                rec = {"qid": q.qid, "audio_path": str(path), "prompt": text, "answers": shown,
+                       "answer_orders": order, "correct_index": order.index(0), "option_logprobs": scores,
+                       "likelihood": max(range(len(shown)), key=scores.__getitem__), "model_output": reply,
+                       "generated": parse_letter(reply, shown), "dataset": q.dataset, "genre": q.genre,
+                       "knowledge": list(q.knowledge), "reasoning": list(q.reasoning)}
+                sink.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                done[q.qid] = rec
+                bar.update(1)
+            sink.flush()
+            os.fsync(sink.fileno())
+    records = [done[q.qid] for q in todo]
+    result = {"benchmark": "muchomusic", "questions": len(questions), "scored": len(records),
+              "missing_audio": len(missing), "seed": cfg.seed, "in_context": cfg.in_context,
+              "checkpoint": str(cfg.checkpoint), **summarise(records)}
+    from musicqa.store import write_atomic
+
+    # per-question records in the benchmark's own input format (its evaluate.py reads this file as it is)
+    write_atomic(cfg.out.with_name(cfg.out.stem + ".predictions.json"),
+                 json.dumps([{"id": r["qid"], **{k: v for k, v in r.items() if k != "qid"}} for r in records],
+                            ensure_ascii=False, indent=1))
+    write_atomic(cfg.out, json.dumps(result, indent=2) + "\n")
+    partial.unlink()
+    return result
+
+
+def table(result: dict) -> str:
+    """The summary as aligned text: overall, knowledge/reasoning, then each dimension and genre."""
+    lines = [f"MuChoMusic: {result['scored']} of {result['questions']} questions scored "
+             f"({result['missing_audio']} without audio)", f"{'':38s} {'likelihood':>10s} {'generated':>10s}"]
+
+    def row(label: str, key: tuple[str, ...]) -> str:
+        cells = []
+        for mode in MODES:
+            node = result[mode]
+            for k in key:
+                node = node[k]
+            cells.append("-" if node["accuracy"] is None else f"{node['accuracy']:.3f}")
+        return f"{label:38s} {cells[0]:>10s} {cells[1]:>10s}"
+
+    lines.append(row("accuracy", ()))
+    lines.append(f"{'unanswered rate':38s} {'0.000':>10s} {result['generated']['unanswered_rate']:>10.3f}")
+    lines += [row("knowledge (all)", ("knowledge",)), row("reasoning (all)", ("reasoning",))]
+    for group in ("per_knowledge", "per_reasoning", "per_genre"):
+        for name in result["likelihood"][group]:
+            lines.append(row(f"{group.removeprefix('per_')}: {name}"[:38], (group, name)))
+    return "\n".join(lines)

@@ -1,0 +1,133 @@
+"""MuChoMusic: the benchmark CSV reads, options shuffle reproducibly, answers are read as the benchmark reads
+them, and a checkpoint (converted from the reference format) is scored end to end on real clips."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from musicqa import evaluate as ev
+from musicqa import muchomusic as mc
+from musicqa.errors import InputError
+
+REPO = Path(__file__).resolve().parents[1]
+CSV = REPO / "tests" / "fixtures" / "muchomusic" / "muchomusic.csv"
+CLIPS = sorted((REPO / "sample_data" / "audio").glob("asc-*-*0s.mp3"))
+
+
+def test_the_benchmark_csv_reads_with_its_category_lists():
+    qs = mc.read_questions(CSV)
+    assert [q.qid for q in qs] == ["12", "57", "103", "240", "311", "402"]
+    assert qs[0].options[0] == "A synthesizer lead" and qs[1].options[0] == "Tense and driving, like a chase scene"
+    assert qs[3].knowledge == ("performance", "sound texture") and qs[1].reasoning == ("mood and expression",)
+    assert qs[0].reasoning == () and qs[2].genre == "Rock"
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda t: t.replace(",genre,", ",style,"), "column(s) genre missing"),
+    (lambda t: t.replace("['instrumentation'],[]", "[instrumentation,[]", 1), ":2: field 'music_knowledge'"),
+    (lambda t: t.replace(",A tuba,", ",,"), ":7: field 'distractor_1_answer' is empty"),
+])
+def test_a_bad_csv_is_a_one_line_error_naming_row_and_field(tmp_path, edit, message):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(edit(CSV.read_text()))
+    with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
+        mc.read_questions(bad)
+
+
+def test_options_shuffle_the_same_way_every_run_and_per_seed():
+    qs = mc.read_questions(CSV)
+    orders = [mc.shuffled(q, seed=0)[1] for q in qs]
+    assert orders == [mc.shuffled(q, seed=0)[1] for q in qs]
+    assert all(sorted(o) == [0, 1, 2, 3] for o in orders)
+    assert len({tuple(o) for o in orders}) > 1  # not one fixed permutation for every question
+    assert orders != [mc.shuffled(q, seed=1)[1] for q in qs]
+    shown, order = mc.shuffled(qs[0], 0)
+    assert shown[order.index(0)] == qs[0].options[0]
+
+
+def test_generated_answers_are_read_as_the_benchmark_reads_them():
+    options = ["In a coffee shop", "At a techno rave", "In a church", "On a football terrace"]
+    assert mc.parse_letter("B", options) == 1
+    assert mc.parse_letter("The correct answer is: (C) In a church", options) == 2
+    assert mc.parse_letter("I think it would be played at a techno rave.", options) == 1  # option text, no letter
+    assert mc.parse_letter("Drums and a choir", options) == 3  # the benchmark's rule: any lone character A-D
+    assert mc.parse_letter("A or B?", options) == -1 and mc.parse_letter("no idea", options) == -1
+
+
+def test_prompt_is_the_benchmarks_format():
+    q = mc.read_questions(CSV)[4]
+    shown, _ = mc.shuffled(q, 0)
+    text = mc.prompt(q, shown, in_context=False)
+    assert text == (f"Question: {q.question}\n Options: " + "".join(f"({x}) {o} " for x, o in zip("ABCD", shown))
+                    + "\n The correct answer is: ")
+    assert mc.prompt(q, shown, in_context=True).endswith(text.removeprefix("Question: "))
+
+
+def test_summary_counts_accuracy_unanswered_and_dimensions():
+    def rec(correct, likelihood, generated, knowledge=(), reasoning=(), genre="Rock"):
+        return {"correct_index": correct, "likelihood": likelihood, "generated": generated,
+                "knowledge": list(knowledge), "reasoning": list(reasoning), "genre": genre}
+
+    records = [rec(0, 0, 0, ["melody"]), rec(1, 2, -1, ["melody", "harmony"], ["lyrics"]),
+               rec(2, 2, 2, [], ["lyrics"], "Pop")]
+    s = mc.summarise(records)
+    assert s["likelihood"]["accuracy"] == pytest.approx(2 / 3)
+    assert s["generated"]["unanswered_rate"] == pytest.approx(1 / 3)
+    assert s["likelihood"]["per_knowledge"]["melody"]["accuracy"] == 0.5
+    assert s["generated"]["per_reasoning"]["lyrics"] == {"n": 2, "accuracy": 0.5, "unanswered_rate": 0.5}
+    assert s["likelihood"]["per_genre"]["Pop"]["accuracy"] == 1.0 and s["likelihood"]["knowledge"]["n"] == 2
+
+
+@pytest.fixture()
+def audio_dir(tmp_path) -> Path:
+    """The clips under the names the benchmark's download scripts give them; the last question has none."""
+    names = {"00/415600.2min.mp3": CLIPS[0], "10/1021.2min.mp3": CLIPS[1], "[-0Gj8-vB1q4]-[30-40].mp3": CLIPS[2],
+             "-0SdAVK79lg.mp3": CLIPS[3]}
+    for name, clip in names.items():
+        (tmp_path / "audio" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "audio" / name).symlink_to(clip)
+    return tmp_path / "audio"
+
+
+def test_a_converted_checkpoint_is_scored_on_muchomusic(converted_checkpoint, audio_dir, tmp_path, capsys):
+    index = tmp_path / "knn.npy"
+    vectors = np.random.default_rng(0).standard_normal((16, 32)).astype(np.float32)
+    np.save(index, vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+    out = tmp_path / "results.json"
+    assert ev.main(["--benchmark", "muchomusic", "--questions", str(CSV), "--audio-dir", str(audio_dir),
+                    "--checkpoint", str(converted_checkpoint), "--out", str(out), "--preset", "mullama", "--knn-index",
+                    str(index), "--max-new-tokens", "6"]) == 0
+    result = json.loads(out.read_text())
+    assert (result["questions"], result["scored"], result["missing_audio"]) == (6, 5, 1)
+    for mode in ("likelihood", "generated"):
+        assert 0 <= result[mode]["accuracy"] <= 1 and result[mode]["n"] == 5
+        assert set(result[mode]["per_knowledge"]) == {"instrumentation", "metre and rhythm", "performance",
+                                                      "sound texture"}
+        assert set(result[mode]["per_reasoning"]) == {"mood and expression", "temporal relations between elements",
+                                                      "functional context"}
+        assert set(result[mode]["per_genre"]) == {"Electronic", "Rock", "Pop", "Country"}
+    assert result["likelihood"]["unanswered_rate"] == 0
+    table = capsys.readouterr().out
+    assert "knowledge: instrumentation" in table and "genre: Electronic" in table
+
+    # per question, in the benchmark's own input format, with our scores beside it
+    preds = json.loads((tmp_path / "results.predictions.json").read_text())
+    questions = {q.qid: q for q in mc.read_questions(CSV)}
+    for p in preds:
+        assert {"id", "prompt", "answers", "answer_orders", "dataset", "genre", "reasoning", "knowledge",
+                "audio_path", "model_output"} <= set(p)
+        assert p["answers"][p["answer_orders"].index(0)] == questions[p["id"]].options[0]
+        assert p["likelihood"] == int(np.argmax(p["option_logprobs"]))
+        assert all(np.isfinite(p["option_logprobs"])) and max(p["option_logprobs"]) < 0
+    assert not (tmp_path / "results.json.partial.jsonl").exists()
+
+
+def test_no_audio_at_all_is_a_one_line_error(converted_checkpoint, tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    assert ev.main(["--benchmark", "muchomusic", "--questions", str(CSV), "--audio-dir", str(tmp_path / "empty"),
+                    "--checkpoint", str(converted_checkpoint), "--out", str(tmp_path / "r.json")]) == 2
+    assert "no audio file for any question" in capsys.readouterr().err
