@@ -16,8 +16,8 @@ architecture at d_model 768, 12 layers, 95M parameters, built once into ``bench/
   so a random model closes its JSON), every reply validated; the seed's cost per clip at 1 and 5 attempts;
 - engine variants (``--variants``), each engine setup in its own process (``bench/generation_run.py``).
 
-    python -m bench.generation                    # the default run: ~9 min on 2 idle cores
-    python -m bench.generation --variants all     # every variant of bench/README.md (~35 min)
+    python -m bench.generation                    # the default run: ~11 min on 2 idle cores (bench/README.md)
+    python -m bench.generation --variants all     # every variant (~40 min idle)
 """
 
 from __future__ import annotations
