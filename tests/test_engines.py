@@ -13,8 +13,8 @@ from musicqa.records import Clip, Sampling
 REPO = Path(__file__).resolve().parents[1]
 
 
-def requests(n: int, max_tokens: int = 200):
-    ps = PromptSet(REPO / "prompts")
+def requests(n: int, max_tokens: int = 200, prompts: Path = REPO / "prompts"):
+    ps = PromptSet(prompts)
     out = []
     for i in range(n):
         clip = Clip(clip_id=f"musiccaps/clip{i:07d}", source="musiccaps", source_id=f"clip{i:07d}", split="train",
@@ -69,3 +69,48 @@ def test_transformers_engine_same_records_with_left_padding(tiny_models):
     assert stopped
     for g, r in stopped:
         assert parse(g, r).status == OK, g.text[:200]
+
+
+@pytest.mark.parametrize(("prompts", "least"), [("prompts", 96), ("prompts/caption-last", 320)])
+def test_every_request_reuses_the_shared_prompt_from_the_prefix_cache(vllm_engine, prompts, least):
+    from vllm import SamplingParams
+
+    reqs = requests(6, prompts=REPO / prompts)
+    conversations = [[{"role": r, "content": c} for r, c in req.messages] for req in reqs]
+
+    def cached(convs):
+        outs = vllm_engine.llm.chat(convs, SamplingParams(max_tokens=1), chat_template=vllm_engine.chat_template,
+                                    add_generation_prompt=True, use_tqdm=False)
+        return [o.num_cached_tokens for o in outs]
+
+    cached(conversations[:2])  # one request per task computes the shared part once
+    later = cached(conversations[2:])
+    # 32-token KV blocks: vLLM reuses every full block of the shared prefix. The default templates open with the
+    # caption, so requests share the system prompt and the first words (~120 tokens: 96 reused; vLLM's CPU default
+    # of 128-token blocks would reuse none); with --prompts-dir prompts/caption-last they share ~350 tokens.
+    assert vllm_engine.llm.llm_engine.vllm_config.cache_config.block_size == 32
+    assert min(later) >= least, later
+
+
+@pytest.mark.slow
+def test_default_engine_on_cpu_runs_in_process_and_eager(tiny_models):
+    """A CPU user without flags gets an engine that starts in seconds: no engine-core process, no torch.compile."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json, multiprocessing, os\n"
+        "from musicqa.engines import make_engine\n"
+        "from musicqa.engines.base import EngineConfig\n"
+        f"engine = make_engine(EngineConfig(model={str(tiny_models / 'tiny-mpt-chat')!r}, cpu_kvcache_gb=1),\n"
+        "                     open('prompts/chat/chatml.jinja').read())\n"
+        "cfg = engine.llm.llm_engine.vllm_config\n"
+        "print(json.dumps({'children': len(multiprocessing.active_children()),\n"
+        "                  'eager': cfg.model_config.enforce_eager, 'block': cfg.cache_config.block_size}))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("VLLM_ENABLE_V1_MULTIPROCESSING", "VLLM_CPU_KVCACHE_SPACE")}
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    got = json.loads(next(line for line in out.stdout.splitlines() if line.startswith("{")))
+    assert got == {"children": 0, "eager": True, "block": 32}  # no engine-core process, no torch.compile

@@ -1,3 +1,4 @@
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,55 @@ def test_missing_template_is_an_error_before_any_work(tmp_path):
     (tmp_path / "p" / "magnatagatune_open.jinja").unlink()
     with pytest.raises(InputError, match="magnatagatune_open.jinja: prompt template not found"):
         PromptSet(tmp_path / "p").template_names(["musiccaps", "magnatagatune"], ["fixed", "open"])
+
+
+LAYOUTS = sorted(p.name for p in (REPO / "prompts").glob("*_*.jinja"))
+# what a source's reader gives a template besides the text: two clips that differ in all of it
+CLIP_VARIABLES = (
+    {"genres": ["jazz"], "instruments": ["piano"], "moods": ["sad"], "full_track": False,
+     "captions": ["Solo piano, slow and sad."]},
+    {"genres": ["metal", "punk"], "instruments": ["guitar", "drums"], "moods": ["angry"], "full_track": True,
+     "captions": ["Distorted guitars, fast drums.", "Shouted vocals over a wall of guitars."]},
+)
+
+
+def render_layout(folder: Path, template: str, n: int):
+    c = dataclasses.replace(clip(("Solo piano, slow and sad.", "Distorted guitars, fast drums, shouted vocals.")[n]),
+                            clip_id=f"musiccaps/{'ab'[n] * 11}", end_s=(40.0, 75.0)[n])
+    task = template.rsplit("_", 1)[1].removesuffix(".jinja")
+    return render(PromptSet(folder), c, task, template=template, variables=CLIP_VARIABLES[n])
+
+
+def test_the_caption_last_layout_has_a_template_for_every_default_one():
+    """--prompts-dir prompts/caption-last builds any source the default folder builds (it ships in the wheel too)."""
+    last = REPO / "prompts" / "caption-last"
+    assert sorted(p.name for p in last.glob("*_*.jinja")) == LAYOUTS
+    assert (last / "system.jinja").read_text() == (REPO / "prompts" / "system.jinja").read_text()
+    assert (last / "chat" / "chatml.jinja").read_text() == (REPO / "prompts" / "chat" / "chatml.jinja").read_text()
+
+
+@pytest.mark.parametrize("template", LAYOUTS)
+def test_caption_last_requests_share_their_instructions_and_keep_the_clip_text(template):
+    """With the clip's text after the instructions, two clips' prompts differ only in their last paragraph: vLLM's
+    prefix cache computes the rest once. The clip-specific text is all still there."""
+    a, b = (render_layout(REPO / "prompts" / "caption-last", template, n) for n in (0, 1))
+    user_a, user_b = a.messages[1][1], b.messages[1][1]
+    shared = user_a[:user_a.rindex("\n\n")]
+    assert user_b.startswith(shared + "\n\n") and a.messages[0] == b.messages[0]
+    for n, req in enumerate((a, b)):
+        old = render_layout(REPO / "prompts", template, n).messages[1][1]
+        tail = req.messages[1][1][len(shared):]
+        for detail in (*CLIP_VARIABLES[n]["captions"], *CLIP_VARIABLES[n]["genres"], "-second"):
+            assert (detail in old) == (detail in tail) and detail not in shared, detail
+    for req in (a, b):  # the same questions and reply format as the default layout
+        assert req.questions == render_layout(REPO / "prompts", template, 0).questions
+        assert 'Reply with JSON only: {"' in shared
+
+
+def test_the_default_layout_is_unchanged_so_older_stores_keep_their_resume_keys():
+    """Issue 12 left the default templates as they were (the caption first): keys computed before it still match."""
+    ps = PromptSet(REPO / "prompts")
+    assert render(ps, clip()).messages[1][1].startswith('My listening notes on a 10-second music clip:\n"A solo piano')
+    assert render(ps, clip()).key == "e68d3a96e3bd460798867734"
+    assert render(ps, clip(source="magnatagatune"), "open").key == "0332f789b354deb85320b564"
+    assert render(PromptSet(REPO / "prompts" / "caption-last"), clip()).key != render(ps, clip()).key

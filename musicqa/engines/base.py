@@ -31,13 +31,21 @@ class EngineConfig:
     max_retries: int = field(2, help="re-generations (new seed) of a reply that fails to parse")
     seed: int = field(0, help="base seed; each request's seed derives from it, its key and its attempt")
     prefix_caching: bool = field(True, help="vLLM: reuse the KV cache of the shared system prompt")
-    enforce_eager: bool = field(False, help="vLLM: skip graph capture/compilation (fast start; slower steps)")
-    in_process: bool = field(False, help="vLLM: run the engine core in this process (fast start on CPU)")
+    enforce_eager: bool | None = field(
+        None, help="vLLM: skip graph capture/compilation; default on for CPU (torch.compile costs minutes at start-up "
+        "and gained nothing per CPU-second in bench/generation.py), off for GPU (CUDA graphs)")
+    in_process: bool | None = field(
+        None, help="vLLM: run the engine core in this process; default on for CPU (in its own process vLLM binds the "
+        "model's OpenMP threads to all cores but one, kept for the scheduler: 1 of 2 cores), off for GPU")
     gpu_memory_utilization: float = field(0.9, help="vLLM: fraction of GPU memory for weights and KV cache")
     chunked_prefill: bool | None = field(
         None, help="vLLM: chunked prefill; default on for GPU, off on CPU, where vLLM 0.28 crashes with per-request "
         "seeds ('CPU Generator does not use offset')")
     tensor_parallel_size: int = field(1, help="vLLM: GPUs to shard the model over")
+    max_num_seqs: int | None = field(None, help="vLLM: most sequences decoded together (default: vLLM's, 256 on CPU)")
+    block_size: int | None = field(
+        None, help="vLLM: KV cache block in tokens, the unit prefix caching reuses; default 32 on CPU (vLLM's 128 is "
+        "more than the ~120 prompt tokens all requests of a task share, so nothing was reused), vLLM's 16 on GPU")
     cpu_kvcache_gb: int = field(4, help="vLLM CPU backend: KV cache size in GiB (VLLM_CPU_KVCACHE_SPACE)")
     structured_backend: str = field("xgrammar", help="structured-output backend for JSON schemas")
     disable_any_whitespace: bool = field(True, help="forbid free whitespace in JSON (keeps small models on track)")

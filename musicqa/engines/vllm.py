@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 EXPECTED_WARNINGS = (
     "The global random seed is set to",  # in_process=True runs the engine in this process, by design
     "does not officially support disabling chunked prefill",  # --engine.chunked-prefill defaults to off on CPU
-    "Enforce eager set",  # --engine.enforce-eager, as the user set it
+    "Enforce eager set",  # --engine.enforce-eager: on by default on CPU
     "Inductor compilation was disabled",  # follows from enforce_eager
     "Reset SSM cache type",  # Mamba models only
     "Model Runner V2 requires Triton",  # scripts/install.sh removes triton on CPU (its exit-time leak wall)
@@ -60,25 +60,29 @@ class VllmEngine:
     name = "vllm"
 
     def __init__(self, cfg: EngineConfig, chat_template: str) -> None:
-        # env must be set before vllm is imported; setdefault lets users override from the shell
+        # vLLM reads these when the engine starts; setdefault lets users override them from the shell
         os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(cfg.cpu_kvcache_gb))
-        if cfg.in_process:
-            os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
         quiet_vllm_logs()
         import vllm
         from vllm import LLM
         from vllm.platforms import current_platform
 
+        cpu = current_platform.is_cpu()
+        if cfg.in_process if cfg.in_process is not None else cpu:
+            os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
         self.version = vllm.__version__
         self.cfg = cfg
         self.chat_template = chat_template
-        chunked = cfg.chunked_prefill if cfg.chunked_prefill is not None else not current_platform.is_cpu()
+        chunked = cfg.chunked_prefill if cfg.chunked_prefill is not None else not cpu
+        eager = cfg.enforce_eager if cfg.enforce_eager is not None else cpu
+        block = cfg.block_size if cfg.block_size is not None else (32 if cpu else None)
         log.info("loading %s (revision %s) on vLLM %s", cfg.model, cfg.revision or "default", self.version)
         self.llm = LLM(
             model=cfg.model, revision=cfg.revision, tokenizer=cfg.tokenizer, trust_remote_code=cfg.trust_remote_code,
-            dtype=cfg.dtype, max_model_len=cfg.max_model_len, seed=cfg.seed, enforce_eager=cfg.enforce_eager,
+            dtype=cfg.dtype, max_model_len=cfg.max_model_len, seed=cfg.seed, enforce_eager=eager,
             enable_prefix_caching=cfg.prefix_caching, gpu_memory_utilization=cfg.gpu_memory_utilization,
             tensor_parallel_size=cfg.tensor_parallel_size, enable_chunked_prefill=chunked,
+            max_num_seqs=cfg.max_num_seqs, block_size=block,
             structured_outputs_config={"backend": cfg.structured_backend,
                                        "disable_any_whitespace": cfg.disable_any_whitespace},
         )
