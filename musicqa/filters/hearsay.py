@@ -27,15 +27,17 @@ _DOC = (r"(?:description|descriptions|blurb|info|information|sheet|fact\s*sheet|
         r"summary|listing|labels?|tags?|keywords?|key\s+words|annotations?|metadata|text|card|file|paperwork|"
         r"documentation|docs|specs?|spec\s+sheet|synopsis|tagline|caption|attributes|brief|"
         r"one-liner|readme|memo|notes\s+i\s+(?:got|have|had|was\s+given)|liner\s+notes|accompanying\s+notes|"
-        r"descriptors?|credits|catalog(?:ue)?\s+entry|database|record\s+card)")
-_OWNER = (r"(?:the|its|this|that|these|those|my|our|their|a|an|his|her|"
-          r"(?:the\s+)?(?:clip|track|song|piece|audio|recording|music|sample|file|excerpt)['’]s)")
+        r"descriptors?|credits|catalog(?:ue)?\s+entry|database|record\s+card|log|playlist(?:\s+notes)?|handout|"
+        r"worksheet|textbook|lesson\s+plan|syllabus|(?:teacher['’]s\s+|study\s+)?guide|programme\s+notes|"
+        r"program\s+notes|show\s+sheet|sleeve|booklet|press\s+release)")
+_OWNER = r"(?:the|its|this|that|these|those|my|our|their|your|a|an|his|her|(?:the\s+)?[\w-]+['’]s)"
 _SAYS = (r"(?:says?|said|claims?|claimed|calls?|called|describes?|described|files?|filed|pegs?|pegged|puts?|bills?|"
          r"billed|brands?|branded|dubs?|dubbed|terms?|termed|names?|named|lists?|listed|labels?|labell?ed|tags?|"
          r"tagged|marks?|marked|class(?:es|ed)?|classif(?:y|ies|ied)|categori[sz]es?|categori[sz]ed|rates?|rated|"
          r"reckons?|insists?|suggests?|suggested|mentions?|mentioned|states?|stated|notes?|noted|reports?|reported|"
          r"tells?|told|gives?|gave|has\s+it|had\s+it|sees?|counts?|considers?|identif(?:y|ies|ied)|specif(?:y|ies|ied)|"
-         r"spells?\s+out|reads?|goes\s+with|went\s+with|uses?|used|settles?\s+on|points?\s+to|lumps?|sorts?|places?)")
+         r"spells?\s+out|reads?|goes\s+with|went\s+with|uses?|used|settles?\s+on|points?\s+to|lumps?|sorts?|places?|"
+         r"ha(?:s|ve|d)\s+(?:it|this|them)(?:\s+down)?\s+as|saying|reading)")
 
 _PATTERNS = [re.compile(p, re.IGNORECASE) for p in (
     # a document that speaks: "the clip's description files it as", "its info claims", "the blurb pegs it"
@@ -67,10 +69,15 @@ _PATTERNS = [re.compile(p, re.IGNORECASE) for p in (
     r"\s+(?:it|this|the\s+\w+|them)?\s*(?:as|under|down\s+as)\b",
     # questions about the paperwork: "What does the text use for...", "Which instruments are in the rundown?"
     r"\b(?:what|which|how|does|do|did|is|are|was|were)\s+(?:[\w-]+\s+){0,3}?(?:does|do|did|is|are|was|were)\s+"
-    r"(?:the|its|this|that)\s+(?:[\w-]+\s+)?" + _DOC + r"\s+(?:use|say|call|give|list|mention|describe|tell|"
+    + _OWNER + r"\s+(?:[\w-]+\s+)?" + _DOC + r"\s+(?:use|say|call|give|list|mention|describe|tell|"
     r"contain|include|suggest|have|claim|show|state|read|specify|put)\b",
-    r"\b(?:in|on|from|per)\s+(?:the|its|this|that|their)\s+(?:clip['’]s\s+)?(?:rundown|listing|blurb|write-?up|"
-    r"sheet|fact\s*sheet|metadata|annotations?|keywords?|tag\s+list|paperwork|documentation|synopsis|card)\b",
+    r"\b(?:in|on|from|per)\s+" + _OWNER + r"\s+(?:rundown|listing|blurb|write-?up|sheet|fact\s*sheet|metadata|"
+    r"annotations?|keywords?|tag\s+list|paperwork|documentation|synopsis|card|handout|worksheet|textbook|"
+    r"lesson\s+plan|syllabus|booklet|sleeve\s+notes|programme\s+notes|program\s+notes|log|database|playlist)\b",
+    # "Which adjectives did the station attach to it?": words someone else chose for the clip
+    r"\b(?:which|what)\s+(?:adjectives|labels?|tags?|descriptors?|keywords?|categories|category)\s+(?:did|does|do|"
+    r"were|was|has|have)\s+(?:[\w'’-]+\s+){0,3}?(?:attach|assign|give|gave|apply|list|pick|choose|chose|use|"
+    r"attached|assigned|given|applied|listed|picked|chosen|used)\b",
     r"\b(?:label|labels|tag|tags|keyword|keywords|category|categories|descriptor|descriptors|adjectives)\s+"
     r"(?:was|were|is|are|has\s+been|have\s+been)\s+(?:\w+ly\s+)?(?:assigned|attached|applied|given|chosen|picked|"
     r"written|entered)\b",
@@ -81,7 +88,9 @@ _GATE = ("descri", "blurb", "info", "sheet", "rundown", "write", "summary", "lis
          "form", "page", "notes", "reported", "supposed", "alleged", "purported", "accounts", "rumo", "word is",
          "told", "so they", "i hear", "heard", "read", "according", "handed", "fed", "supplied", "provided",
          "sent", "passed", "briefed", "came with", "comes with", "arrive", "shipped", "billed", "bills",
-         "brand", "dub", "pigeon", "peg", "adjectives", "words", "claim")
+         "brand", "dub", "pigeon", "peg", "adjectives", "words", "claim", "log", "playlist", "handout", "worksheet",
+         "textbook", "lesson", "syllabus", "guide", "program", "sleeve", "booklet", "press", "'s", "’s", "saying",
+         "reading", "down as", "categor", "descriptor")
 
 
 def cites_source(text: str) -> bool:

@@ -27,6 +27,9 @@ from tests.filters.helpers import clip, pair
     ("What adjectives does the text use for this music?", "Dreamy, lush and nostalgic."),
     ("Which instruments are in the rundown for this clip?", "Guitar, synth and a drum machine."),
     ("Which descriptors were attached to it?", "Dark and moody."),
+    ("What's the energy?", "The playlist notes have it down as energetic and aggressive."),
+    ("How is the dialogue characterised in your handout?", "Funny and engaging."),
+    ("Which adjectives did the station attach to it?", "Energetic, aggressive, upbeat."),
 ])
 def test_second_hand_knowledge_trips_leak(question: str, answer: str) -> None:
     assert cites_source(question) or cites_source(answer)
@@ -43,6 +46,8 @@ def test_second_hand_knowledge_trips_leak(question: str, answer: str) -> None:
     ("What is the main instrument in this audio?", "The main instrument in this audio is electric guitar."),
     ("How does the chorus start?", "The drums' entry marks the chorus, with a crash on the one."),
     ("Can anyone hear a drum?", "I can't hear any drums at all; it's just strings."),
+    ("Is there a guitar in the audio file?", "Yes, a nylon-string guitar plays the melody."),
+    ("Which words does the singer use in the chorus?", "She sings 'hold on' over and over."),
 ])
 def test_the_listeners_own_judgement_is_kept(question: str, answer: str) -> None:
     assert not cites_source(question) and not cites_source(answer)
