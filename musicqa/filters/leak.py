@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from musicqa.filters.hearsay import cites_source
 from musicqa.filters.vocab import is_term
 from musicqa.records import KEEP, Clip, QAPair, Verdict
 
@@ -312,7 +313,8 @@ def leak(pair: QAPair, clip: Clip) -> Verdict:
 
     Checks both sides: a question "What genre is the audio tagged as?" leaks even when its answer doesn't.
     """
-    if _matches(_LEAK, pair.answer) or _matches(_LEAK, pair.question) or _SOURCE_QUESTION.search(pair.question):
+    if (_matches(_LEAK, pair.answer) or _matches(_LEAK, pair.question) or _SOURCE_QUESTION.search(pair.question)
+            or cites_source(pair.answer) or cites_source(pair.question)):
         return Verdict(False, LEAK_SOURCE_REFERENCE)
     if _QUOTED_LIST.search(pair.question) or _QUOTED_LABEL.search(pair.question) or _asks_what_a_term_is(
             pair.question) or _asks_about_a_genre_in_general(pair.question) or (

@@ -27,7 +27,8 @@ from musicqa.records import KEEP, Clip, QAPair, Verdict
 
 WEIGHTS = "classifier.npz"  # inside the musicqa.filters package
 FAMILIES: tuple[str, ...] = ("degenerate", "refusal", "leak")
-FEATURES_VERSION = 1  # bump when features() changes: old weights then refuse to load
+FEATURES_VERSION = 2  # bump when features() or the embedder changes: old weights then refuse to load
+# 2: int8 embeddings of the first 128 tokens (embeddings.EMBEDDER)
 
 _WORD = re.compile(r"[^\W_]+")
 _TERMINAL = re.compile(r"[.!?…)\]\"'”’]\s*$")

