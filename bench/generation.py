@@ -3,15 +3,18 @@
 One command, one run, on a random-weight MPT of a realistic shape (``scripts/make_bench_model.py``: MPT-7B's
 architecture at d_model 768, 12 layers, 95M parameters, built once into ``bench/out/models``):
 
-- **roofline**: the machine's fp32 matmul rate, measured at the start and the end of the run (best kept);
-  each method's share of it = output tokens/s x FLOPs per output token / that rate;
+- **roofline**: the machine's matmul rate in fp32 and in bf16, measured at the start and the end of the run
+  (best kept); each method's share = output tokens/s x FLOPs per output token / the rate of the dtype it
+  computes in (vLLM's ``dtype auto`` runs this fp32 checkpoint in bf16 on a CPU with bf16 support, as it runs
+  MPT-7B-chat, whose checkpoint is bf16; the seed's method gets its faster dtype);
 - **musicqa**: ``musicqa.engines.make_engine`` -> ``VllmEngine`` with musicqa's engine defaults on exactly the
   requests ``musicqa build`` renders (JSON schema, per-request seeds) for the first ``--clips`` MusicCaps
   captions, fixed + open, in ``--engine.batch-size`` calls as the build sends them. Every reply runs to
   ``--max-tokens`` (the schema's long strings keep a random model's JSON open);
 - **the seed's method** (``bench/seed_method.py``) on the first ``--ref-clips`` captions: one prompt per
   transformers ``generate``, 5 attempts per prompt (random weights never match its regex), replies forced to
-  the same length; its cost is linear in the prompts, so a few measure it;
+  the same length, at the fastest of ``--ref-threads`` x ``--ref-dtypes`` (probed in the run); its cost is
+  linear in the prompts, so a few measure it;
 - **end to end**: clips/s from rendered requests to parsed, accepted pairs (strings capped at ``--e2e-chars``
   so a random model closes its JSON), every reply validated; the seed's cost per clip at 1 and 5 attempts;
 - engine variants (``--variants``), each engine setup in its own process (``bench/generation_run.py``).
@@ -65,8 +68,8 @@ VARIANTS = (
     Variant("guidance", "--engine.structured-backend guidance", (("structured_backend", "guidance"),), e2e=True),
     Variant("no-json", "info: no JSON schema (unconstrained text)", params="no_json"),
     Variant("no-seed", "info: no per-request seeds (not reproducible)", params="no_seed"),
-    Variant("caption-last", "--prompts-dir prompts/caption-last (the caption after the shared instructions)",
-            prompts="prompts/caption-last"),
+    Variant("caption-first", "--prompts-dir prompts/caption-first (the caption before the instructions: the layout "
+            "before issue 12)", prompts="prompts/caption-first"),
     Variant("one-request", "fixed + open in one request per clip (2x tokens)", prepare="one_request"),
     Variant("batch-64", "--engine.batch-size 64 (64 requests in flight)", batch_size=64),
     Variant("in-process", "--engine.in-process", (("in_process", True),)),
@@ -90,12 +93,12 @@ BY_NAME = {v.name: v for v in VARIANTS}
 
 
 def default_variants() -> list[str]:
-    """The no-argument run: the defaults, the other structured-output backend, the prefix-reuse template layout,
-    and the price of the schema."""
+    """The no-argument run: the defaults, the other structured-output backend, the caption-first layout (what
+    prefix reuse gains), and the price of the schema."""
     from musicqa.engines.base import EngineConfig
 
     other = "guidance" if EngineConfig().structured_backend == "xgrammar" else "xgrammar"
-    return ["default", other, "caption-last", "no-json"]
+    return ["default", other, "caption-first", "no-json"]
 
 
 def redundant(v: Variant) -> bool:
@@ -170,8 +173,12 @@ def tok_s(run: dict[str, Any]) -> float:
 
 
 def share(run: dict[str, Any], gflops: float) -> float:
-    """Achieved FLOP/s on output tokens as a percentage of the measured matmul rate."""
+    """Achieved FLOP/s on output tokens as a percentage of the measured matmul rate of the run's dtype."""
     return 100 * run["flops"] / run["seconds"] / (gflops * 1e9)
+
+
+def short(dtype: str) -> str:
+    return {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16"}.get(dtype, dtype)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -184,7 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ref-clips", type=int, default=1,
                     help="captions for the seed's method (2 prompts x 5 attempts each; it is linear per prompt)")
     ap.add_argument("--ref-threads", default=f"1,{CORES}" if CORES > 1 else "1",
-                    help="torch thread counts to probe for the seed's method; it runs with the faster one")
+                    help="torch thread counts to probe for the seed's method; it runs with the fastest setting")
+    ap.add_argument("--ref-dtypes", default="float32,bfloat16",
+                    help="weight dtypes to probe for the seed's method (with each thread count)")
     ap.add_argument("--e2e", action=argparse.BooleanOptionalAction, default=True,
                     help="run the end-to-end pass (parsed, accepted pairs per second)")
     ap.add_argument("--e2e-chars", type=int, default=100,
@@ -213,8 +222,10 @@ def main(argv: list[str] | None = None) -> int:
     shape = model_shape(model)
     logs = args.out_dir / f"{args.json}-logs"
 
-    rates = [matmul_gflops()]
-    print(f"roofline: fp32 matmul {rates[0]:.0f} GFLOP/s on {CORES} cores", file=sys.stderr, flush=True)
+    dtypes = ("float32", "bfloat16")
+    rates = {d: [matmul_gflops(dtype=d)] for d in dtypes}
+    print(f"roofline: matmul {', '.join(f'{short(d)} {r[0]:.0f}' for d, r in rates.items())} GFLOP/s on {CORES} "
+          "cores", file=sys.stderr, flush=True)
     groups: dict[tuple, list[Variant]] = {}
     for v in variants:
         groups.setdefault(v.group, []).append(v)
@@ -231,9 +242,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"the seed's method: {args.ref_clips} captions", file=sys.stderr, flush=True)
         ref = run_child("seed", {"kind": "seed", "model": str(model), "clips": args.ref_clips,
                                  "max_tokens": args.max_tokens, "attempt_tokens": attempt,
-                                 "threads": [int(t) for t in args.ref_threads.split(",")]}, child_env(()), logs)
-    rates.append(matmul_gflops())
-    gflops = max(rates)
+                                 "threads": [int(t) for t in args.ref_threads.split(",")],
+                                 "dtypes": args.ref_dtypes.split(",")}, child_env(()), logs)
+    for d in dtypes:
+        rates[d].append(matmul_gflops(dtype=d))
+    gflops = {d: max(r) for d, r in rates.items()}
     total_s = time.perf_counter() - t_start
 
     default = passes["default"]
@@ -242,24 +255,27 @@ def main(argv: list[str] | None = None) -> int:
     print(f"generation on {model.name} ({shape['layers']} layers, d_model {shape['d_model']}, "
           f"{matmul_params(shape) / 1e6:.1f}M matmul weights, random): {args.clips} MusicCaps captions x fixed + "
           f"open = {default['requests']} requests, {args.max_tokens} output tokens each, best of {args.repeats}")
-    print(f"roofline: fp32 torch.matmul 4096^3 on {CORES} cores, best of 5 at the start and the end: "
-          f"{rates[0]:.0f} / {rates[1]:.0f} GFLOP/s, {gflops:.0f} used")
+    print(f"roofline: torch.matmul 4096^3 on {CORES} cores, best of 5 at the start / the end of the run: "
+          + "; ".join(f"{short(d)} {r[0]:.0f} / {r[1]:.0f} GFLOP/s" for d, r in rates.items())
+          + "; each method's share is of the best rate in the dtype it computes in")
     mean_flops = default["flops"] / default["output_tokens"]
     print(f"FLOPs per output token = {flops_per_token_formula(shape)} = {mean_flops / 1e6:.0f} MFLOP on average here")
     rows = []
     if ref:
         rows.append(("seed's method", f"HF generate, 1 prompt per call, regex, 5 tries, {ref['threads']} thread(s)",
-                     ref["calls"], ref["output_tokens"], ref["seconds"], tok_s(ref), "1.0×",
-                     f"{share(ref, gflops):.1f}%", f"{ref['cpu_seconds'] / ref['seconds']:.2f}", "-"))
+                     short(ref["dtype"]), ref["calls"], ref["output_tokens"], ref["seconds"], tok_s(ref), "1.0×",
+                     f"{share(ref, gflops[ref['dtype']]):.1f}%", f"{ref['cpu_seconds'] / ref['seconds']:.2f}", "-"))
+    dtype_of = {v.name: e["info"]["dtype"] for e in engines.values() for v in variants if v.name in e["passes"]}
     for v in variants:
         run = passes.get(v.name)
         if run is None:
             continue
-        rows.append((v.name, v.what, run["requests"], run["output_tokens"], run["seconds"], tok_s(run),
-                     f"{tok_s(run) / tok_s(ref):.1f}×" if ref else "-", f"{share(run, gflops):.1f}%",
+        rows.append((v.name, v.what, short(dtype_of[v.name]), run["requests"], run["output_tokens"], run["seconds"],
+                     tok_s(run), f"{tok_s(run) / tok_s(ref):.1f}×" if ref else "-",
+                     f"{share(run, gflops[dtype_of[v.name]]):.1f}%",
                      f"{run['cpu_seconds'] / run['seconds']:.2f}",
                      f"{100 * run['cached_prompt_tokens'] / run['prompt_tokens']:.0f}%"))
-    print(table(["method", "what", "requests", "out tokens", "seconds", "tokens/s", "vs seed", "roofline",
+    print(table(["method", "what", "dtype", "requests", "out tokens", "seconds", "tokens/s", "vs seed", "roofline",
                  "cores busy", "prompt cached"], rows))
     costs = [f"{v.name} {1e6 * run['structured_cpu_seconds'] / run['output_tokens']:.0f} µs"
              for v in variants if (run := passes.get(v.name)) and run.get("structured_cpu_seconds") and not v.params]
@@ -268,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
               f"logits; thread time, so other processes do not count): {', '.join(costs)}")
     print(f"engine: load {load['load_seconds']:.0f} s, block {load['block_size']} tokens, max_num_seqs "
           f"{load['max_num_seqs']}, {load['kv_blocks']} KV blocks; prompt tokens shared by a task's requests: "
-          f"{load['shared_prefix_tokens']} (caption last: {load['shared_prefix_tokens_caption_last']})")
+          f"{load['shared_prefix_tokens']} (caption first: {load['shared_prefix_tokens_caption_first']})")
 
     e2e_rows = []
     for v in variants:
@@ -299,13 +315,16 @@ def main(argv: list[str] | None = None) -> int:
                                   "seconds": total_s, "engines": engines, "seed": ref}, args.out_dir)
     print()
     print(f"[{machine_line(info)}; whole run {total_s / 60:.1f} min; figures in {path}]")
+    mine = dtype_of["default"]
+    ours = (f"{share(default, gflops[mine]):.1f}% of the measured {gflops[mine]:,.0f} GFLOP/s {short(mine)} matmul "
+            "roofline")
     if ref:
-        print(f"generation: musicqa {tok_s(default):,.0f} tok/s vs the seed's method {tok_s(ref):,.1f} tok/s = "
-              f"{tok_s(default) / tok_s(ref):.1f}x; {share(default, gflops):.0f}% vs {share(ref, gflops):.1f}% of the "
-              f"measured {gflops:.0f} GFLOP/s fp32 matmul roofline")
+        theirs = ref["dtype"]
+        print(f"generation: musicqa {tok_s(default):,.0f} tok/s ({short(mine)}) vs the seed's method "
+              f"{tok_s(ref):,.1f} tok/s ({short(theirs)}) = {tok_s(default) / tok_s(ref):.1f}x; {ours}, the seed's "
+              f"{share(ref, gflops[theirs]):.1f}% of {gflops[theirs]:,.0f} GFLOP/s {short(theirs)}")
     else:
-        print(f"generation: musicqa {tok_s(default):,.0f} tok/s ({share(default, gflops):.0f}% of the measured "
-              f"{gflops:.0f} GFLOP/s fp32 matmul roofline); the seed's method skipped")
+        print(f"generation: musicqa {tok_s(default):,.0f} tok/s ({short(mine)}), {ours}; the seed's method skipped")
     return 0
 
 

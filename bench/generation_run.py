@@ -146,8 +146,8 @@ def fixed_and_open_in_one(reqs):
 
 
 PREPARE = {"one_request": fixed_and_open_in_one}
-# the same templates with the caption after the instructions every clip shares (prefix reuse); opt-in
-CAPTION_LAST = "prompts/caption-last"
+# the layout before issue 12 (the caption first, so requests share only the system prompt): for the comparison
+CAPTION_FIRST = "prompts/caption-first"
 
 
 def shared_prefix_tokens(engine, reqs) -> dict[str, int]:
@@ -282,17 +282,19 @@ def run_engine(spec: dict[str, Any]) -> dict[str, Any]:
     rows = read_musiccaps_rows(limit=spec["clips"])
     cfg = EngineConfig(model=model, **spec["engine"])
     reqs, chat_template = build_requests(rows, model, spec["max_tokens"], spec["long_chars"], cfg.structured_backend)
-    last_reqs, _ = build_requests(rows, model, spec["max_tokens"], spec["long_chars"], cfg.structured_backend,
-                                  CAPTION_LAST)
+    first_reqs, _ = build_requests(rows, model, spec["max_tokens"], spec["long_chars"], cfg.structured_backend,
+                                   CAPTION_FIRST)
     t0 = time.perf_counter()
     engine = make_engine(cfg, chat_template)
     cost = StructuredCost() if os.environ.get("VLLM_ENABLE_V1_MULTIPROCESSING") == "0" else None
     vcfg = engine.llm.llm_engine.vllm_config
     info = {"load_seconds": time.perf_counter() - t0, "block_size": vcfg.cache_config.block_size,
+            # what "auto" resolved to: vLLM computes an fp32 checkpoint in bf16 where the CPU supports it
+            "dtype": str(vcfg.model_config.dtype).removeprefix("torch."),
             "max_num_seqs": vcfg.scheduler_config.max_num_seqs,
             "max_num_batched_tokens": vcfg.scheduler_config.max_num_batched_tokens,
             "kv_blocks": vcfg.cache_config.num_gpu_blocks, "shared_prefix_tokens": shared_prefix_tokens(engine, reqs),
-            "shared_prefix_tokens_caption_last": shared_prefix_tokens(engine, last_reqs),
+            "shared_prefix_tokens_caption_first": shared_prefix_tokens(engine, first_reqs),
             "engine": dataclasses.asdict(cfg), "vllm": engine.version,
             "env": {k: os.environ.get(k) for k in ("LD_PRELOAD", "VLLM_CPU_OMP_THREADS_BIND",
                                                     "VLLM_CPU_KVCACHE_SPACE", "VLLM_ENABLE_V1_MULTIPROCESSING")}}
@@ -304,7 +306,7 @@ def run_engine(spec: dict[str, Any]) -> dict[str, Any]:
                 e2e_reqs, _ = build_requests(rows, model, None, p["max_chars"], cfg.structured_backend)
                 run = end_to_end(engine, e2e_reqs, shape, p["batch_size"], cfg.max_retries)
             else:
-                sent = last_reqs if p.get("prompts") == CAPTION_LAST else reqs
+                sent = first_reqs if p.get("prompts") == CAPTION_FIRST else reqs
                 sent = PREPARE[p["prepare"]](sent) if p.get("prepare") else sent
                 before = cost.seconds if cost else 0.0
                 run = throughput(engine, sent, shape, p["batch_size"], p.get("params", ""))
@@ -320,24 +322,25 @@ def run_engine(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_seed(spec: dict[str, Any]) -> dict[str, Any]:
-    """The seed's method at its faster thread count (probed here), then one attempt per task at e2e lengths."""
+    """The seed's method at its fastest thread count and dtype (probed here), then one attempt per task at e2e
+    lengths."""
     from bench.seed_method import SEED_FIXED_SYSTEM, SeedReference
 
     model = Path(spec["model"])
     shape = model_shape(model)
     captions = [r["caption"] for r in read_musiccaps_rows(limit=spec["clips"])]
-    threads = spec["threads"]
+    settings = [(n, d) for n in spec["threads"] for d in spec.get("dtypes", ["float32"])]
     probe = {}
-    if len(threads) > 1:  # the seed gets its best setting: 1 thread can beat 2 when other processes share the cores
-        for n in threads:
-            ref = SeedReference(model, "cpu", n)
+    if len(settings) > 1:  # the seed gets its best setting: 1 thread can beat 2 on a shared machine, and at one
+        for n, dtype in settings:  # prompt per call fp32 can beat bf16 (no batch for AMX to fill)
+            ref = SeedReference(model, "cpu", n, dtype)
             ref.attempt(SEED_FIXED_SYSTEM, captions[0], 0.5, 8)  # warm-up
             t0 = time.perf_counter()
             ref.attempt(SEED_FIXED_SYSTEM, captions[0], 0.5, 32)
-            probe[n] = time.perf_counter() - t0
+            probe[f"{n} threads, {dtype}"] = (time.perf_counter() - t0, n, dtype)
             ref.close()
-    best = min(probe, key=probe.get) if probe else threads[0]
-    ref = SeedReference(model, "cpu", best)
+    threads, dtype = min(probe.values())[1:] if probe else settings[0]
+    ref = SeedReference(model, "cpu", threads, dtype)
     ref.attempt(SEED_FIXED_SYSTEM, captions[0], 0.5, 8)  # warm-up
     cpu0 = tree_cpu_seconds()
     stats = ref.run(captions, spec["max_tokens"])
@@ -345,8 +348,8 @@ def run_seed(spec: dict[str, Any]) -> dict[str, Any]:
     # every seed call here has the same prompt layout, so FLOPs follow from the mean prompt length
     mean_prompt = stats["prompt_tokens"] // stats["calls"]
     flops = generation_flops(shape, [mean_prompt] * stats["calls"], [spec["max_tokens"]] * stats["calls"])
-    out = {"threads": best, "probe_seconds": probe, **dict(stats), "cpu_seconds": cpu, "flops": flops,
-           "load_avg": os.getloadavg()[0]}
+    out = {"threads": threads, "dtype": dtype, "probe_seconds": {k: v[0] for k, v in probe.items()}, **dict(stats),
+           "cpu_seconds": cpu, "flops": flops, "load_avg": os.getloadavg()[0]}
     if spec.get("attempt_tokens"):
         out["attempt_seconds"] = ref.attempt_seconds(captions[0], *spec["attempt_tokens"])
     ref.close()

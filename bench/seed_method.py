@@ -42,14 +42,14 @@ def seed_prompt(system: str, caption: str) -> str:
 class SeedReference:
     """The seed's generation loop on a transformers model: one prompt per ``generate`` call."""
 
-    def __init__(self, model: Path, device: str, threads: int) -> None:
+    def __init__(self, model: Path, device: str, threads: int, dtype: str = "float32") -> None:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer, StoppingCriteria
 
         torch.set_num_threads(threads)
         self.torch = torch
         self.tok = AutoTokenizer.from_pretrained(model)
-        self.model = AutoModelForCausalLM.from_pretrained(model, dtype=torch.float32).to(device).eval()
+        self.model = AutoModelForCausalLM.from_pretrained(model, dtype=getattr(torch, dtype)).to(device).eval()
         self.device = device
         self.stop_ids = self.tok.convert_tokens_to_ids(["<|im_end|>", "<|endoftext|>"])
         stop_ids = self.stop_ids

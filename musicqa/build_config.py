@@ -99,7 +99,8 @@ class BuildOptions:
     """``python -m musicqa build``: sources -> audio -> prompts -> engine -> parse -> filters -> bundle."""
 
     out: Path = field(Path("musicqa-dataset"), help="output dataset folder (resumable; locked while building)")
-    prompts_dir: Path = field(Path("prompts"), help="folder of <source>_<task>.jinja templates (bring your own)")
+    prompts_dir: Path = field(Path("prompts"), help="folder of <source>_<task>.jinja templates (bring your own; "
+                              "prompts/caption-first resumes a store built before the caption-last default)")
     sources: list[str] = field(help="sources to build (one config each)", factory=list)
     audio: AudioConfig = field(help="", factory=AudioConfig)
     prompts: PromptsConfig = field(help="", factory=PromptsConfig)

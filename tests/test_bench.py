@@ -52,17 +52,22 @@ def test_generation_bench_prints_its_ratio_and_roofline_share_last(tiny_models, 
                     "--model", str(tiny_models / "tiny-mpt-chat"), "--out-dir", str(tmp_path), "--json", "gen")
     assert out.returncode == 0, out.stderr[-3000:]
     summary = out.stdout.strip().splitlines()[-1]
-    assert re.match(r"generation: musicqa [\d,]+ tok/s vs the seed's method [\d,.]+ tok/s = [\d.]+x; [\d]+% vs "
-                    r"[\d.]+% of the measured [\d,]+ GFLOP/s fp32 matmul roofline$", summary), summary
+    assert re.match(r"generation: musicqa [\d,]+ tok/s \((fp32|bf16)\) vs the seed's method [\d,.]+ tok/s "
+                    r"\((fp32|bf16)\) = [\d.]+x; [\d.]+% of the measured [\d,]+ GFLOP/s (fp32|bf16) matmul roofline, "
+                    r"the seed's [\d.]+% of [\d,]+ GFLOP/s (fp32|bf16)$", summary), summary
     assert "FLOPs per output token = 2 x " in out.stdout
     data = json.loads((tmp_path / "gen.json").read_text())
-    assert data["machine"]["matmul_gflops"][0] > 0
+    assert data["machine"]["matmul_gflops"]["float32"][0] > 0 and data["machine"]["matmul_gflops"]["bfloat16"][0] > 0
     seed = data["seed"]
+    # the seed's method runs at the faster of the probed settings, and its roofline share uses that dtype's rate
+    assert set(seed["probe_seconds"]) == {"1 threads, float32", "1 threads, bfloat16"}
+    assert seed["dtype"] in ("float32", "bfloat16")
     # 1 caption x 2 prompts x 5 attempts (random weights never match the seed's regex), each forced to 8 tokens
     assert (seed["calls"], seed["gave_up"], seed["output_tokens"]) == (10, 2, 80)
     assert set(seed["attempt_seconds"]) == {"fixed", "open"}
     default = data["engines"]["default"]
     assert default["info"]["engine"]["cpu_kvcache_gb"] == 1
+    assert default["info"]["dtype"] in ("float32", "bfloat16")  # what vLLM's "auto" resolved to, reported
     runs = default["passes"]
     for name in ("default", "no-json"):  # same output length on both sides: every engine reply is 8 tokens
         assert runs[name]["requests"] == 4 and runs[name]["output_tokens"] == 8 * 4 and runs[name]["flops"] > 0

@@ -71,7 +71,7 @@ def test_transformers_engine_same_records_with_left_padding(tiny_models):
         assert parse(g, r).status == OK, g.text[:200]
 
 
-@pytest.mark.parametrize(("prompts", "least"), [("prompts", 96), ("prompts/caption-last", 320)])
+@pytest.mark.parametrize(("prompts", "least"), [("prompts", 320), ("prompts/caption-first", 96)])
 def test_every_request_reuses_the_shared_prompt_from_the_prefix_cache(vllm_engine, prompts, least):
     from vllm import SamplingParams
 
@@ -85,9 +85,10 @@ def test_every_request_reuses_the_shared_prompt_from_the_prefix_cache(vllm_engin
 
     cached(conversations[:2])  # one request per task computes the shared part once
     later = cached(conversations[2:])
-    # 32-token KV blocks: vLLM reuses every full block of the shared prefix. The default templates open with the
-    # caption, so requests share the system prompt and the first words (~120 tokens: 96 reused; vLLM's CPU default
-    # of 128-token blocks would reuse none); with --prompts-dir prompts/caption-last they share ~350 tokens.
+    # 32-token KV blocks: vLLM reuses every full block of the shared prefix. The default templates put the caption
+    # after the instructions, so requests share ~350 tokens; the caption-first layout (--prompts-dir
+    # prompts/caption-first) shares only the system prompt and the first words (~120 tokens: 96 reused; vLLM's CPU
+    # default of 128-token blocks would reuse none).
     assert vllm_engine.llm.llm_engine.vllm_config.cache_config.block_size == 32
     assert min(later) >= least, later
 

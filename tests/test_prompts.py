@@ -108,36 +108,38 @@ def render_layout(folder: Path, template: str, n: int):
     return render(PromptSet(folder), c, task, template=template, variables=CLIP_VARIABLES[n])
 
 
-def test_the_caption_last_layout_has_a_template_for_every_default_one():
-    """--prompts-dir prompts/caption-last builds any source the default folder builds (it ships in the wheel too)."""
-    last = REPO / "prompts" / "caption-last"
-    assert sorted(p.name for p in last.glob("*_*.jinja")) == LAYOUTS
-    assert (last / "system.jinja").read_text() == (REPO / "prompts" / "system.jinja").read_text()
-    assert (last / "chat" / "chatml.jinja").read_text() == (REPO / "prompts" / "chat" / "chatml.jinja").read_text()
+def test_the_caption_first_layout_has_a_template_for_every_default_one():
+    """--prompts-dir prompts/caption-first (the layout before issue 12) builds any source the default folder builds,
+    so a store built with it resumes (it ships in the wheel too)."""
+    first = REPO / "prompts" / "caption-first"
+    assert sorted(p.name for p in first.glob("*_*.jinja")) == LAYOUTS
+    assert (first / "system.jinja").read_text() == (REPO / "prompts" / "system.jinja").read_text()
+    assert (first / "chat" / "chatml.jinja").read_text() == (REPO / "prompts" / "chat" / "chatml.jinja").read_text()
 
 
 @pytest.mark.parametrize("template", LAYOUTS)
-def test_caption_last_requests_share_their_instructions_and_keep_the_clip_text(template):
+def test_default_requests_share_their_instructions_and_keep_the_clip_text(template):
     """With the clip's text after the instructions, two clips' prompts differ only in their last paragraph: vLLM's
-    prefix cache computes the rest once. The clip-specific text is all still there."""
-    a, b = (render_layout(REPO / "prompts" / "caption-last", template, n) for n in (0, 1))
+    prefix cache computes the rest once. The clip-specific text is all there, as in the caption-first layout."""
+    a, b = (render_layout(REPO / "prompts", template, n) for n in (0, 1))
     user_a, user_b = a.messages[1][1], b.messages[1][1]
     shared = user_a[:user_a.rindex("\n\n")]
     assert user_b.startswith(shared + "\n\n") and a.messages[0] == b.messages[0]
     for n, req in enumerate((a, b)):
-        old = render_layout(REPO / "prompts", template, n).messages[1][1]
+        old = render_layout(REPO / "prompts" / "caption-first", template, n).messages[1][1]
         tail = req.messages[1][1][len(shared):]
         for detail in (*CLIP_VARIABLES[n]["captions"], *CLIP_VARIABLES[n]["genres"], "-second"):
             assert (detail in old) == (detail in tail) and detail not in shared, detail
-    for req in (a, b):  # the same questions and reply format as the default layout
-        assert req.questions == render_layout(REPO / "prompts", template, 0).questions
+    for req in (a, b):  # the same questions and reply format as the caption-first layout
+        assert req.questions == render_layout(REPO / "prompts" / "caption-first", template, 0).questions
         assert 'Reply with JSON only: {"' in shared
 
 
-def test_the_default_layout_is_unchanged_so_older_stores_keep_their_resume_keys():
-    """Issue 12 left the default templates as they were (the caption first): keys computed before it still match."""
-    ps = PromptSet(REPO / "prompts")
+def test_the_caption_first_layout_keeps_the_resume_keys_of_stores_built_before_issue_12():
+    """Stores built with the old default templates (the caption first) resume with --prompts-dir prompts/caption-first:
+    its keys are the ones computed before the default changed; the default layout's keys differ."""
+    ps = PromptSet(REPO / "prompts" / "caption-first")
     assert render(ps, clip()).messages[1][1].startswith('My listening notes on a 10-second music clip:\n"A solo piano')
     assert render(ps, clip()).key == "e68d3a96e3bd460798867734"
     assert render(ps, clip(source="magnatagatune"), "open").key == "0332f789b354deb85320b564"
-    assert render(PromptSet(REPO / "prompts" / "caption-last"), clip()).key != render(ps, clip()).key
+    assert render(PromptSet(REPO / "prompts"), clip()).key != render(ps, clip()).key

@@ -44,8 +44,9 @@ class EngineConfig:
     tensor_parallel_size: int = field(1, help="vLLM: GPUs to shard the model over")
     max_num_seqs: int | None = field(None, help="vLLM: most sequences decoded together (default: vLLM's, 256 on CPU)")
     block_size: int | None = field(
-        None, help="vLLM: KV cache block in tokens, the unit prefix caching reuses; default 32 on CPU (vLLM's 128 is "
-        "more than the ~120 prompt tokens all requests of a task share, so nothing was reused), vLLM's 16 on GPU")
+        None, help="vLLM: KV cache block in tokens, the unit prefix caching reuses (only full blocks of the ~250-350 "
+        "prompt tokens all requests of a task share); default 32 on CPU (vLLM's 128 left a third of them unreused), "
+        "vLLM's 16 on GPU")
     cpu_kvcache_gb: int = field(4, help="vLLM CPU backend: KV cache size in GiB (VLLM_CPU_KVCACHE_SPACE)")
     structured_backend: str = field("xgrammar", help="structured-output backend for JSON schemas")
     disable_any_whitespace: bool = field(True, help="forbid free whitespace in JSON (keeps small models on track)")

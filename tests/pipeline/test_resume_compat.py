@@ -33,7 +33,7 @@ def v1_config(out: Path):
 
     values = {
         "out": str(out), "sources": ["musiccaps", "magnatagatune"], "report": False,
-        "prompts_dir": str(REPO / "prompts"),
+        "prompts_dir": str(REPO / "prompts" / "caption-first"),  # the default layout before issue 12
         "musiccaps": {"csv": str(REPO / "sample_data" / "musiccaps-public.csv"), "limit": 4},
         "magnatagatune": {"annotations": str(REPO / "tests" / "fixtures" / "mtt" / "annotations_final.csv"),
                           "clip_info": str(REPO / "tests" / "fixtures" / "mtt" / "clip_info_final.csv"), "limit": 4},

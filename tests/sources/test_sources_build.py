@@ -169,12 +169,12 @@ def test_the_prompts_use_each_sources_own_template_and_metadata(built) -> None:
     clips = {c.source: c for _, c in b.read() if isinstance(c, Clip) and c.clip_id in first}
     prompts = {s: b.render([c])[0] for s, c in clips.items()}
     assert prompts["mtg_jamendo"].template == "mtg_jamendo_fixed.jinja"
-    assert "5-second music clip:\n- genre: alternative, electronic, experimental, post-rock, rock\n" in (
+    assert "5-second music clip:\n- genre: alternative, electronic, experimental, post-rock, rock" in (
         prompts["mtg_jamendo"].messages[1][1])
     assert prompts["song_describer"].template == "song_describer_fixed.jinja"
-    assert "Notes that 2 listeners wrote on a 120-second music clip:" in prompts["song_describer"].messages[1][1]
+    assert "Notes that 2 listeners wrote on the 120-second clip:" in prompts["song_describer"].messages[1][1]
     assert prompts["custom"].template == "custom_caption_fixed.jinja"
-    assert "My listening notes on a music clip:" in prompts["custom"].messages[1][1]
+    assert "My listening notes on the clip:" in prompts["custom"].messages[1][1]
 
 
 def test_the_export_puts_each_source_where_the_seed_had_it(built, monkeypatch) -> None:
