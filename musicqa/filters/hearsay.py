@@ -121,6 +121,11 @@ _REPORT = re.compile(
     re.IGNORECASE)
 _PREPOSITIONS = frozenset("for of from on in at beside by with about to".split())
 _SUBJECTS = frozenset("i we you he she they it one".split())
+_AUXILIARIES = frozenset("has have had does did do is was are were it this them also only just".split())
+# "all listed on the stems folder readme", "printed in the programme": read off a document
+_READ_OFF = re.compile(r"\b(?:listed|written|noted|mentioned|described|printed|stated|given|credited|labell?ed|"
+                       r"tagged|marked|scrawled|typed)\s+(?:on|in|by)\s+(?:the|its|this|that|my|our|their|your|"
+                       r"[\w-]+['’]s)\s+(?P<phrase>[\w'’-]+(?:\s+[\w'’-]+){0,2})", re.IGNORECASE)
 _WORDS = re.compile(r"[\w'’-]+")
 _TOKENS = re.compile(r"[\w'’-]+|[.;:!?]")
 # Nouns a listener also uses for the music (the record on the turntable, its history) count as a
@@ -140,6 +145,10 @@ def _document_speaks(text: str) -> bool:
     """A reporting verb whose subject is a document: "the exhibit panel places it", "the accession
     record for this recording notes", "promo sheet from the distro says" (the noun may sit a few words
     before the verb; its phrase starts with a determiner, a possessive, or the clause)."""
+    for m in _READ_OFF.finditer(text):
+        if any(w.removesuffix("'s").removesuffix("’s") in _DOCS for w in m.group("phrase").lower().split()) and (
+                not _THE_CLIP.search(m.group("phrase"))):  # "not credited in the audio file" is the clip
+            return True
     for m in _SAYS_AFTER.finditer(text):
         if any(w in _DOCS or w in _NARROW_DOCS for w in m.group("phrase").lower().split()):
             return True
@@ -156,8 +165,11 @@ def _document_speaks(text: str) -> bool:
             noun = tokens[i].removesuffix("'s").removesuffix("’s")
             if tokens[i] in ".;:!?":
                 break
-            between = tokens[i + 1:]  # the document must be the verb's subject, not "without the sleeve we can't name"
-            if between and (between[0] not in _PREPOSITIONS or any(w in _SUBJECTS for w in between)):
+            # the document is the verb's subject ("the page has it filed", "the record for this tape notes"),
+            # not "without the sleeve we can't name"
+            between = tokens[i + 1:]
+            if between and not set(between) <= _AUXILIARIES and (
+                    between[0] not in _PREPOSITIONS or any(w in _SUBJECTS for w in between)):
                 continue
             if noun in _DOCS or (narrow and noun in _NARROW_DOCS):
                 before = tokens[max(0, i - 3):i]

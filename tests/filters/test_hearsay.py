@@ -66,6 +66,9 @@ def test_the_listeners_own_judgement_is_kept(question: str, answer: str) -> None
     ("What is it?", "A lullaby, if the liner sticker is to be believed."),
     ("What's the mood?", "The record seller called it melancholy."),
     ("What did the critic call the groove?", "Loose and swinging."),
+    # the document as subject across an auxiliary, and words read off a document
+    ("What's it for?", "A workout mix, or that's how the catalogue has it filed."),
+    ("Which sounds are there?", "Rain and thunder, all listed on the folder's manifest."),
     # handed to the writer, in a relative clause
     ("What's the tempo?", "The tempo I was given for this one is slow."),
     ("What's the mood?", "From what I've been given, wistful and quiet."),
@@ -85,6 +88,8 @@ def test_any_document_or_person_as_the_source_trips_leak(question: str, answer: 
     ("What instrument is in the title sequence?", "A tremolo guitar over a low drone."),
     ("What does the guitar do?", "The guitar places its chords on the offbeat."),
     ("How does the chorus feel?", "I was given goosebumps by the chorus, it soars."),
+    ("Who wrote it?", "Without the sleeve we really can't name the composer, but it sounds baroque."),
+    ("How was the melody written?", "A melody written on the piano, then doubled by strings."),
 ])
 def test_music_words_that_are_also_documents_are_kept(question: str, answer: str) -> None:
     assert not cites_source(question) and not cites_source(answer)
