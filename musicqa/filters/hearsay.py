@@ -121,7 +121,8 @@ _REPORT = re.compile(
     re.IGNORECASE)
 _PREPOSITIONS = frozenset("for of from on in at beside by with about to".split())
 _SUBJECTS = frozenset("i we you he she they it one".split())
-_AUXILIARIES = frozenset("has have had does did do is was are were it this them also only just".split())
+_AUXILIARIES = frozenset("has have had does did do it this them also only just".split())
+_PASSIVE = frozenset("is are was were be been being isn't aren't wasn't weren't".split())
 # "all listed on the stems folder readme", "printed in the programme": read off a document
 _READ_OFF = re.compile(r"\b(?:listed|written|noted|mentioned|described|printed|stated|given|credited|labell?ed|"
                        r"tagged|marked|scrawled|typed)\s+(?:on|in|by)\s+(?:the|its|this|that|my|our|their|your|"
@@ -161,13 +162,15 @@ def _document_speaks(text: str) -> bool:
         while tokens and tokens[-1] in _ADVERBS:
             tokens.pop()
         narrow = bool(_NARROW_VERB.match(m.group(0)))
-        for i in range(len(tokens) - 1, max(len(tokens) - 5, -1), -1):  # the noun, a few words back
+        for i in range(len(tokens) - 1, max(len(tokens) - 7, -1), -1):  # the noun, a few words back
             noun = tokens[i].removesuffix("'s").removesuffix("’s")
             if tokens[i] in ".;:!?":
                 break
             # the document is the verb's subject ("the page has it filed", "the record for this tape notes"),
             # not "without the sleeve we can't name"
             between = tokens[i + 1:]
+            if _PASSIVE & set(between):  # "the title of the audio is not mentioned": the document is not speaking
+                continue
             if between and not set(between) <= _AUXILIARIES and (
                     between[0] not in _PREPOSITIONS or any(w in _SUBJECTS for w in between)):
                 continue
@@ -203,7 +206,24 @@ _PERSON_SAYS = re.compile(
     r"reckoned|reckons)\s+(?:it|this|that|the\s+[\w-]+|them|me|us)\b", re.IGNORECASE)
 
 
+# "according to" cites someone or something whatever it is called ("according to the composer's dev blog"),
+# unless it is the listener's own perception ("according to my ears", "swaying according to the beat")
+_ACCORDING = re.compile(r"\baccording\s+to\s+(?!(?:my|our|your)\s+(?:ears?|hearing)\b|what\s+(?:i|you|we)\s+hear\b|"
+                        r"(?:the|its|this|their)\s+(?:sound|beat|rhythm|tempo|music|song|melody|mood|groove|pulse|"
+                        r"meter|metre|lyrics|key|harmony|score|structure|pattern|form|convention|conventions|tradition|rules|"
+                        r"style|genre)\b)"
+                        r"(?:the|its|this|that|these|those|my|our|their|your|his|her|[\w-]+['’]s)\b", re.IGNORECASE)
+# "the in-game jukebox lists it as", "the app files this under": someone else's entry for the clip, whatever
+# the lister is called (not the listener's "I'd list it as")
+_LISTS_IT = re.compile(r"(?<!\bi\s)(?<!\bwe\s)(?<!\bi['’]d\s)(?<!\bwe['’]d\s)(?<!\bwould\s)(?<!\bcould\s)"
+                       r"\b(?:lists|listed|labels|labell?ed|tags|tagged|files|credits|credited|catalogu?es|catalogu?ed|"
+                       r"classifies|categori[sz]es|titles|titled)\s+(?:it|this|this\s+[\w-]+|the\s+[\w-]+)\s+(?:as|under)\b",
+                       re.IGNORECASE)
+
+
 def _cites_a_document(text: str) -> bool:
+    if _ACCORDING.search(text) or _LISTS_IT.search(text):
+        return True
     for m in _CITING.finditer(text):
         for word in _WORDS.findall(m.group("phrase").lower()):
             word = word.removesuffix("'s").removesuffix("’s")

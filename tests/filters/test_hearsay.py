@@ -69,6 +69,10 @@ def test_the_listeners_own_judgement_is_kept(question: str, answer: str) -> None
     # the document as subject across an auxiliary, and words read off a document
     ("What's it for?", "A workout mix, or that's how the catalogue has it filed."),
     ("Which sounds are there?", "Rain and thunder, all listed on the folder's manifest."),
+    # whoever lists or is cited: "lists it as" and "according to" need no document noun
+    ("What's the piece called?", "The in-game jukebox lists it as 'Night Market', which fits."),
+    ("What mood is it going for?", "Wonder, according to the developer's blog post about it."),
+    ("Where does it play?", "The codex entry for the music box says it plays in the attic."),
     # handed to the writer, in a relative clause
     ("What's the tempo?", "The tempo I was given for this one is slow."),
     ("What's the mood?", "From what I've been given, wistful and quiet."),
@@ -90,6 +94,9 @@ def test_any_document_or_person_as_the_source_trips_leak(question: str, answer: 
     ("How does the chorus feel?", "I was given goosebumps by the chorus, it soars."),
     ("Who wrote it?", "Without the sleeve we really can't name the composer, but it sounds baroque."),
     ("How was the melody written?", "A melody written on the piano, then doubled by strings."),
+    ("What genre?", "I would list it as ambient: long pads, no beat."),
+    ("What metre?", "According to my ears, a waltz; the dancers sway according to the beat."),
+    ("What is the title of the audio?", "The title of the audio is not mentioned."),
 ])
 def test_music_words_that_are_also_documents_are_kept(question: str, answer: str) -> None:
     assert not cites_source(question) and not cites_source(answer)
