@@ -163,7 +163,7 @@ _PATTERNS += [
     (("told", "given", "shown", "sent", "handed", "provided", "supplied", "receive", "got", "have", "had"),
      r"\b(?:i['’]m|i\s+am|i\s+was|i['’]ve\s+been|we['’]re|we\s+were|i\s+have\s+been)\s+told\b|"
      r"\b(?:they|someone|somebody)\s+told\s+(?:me|us)\b|"
-     r"\bwhat\s+(?:i|we)\s+(?:was\s+|were\s+|have\s+been\s+|['’]ve\s+been\s+)?(?:told|given|shown|sent|handed|"
+     r"\bwhat\s+(?:i|we)(?:\s+was|\s+were|\s+have\s+been|['’]ve\s+been)?\s+(?:told|given|shown|sent|handed|"
      r"provided|supplied)\b|"
      r"\b(?:details|info|information|notes?|data|material|text|description)\s+(?:i|we)\s+(?:was\s+|were\s+|"
      r"have\s+been\s+|['’]ve\s+been\s+)?(?:given|told|shown|sent|handed|provided|supplied|have|had|got|received?)\b"),
@@ -180,7 +180,7 @@ _PATTERNS += [
     (("marked", "filed", "given as", "stated", "noted", "characteri", "classed", "attached", "written for",
       "assigned"),
      r"\b(?:is|are|was|were|been|being|it['’]s|they['’]re)\s+(?:\w+ly\s+)?(?:marked|filed|given|stated|noted|"
-     r"characteri[sz]ed|classed)\s+(?:as|under|to\s+be)\b|\bfiled\s+under\b|\bmarked\s+(?:as\s+)?(?:no|fast|slow)\b|"
+     r"characteri[sz]ed|classed)\s+(?:down\s+)?(?:as|under|to\s+be)\b|\bfiled\s+under\b|\bmarked\s+(?:as\s+)?(?:no|fast|slow)\b|"
      r"\b(?:noted|listed|named|mentioned|given|written|attached|assigned)\s+(?:for|to)\s+(?:this|the|it)\b"),
 ]
 _LEAK = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in _PATTERNS]
@@ -189,8 +189,12 @@ _LEAK = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in _PATTER
 # described?", "What does the description say about the tempo?"
 _SOURCE_QUESTION = re.compile(
     r"^\W*(?:which|what)\s+(?:[\w-]+\s+){0,3}?(?:were|was|are|is|have\s+been|has\s+been)\s+(?:\w+ly\s+)?"
-    r"(?:listed|named|mentioned|tagged|noted|specified|attached|written|assigned|used\s+to\s+describe|"
-    r"given\s+(?:for|to))\b|"
+    r"(?:listed|named|mentioned|tagged|noted|specified|attached|written|assigned|credited|catalogu?ed|filed|"
+    r"used\s+to\s+describe|given\s+(?:for|to))\b|"
+    # "What mood was it given?", "Which genre has this track been assigned?": someone else chose the word
+    r"^\W*(?:which|what)\s+(?:[\w-]+\s+){0,2}?(?:was|were|is|are|has|have)\s+(?:it|this|they|the\s+[\w-]+|"
+    r"this\s+[\w-]+)\s+(?:been\s+)?(?:given|assigned|labell?ed|tagged|filed|credited|catalogu?ed|listed|billed)"
+    r"\s*(?:as|under|with)?\s*\?|"
     r"^\W*(?:which\s+|what\s+)?[\w-]+\s+(?:listed|named|mentioned|tagged|noted|specified)\s*\?|"
     r"^\W*(?:[\w-]+\s+)?per\s+(?:the\s+)?(?:metadata|tags|annotation|description|caption|labels?)\b|"
     r"\bhow\s+(?:was|were|is|are|has|have)\s+(?:[\w'’-]+\s+){1,4}?(?:been\s+)?(?:described|characteri[sz]ed|"

@@ -52,3 +52,52 @@ def test_second_hand_knowledge_trips_leak(question: str, answer: str) -> None:
 def test_the_listeners_own_judgement_is_kept(question: str, answer: str) -> None:
     assert not cites_source(question) and not cites_source(answer)
     assert leak(pair(answer, question), clip()).keep
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    # any document noun (WordNet's), not only the listed ones, that reports on the clip
+    ("What's the genre?", "The brochure pegs it as bossa nova."),
+    ("Which instruments play?", "The inventory lists a harp and two flutes."),
+    ("How old is it?", "The archive's register for this tape notes 1962."),
+    # a citing preposition, or a question about what a document holds
+    ("Who plays?", "A string quartet, according to the pamphlet handed out at the door."),
+    ("What's on the leaflet?", "Harp, flute and voice."),
+    # hearsay whatever the source is called, and people or services who described the clip
+    ("What is it?", "A lullaby, if the liner sticker is to be believed."),
+    ("What's the mood?", "The record seller called it melancholy."),
+    ("What did the critic call the groove?", "Loose and swinging."),
+    # the document as subject across an auxiliary, and words read off a document
+    ("What's it for?", "A workout mix, or that's how the catalogue has it filed."),
+    ("Which sounds are there?", "Rain and thunder, all listed on the folder's manifest."),
+    # whoever lists or is cited: "lists it as" and "according to" need no document noun
+    ("What's the piece called?", "The in-game jukebox lists it as 'Night Market', which fits."),
+    ("What mood is it going for?", "Wonder, according to the developer's blog post about it."),
+    ("Where does it play?", "The codex entry for the music box says it plays in the attic."),
+    # handed to the writer, in a relative clause
+    ("What's the tempo?", "The tempo I was given for this one is slow."),
+    ("What's the mood?", "From what I've been given, wistful and quiet."),
+])
+def test_any_document_or_person_as_the_source_trips_leak(question: str, answer: str) -> None:
+    assert cites_source(question) or cites_source(answer)
+    assert leak(pair(answer, question), clip()).reason == LEAK_SOURCE_REFERENCE
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("What's on the record?", "Crackly vinyl, a piano and a soft voice."),
+    ("How do the notes move?", "The high notes call out over the bass line."),
+    ("Could it be a film score?", "It could score a chase scene, with its pounding drums."),
+    ("What does the drum program do?", "The drum program uses a swung hi-hat pattern."),
+    ("What does the singer say?", "The singer says goodbye to her lover in the last line."),
+    ("Where was it recorded?", "Going by the sound of it, a small club with a chatty crowd."),
+    ("What instrument is in the title sequence?", "A tremolo guitar over a low drone."),
+    ("What does the guitar do?", "The guitar places its chords on the offbeat."),
+    ("How does the chorus feel?", "I was given goosebumps by the chorus, it soars."),
+    ("Who wrote it?", "Without the sleeve we really can't name the composer, but it sounds baroque."),
+    ("How was the melody written?", "A melody written on the piano, then doubled by strings."),
+    ("What genre?", "I would list it as ambient: long pads, no beat."),
+    ("What metre?", "According to my ears, a waltz; the dancers sway according to the beat."),
+    ("What is the title of the audio?", "The title of the audio is not mentioned."),
+])
+def test_music_words_that_are_also_documents_are_kept(question: str, answer: str) -> None:
+    assert not cites_source(question) and not cites_source(answer)
+    assert leak(pair(answer, question), clip()).keep
