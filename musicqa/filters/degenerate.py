@@ -8,6 +8,7 @@ model anything about listening, and all are cheap to spot, so this filter runs f
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 
@@ -72,7 +73,8 @@ _STOP = frozenset(
 # Words that say nothing about a clip: an answer made only of these and the question's words is empty.
 _VACUOUS = frozenset(
     "music musical audio song songs track piece sound sounds played playing plays play heard hear features feature "
-    "featuring contains contain has includes composition recording clip thing something".split()
+    "featuring contains contain has includes composition recording clip thing something like manner way it's "
+    "that's".split()
 )
 _FUNCTION_END = frozenset(
     "the a an and or but of to in on with for by as at from that which who whose whom is are was were be its "
@@ -91,6 +93,18 @@ def _words(text: str) -> list[str]:
 
 def _norm(text: str) -> str:
     return " ".join(w.lower() for w in _words(text))
+
+
+def _same_root(word: str, asked: list[str]) -> bool:
+    """``word`` is a question word in another form: "moody" for "mood", "organised" for "organisation",
+    "rhythmically" for "rhythmic" ("The mood of it is moody." answers "What's the mood?" with nothing)."""
+    word = word.removesuffix("'s").removesuffix("’s")
+    for q in asked:
+        if word == q or (min(len(word), len(q)) >= 4 and (word.startswith(q) or q.startswith(word))):
+            return True
+        if len(os.path.commonprefix([word, q])) >= 5:
+            return True
+    return False
 
 
 def _is_loop(answer: str, words: list[str]) -> bool:
@@ -167,7 +181,8 @@ class Degenerate:
         if len(q_words) >= 3 and answer.lower().startswith(q_core):
             return Verdict(False, DEGENERATE_ECHOES_QUESTION)
         if not _CHOICE_OR_YESNO.search(question):
-            new = {w for w in a_norm.split() if w not in _STOP and w not in _VACUOUS} - set(q_norm.split())
+            asked = q_norm.split()
+            new = [w for w in a_norm.split() if w not in _STOP and w not in _VACUOUS and not _same_root(w, asked)]
             if not new:
                 return Verdict(False, DEGENERATE_RESTATES_QUESTION)
         sentences = [x for x in _SENTENCE_END.split(answer) if x.strip()]

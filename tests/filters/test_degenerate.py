@@ -22,6 +22,12 @@ from tests.filters.helpers import clip, pair
     ("Describe the audio", "Describe the audio", d.DEGENERATE_RESTATES_QUESTION),
     ("What is the mood of the audio?", "The mood of the audio is the mood of the audio.",
      d.DEGENERATE_RESTATES_QUESTION),
+    # the question's own words in another form say nothing either: "moody" for "mood", "melody" for "melodic"
+    ("What's the mood?", "The mood of it is moody.", d.DEGENERATE_RESTATES_QUESTION),
+    ("Describe the melodic contour.", "The melodic contour of the melody is the contour described by the melody.",
+     d.DEGENERATE_RESTATES_QUESTION),
+    ("How would you describe the guitar?", "The guitar is a guitar that sounds like a guitar.",
+     d.DEGENERATE_RESTATES_QUESTION),
     ("Describe the audio in detail", "What is the mood of the audio?", d.DEGENERATE_ANSWER_IS_QUESTION),
     ("How loud is it?", "The drums are loud. The drums are loud. The drums are loud.", d.DEGENERATE_REPETITION),
     ("Is it funny?", "hahahahahahahahahahahahahahaha the song is funny", d.DEGENERATE_REPETITION),
@@ -40,6 +46,8 @@ def test_trips(question: str, answer: str, reason: str) -> None:
     ("How does the melody move?", "The melody rises, falls, and rises again... a true earworm."),
     ("What do the backing singers do?", 'The chorus chants "na na na" over and over while the drums pound.'),
     ("Tell me about the rhythm", "The rhythm is a syncopated funk groove with ghost notes on the snare."),
+    ("How would you describe the melody?", "A melodic line on the oboe, rising and then falling."),
+    ("What's the mood?", "The mood is moody and dark, like a rainy night."),
     ("How does the track open?", "The track opens with a quiet piano motif and slowly adds strings"),
     ("What style is it?", "A French chanson with accordion; the refrain 'la vie en rose' is sung softly."),
 ])
