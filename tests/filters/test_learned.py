@@ -27,12 +27,14 @@ pytestmark = pytest.mark.skipif(
 TRIPS = [
     ("Who sings on this?", "Honestly, the singer could be just about anyone at this point.", REFUSAL_CLASSIFIER),
     ("What genre is it?", "The person who sent it over says ambient techno.", LEAK_CLASSIFIER),
-    ("What is the mood of this song?", "The song's mood is what the song's mood is.", DEGENERATE_CLASSIFIER),
+    # (the degenerate rule now names "The song's mood is what the song's mood is.": only new words say nothing here)
+    ("How fast is it?", "As fast as it is fast, at the speed it goes.", DEGENERATE_CLASSIFIER),
 ]
 NEAR_MISSES = [
     ("Who sings on this?", "A young woman with a bright, clear voice sings over the acoustic guitar."),
     ("What genre is it?", "Ambient techno: a soft kick, long pads and a slowly filtered arpeggio."),
     ("What is the mood of this song?", "Wistful and tender, with a hopeful lift in the chorus."),
+    ("How fast is it?", "Fast: about 170 beats a minute, at the speed of a drum-and-bass break."),
 ]
 
 
