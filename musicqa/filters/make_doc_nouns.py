@@ -13,6 +13,7 @@ Reads the plain WordNet database files (Debian's ``wordnet-base`` puts them in /
 from __future__ import annotations
 
 import argparse
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -79,8 +80,18 @@ def doc_nouns(wordnet: Path = DEFAULT_WORDNET) -> list[str]:
             seen.add(offset)
             stack += hyponyms[offset]
     nouns = {w for offset in seen for w in words[offset] if w.replace("-", "").isalpha()}
-    nouns |= {w + "s" for w in nouns if not w.endswith("s")}
+    nouns |= {_plural(w) for w in nouns if not w.endswith("s") or w.endswith("ss")}
     return sorted(nouns - EXCLUDE)
+
+
+def _plural(noun: str) -> str:
+    """The regular English plural ("dictionary" -> "dictionaries", "index" -> "indexes", "gloss" -> "glosses"):
+    a reply cites "the entries", never "the entrys"."""
+    if re.search(r"[^aeiou]y$", noun):
+        return noun[:-1] + "ies"
+    if noun.endswith(("s", "x", "z", "ch", "sh")):
+        return noun + "es"
+    return noun + "s"
 
 
 def render(nouns: list[str]) -> str:
