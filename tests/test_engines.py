@@ -47,6 +47,11 @@ def test_vllm_engine_is_deterministic_per_request_whatever_the_batch(vllm_engine
     assert alone.text == together.text
 
 
+def test_unknown_sampler_is_a_one_line_error():
+    with pytest.raises(ValueError, match="--engine.sampler must be 'musicqa' or 'vllm', got 'numpy'"):
+        EngineConfig(sampler="numpy")
+
+
 def test_retry_attempt_changes_the_seed():
     r = requests(1)[0]
     import dataclasses
@@ -69,6 +74,8 @@ def test_transformers_engine_same_records_with_left_padding(tiny_models):
     assert stopped
     for g, r in stopped:
         assert parse(g, r).status == OK, g.text[:200]
+    # each row is drawn by its own request's seed: a reply does not depend on its micro-batch mates
+    assert engine.generate(reqs[2:3])[0].text == gens[2].text  # reqs[0] and reqs[2] share a micro-batch
 
 
 @pytest.mark.parametrize(("prompts", "least"), [("prompts", 320), ("prompts/caption-first", 96)])

@@ -39,8 +39,8 @@ class EngineConfig:
         "model's OpenMP threads to all cores but one, kept for the scheduler: 1 of 2 cores), off for GPU")
     gpu_memory_utilization: float = field(0.9, help="vLLM: fraction of GPU memory for weights and KV cache")
     chunked_prefill: bool | None = field(
-        None, help="vLLM: chunked prefill; default on for GPU, off on CPU, where vLLM 0.28 crashes with per-request "
-        "seeds ('CPU Generator does not use offset')")
+        None, help="vLLM: chunked prefill; default on for GPU, off on CPU, where vLLM 0.28 crashes with its own "
+        "per-request seeds, --engine.sampler vllm ('CPU Generator does not use offset')")
     tensor_parallel_size: int = field(1, help="vLLM: GPUs to shard the model over")
     max_num_seqs: int | None = field(None, help="vLLM: most sequences decoded together (default: vLLM's, 256 on CPU)")
     block_size: int | None = field(
@@ -49,6 +49,11 @@ class EngineConfig:
         "vLLM's 16 on GPU")
     cpu_kvcache_gb: int = field(4, help="vLLM CPU backend: KV cache size in GiB (VLLM_CPU_KVCACHE_SPACE)")
     structured_backend: str = field("xgrammar", help="structured-output backend for JSON schemas")
+    sampler: str = field(
+        "musicqa", help="vLLM: who draws seeded samples: 'musicqa' (one batched, counter-based draw over the top-k "
+        "per step, musicqa/engines/sampling.py) or 'vllm' (vLLM's per-request torch generators, a loop per request: "
+        "the same distribution, other random numbers, 1.6x slower on CPU at 256 requests in bench/generation.py); the "
+        "transformers engine always uses musicqa's")
     disable_any_whitespace: bool = field(True, help="forbid free whitespace in JSON (keeps small models on track)")
     device: str = field("auto", help="transformers engine: 'cpu', 'cuda' or 'auto'")
 
@@ -57,6 +62,8 @@ class EngineConfig:
             raise ValueError("--engine.batch-size must be >= 1")
         if self.max_retries < 0:
             raise ValueError("--engine.max-retries must be >= 0")
+        if self.sampler not in ("musicqa", "vllm"):
+            raise ValueError(f"--engine.sampler must be 'musicqa' or 'vllm', got {self.sampler!r}")
         if self.trust_remote_code:
             log.warning("trust_remote_code is on: %s's own Python code will run", self.model)
 

@@ -10,9 +10,40 @@ import logging
 from itertools import groupby
 
 from musicqa.engines.base import EngineConfig, request_seed
-from musicqa.records import Generation, PromptRequest
+from musicqa.records import Generation, PromptRequest, Sampling
 
 log = logging.getLogger(__name__)
+
+
+class SeededSampling:
+    """A transformers logits processor that leaves each row one token: its seeded draw (musicqa/engines/sampling.py).
+
+    ``generate`` then decodes greedily. One generator for a micro-batch would make a reply depend on its
+    batch-mates; this makes it a function of its own request, as in the vLLM engine.
+    """
+
+    def __init__(self, seeds: list[int], sampling: Sampling, prompt_len: int) -> None:
+        import torch
+
+        self.prompt_len = prompt_len
+        n = len(seeds)
+        self.seed = torch.tensor(seeds, dtype=torch.long)
+        self.temperature = torch.full((n,), sampling.temperature)
+        self.top_k = torch.full((n,), sampling.top_k, dtype=torch.long)
+        self.top_p = torch.full((n,), sampling.top_p)
+
+    def __call__(self, input_ids, scores):
+        import torch
+
+        from musicqa.engines.sampling import sample
+
+        position = torch.full_like(self.seed, input_ids.shape[1] - self.prompt_len)
+        dev = scores.device
+        tokens = sample(scores, self.seed.to(dev), position.to(dev), self.temperature.to(dev), self.top_k.to(dev),
+                        self.top_p.to(dev))
+        out = torch.full_like(scores, float("-inf"))
+        out[torch.arange(len(tokens), device=dev), tokens] = 0.0
+        return out
 
 
 class TransformersEngine:
@@ -81,16 +112,15 @@ class TransformersEngine:
                                                 tokenize=False) for req in reqs]
         enc = self.tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
         s = reqs[0].sampling
-        # one seed per micro-batch: transformers has no per-row generator
-        torch.manual_seed(request_seed(reqs[0], self.cfg.seed))
+        n_in = enc["input_ids"].shape[1]
+        processors = self._processor(reqs[0].json_schema)
+        if s.temperature > 0:  # after the JSON mask: draws per row, by each request's own seed (sampling.py)
+            processors.append(SeededSampling([request_seed(r, self.cfg.seed) for r in reqs], s, n_in))
         with torch.inference_mode():
             out = self.model.generate(
-                **enc, do_sample=s.temperature > 0, temperature=s.temperature or None,
-                top_k=s.top_k or None, top_p=s.top_p, max_new_tokens=s.max_tokens,
-                logits_processor=self._processor(reqs[0].json_schema), pad_token_id=self.tok.pad_token_id,
-                eos_token_id=self.tok.eos_token_id)
+                **enc, do_sample=False, max_new_tokens=s.max_tokens, logits_processor=processors,
+                pad_token_id=self.tok.pad_token_id, eos_token_id=self.tok.eos_token_id)
         gens = []
-        n_in = enc["input_ids"].shape[1]
         for req, row in zip(reqs, out, strict=True):
             new = row[n_in:]
             ended = (new == self.tok.eos_token_id).nonzero()

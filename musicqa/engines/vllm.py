@@ -67,6 +67,8 @@ class VllmEngine:
         from vllm import LLM
         from vllm.platforms import current_platform
 
+        from musicqa.engines.vllm_sampler import SeededSampler
+
         cpu = current_platform.is_cpu()
         if cfg.in_process if cfg.in_process is not None else cpu:
             os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
@@ -83,6 +85,7 @@ class VllmEngine:
             enable_prefix_caching=cfg.prefix_caching, gpu_memory_utilization=cfg.gpu_memory_utilization,
             tensor_parallel_size=cfg.tensor_parallel_size, enable_chunked_prefill=chunked,
             max_num_seqs=cfg.max_num_seqs, block_size=block,
+            logits_processors=[SeededSampler] if cfg.sampler == "musicqa" else None,
             structured_outputs_config={"backend": cfg.structured_backend,
                                        "disable_any_whitespace": cfg.disable_any_whitespace},
         )
@@ -91,10 +94,17 @@ class VllmEngine:
         from vllm import SamplingParams
         from vllm.sampling_params import StructuredOutputsParams
 
+        from musicqa.engines.vllm_sampler import sampling_args
+
         s = req.sampling
+        schema = StructuredOutputsParams(json=json.loads(req.json_schema))
+        seed = request_seed(req, self.cfg.seed)
+        if self.cfg.sampler == "musicqa" and s.temperature > 0:
+            # vLLM decodes greedily; SeededSampler has already left one token per row (vllm_sampler.py)
+            return SamplingParams(temperature=0.0, max_tokens=s.max_tokens, structured_outputs=schema,
+                                  extra_args=sampling_args(seed, s.temperature, s.top_k, s.top_p))
         return SamplingParams(temperature=s.temperature, top_k=s.top_k if s.top_k > 0 else -1, top_p=s.top_p,
-                              max_tokens=s.max_tokens, seed=request_seed(req, self.cfg.seed),
-                              structured_outputs=StructuredOutputsParams(json=json.loads(req.json_schema)))
+                              max_tokens=s.max_tokens, seed=seed, structured_outputs=schema)
 
     def generate(self, requests: list[PromptRequest]) -> list[Generation]:
         """Generate all requests in one call; vLLM schedules and batches them itself."""
