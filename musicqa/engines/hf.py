@@ -22,15 +22,16 @@ class SeededSampling:
     batch-mates; this makes it a function of its own request, as in the vLLM engine.
     """
 
-    def __init__(self, seeds: list[int], sampling: Sampling, prompt_len: int) -> None:
+    def __init__(self, seeds: list[int], sampling: Sampling, prompt_len: int, device: str) -> None:
         import torch
 
         self.prompt_len = prompt_len
         n = len(seeds)
-        self.seed = torch.tensor(seeds, dtype=torch.long)
-        self.temperature = torch.full((n,), sampling.temperature)
-        self.top_k = torch.full((n,), sampling.top_k, dtype=torch.long)
-        self.top_p = torch.full((n,), sampling.top_p)
+        self.seed = torch.tensor(seeds, dtype=torch.long, device=device)
+        self.temperature = torch.full((n,), sampling.temperature, device=device)
+        self.top_k = torch.full((n,), sampling.top_k, dtype=torch.long, device=device)
+        self.top_p = torch.full((n,), sampling.top_p, device=device)
+        self.rows = torch.arange(n, device=device)
 
     def __call__(self, input_ids, scores):
         import torch
@@ -38,11 +39,9 @@ class SeededSampling:
         from musicqa.engines.sampling import sample
 
         position = torch.full_like(self.seed, input_ids.shape[1] - self.prompt_len)
-        dev = scores.device
-        tokens = sample(scores, self.seed.to(dev), position.to(dev), self.temperature.to(dev), self.top_k.to(dev),
-                        self.top_p.to(dev))
+        tokens = sample(scores, self.seed, position, self.temperature, self.top_k, self.top_p)
         out = torch.full_like(scores, float("-inf"))
-        out[torch.arange(len(tokens), device=dev), tokens] = 0.0
+        out[self.rows, tokens] = 0.0
         return out
 
 
@@ -115,7 +114,7 @@ class TransformersEngine:
         n_in = enc["input_ids"].shape[1]
         processors = self._processor(reqs[0].json_schema)
         if s.temperature > 0:  # after the JSON mask: draws per row, by each request's own seed (sampling.py)
-            processors.append(SeededSampling([request_seed(r, self.cfg.seed) for r in reqs], s, n_in))
+            processors.append(SeededSampling([request_seed(r, self.cfg.seed) for r in reqs], s, n_in, self.device))
         with torch.inference_mode():
             out = self.model.generate(
                 **enc, do_sample=False, max_new_tokens=s.max_tokens, logits_processor=processors,

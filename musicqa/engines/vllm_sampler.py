@@ -39,7 +39,6 @@ class SeededSampler(LogitsProcessor):
             raise ValueError(f"{KEY}: need an int seed, temperature > 0, top_k >= 0, 0 < top_p <= 1; got {spec}")
 
     def __init__(self, vllm_config, device: torch.device, is_pin_memory: bool) -> None:
-        self.device = device
         # batch row -> (spec, the request's running output token list: its length is the position sampled next)
         self.rows: dict[int, tuple[Spec, list[int]]] = {}
 
