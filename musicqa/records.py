@@ -34,6 +34,25 @@ class Clip:
     end_s: float | None = None  # None: up to the end of the file
     labels: tuple[str, ...] = ()  # tags or aspects (MusicCaps aspect_list, MTT tags after the synonym map)
     meta: Any = None  # the source's own frozen metadata record (``Source.Meta``), or None
+    facts: Facts | None = None  # measured from the audio by the analysis stage; None: not measured
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the analysis stage measured in a clip's audio; a field is None where it was not measured.
+
+    The LLM never hears the clip, so these are what its prompts (and the grounding filter) may trust
+    about tempo, key and loudness. Field names are also the dataset's ``analysis`` column and the
+    ``analysis`` object ``musicqa audit`` reads per JSON line.
+    """
+
+    tempo_bpm: float | None = None
+    tempo_confidence: float | None = None  # in [0, 1]
+    key: str | None = None  # tonic: "C", "C#", ..., "B" (sharps)
+    mode: str | None = None  # "major" | "minor"
+    key_strength: float | None = None  # in [0, 1]
+    loudness_lufs: float | None = None  # integrated loudness (EBU R128)
+    duration_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
