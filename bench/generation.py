@@ -76,8 +76,8 @@ VARIANTS = (
     Variant("multiprocess", "--no-engine.in-process (engine core in its own process)", (("in_process", False),)),
     Variant("vllm-sampler", "--engine.sampler vllm (a torch generator per seeded request: the default before)",
             (("sampler", "vllm"),)),
-    Variant("fp32", "--engine.dtype float32 (the checkpoint's own dtype; auto computes it in bf16)",
-            (("dtype", "float32"),)),
+    Variant("fp32", "--engine.dtype float32 (the checkpoint's own dtype)", (("dtype", "float32"),)),
+    Variant("bf16", "--engine.dtype bfloat16", (("dtype", "bfloat16"),)),
     Variant("eager", "--engine.enforce-eager", (("enforce_eager", True),)),
     Variant("compiled", "--no-engine.enforce-eager (torch.compile)", (("enforce_eager", False),)),
     Variant("seqs-128", "--engine.max-num-seqs 128", (("max_num_seqs", 128),)),
@@ -104,7 +104,7 @@ def default_variants() -> list[str]:
     from musicqa.engines.base import EngineConfig
 
     other = "guidance" if EngineConfig().structured_backend == "xgrammar" else "xgrammar"
-    return ["default", other, "fp32"]
+    return ["default", other, "fp32", "bf16"]
 
 
 def redundant(v: Variant) -> bool:
@@ -181,6 +181,17 @@ def tok_s(run: dict[str, Any]) -> float:
 def share(run: dict[str, Any], gflops: float) -> float:
     """Achieved FLOP/s on output tokens as a percentage of the measured matmul rate of the run's dtype."""
     return 100 * run["flops"] / run["seconds"] / (gflops * 1e9)
+
+
+def fastest_dtype_note(passes: dict[str, Any], dtype_of: dict[str, str]) -> str:
+    """'; N% of the fastest dtype variant (name)': the default against the explicit-dtype variants run with it."""
+    runs = {name: passes[name] for name in ("fp32", "bf16") if name in passes}
+    if not runs:
+        return ""
+    name = max(runs, key=lambda n: tok_s(runs[n]))
+    ratio = tok_s(passes["default"]) / tok_s(runs[name])
+    return (f"; {100 * ratio:.0f}% of the fastest explicit dtype ({name}, {tok_s(runs[name]):,.0f} tok/s, same run"
+            f"{'' if ratio >= 0.95 else ': more than 5% slower'})")
 
 
 def short(dtype: str) -> str:
@@ -293,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     if costs:
         print("JSON constraint, CPU time per output token (mask building, matcher updates, mask applied to the "
               f"logits; thread time, so other processes do not count): {', '.join(costs)}")
+    print(f"default dtype: {short(load['dtype'])}, chosen by --engine.dtype auto because {load['dtype_reason']}"
+          + fastest_dtype_note(passes, dtype_of))
     print(f"engine: load {load['load_seconds']:.0f} s, block {load['block_size']} tokens, max_num_seqs "
           f"{load['max_num_seqs']}, {load['kv_blocks']} KV blocks; prompt tokens shared by a task's requests: "
           f"{load['shared_prefix_tokens']} (caption first: {load['shared_prefix_tokens_caption_first']})")

@@ -295,6 +295,7 @@ def run_engine(spec: dict[str, Any]) -> dict[str, Any]:
     info = {"load_seconds": time.perf_counter() - t0, "block_size": vcfg.cache_config.block_size,
             # what "auto" resolved to: vLLM computes an fp32 checkpoint in bf16 where the CPU supports it
             "dtype": str(vcfg.model_config.dtype).removeprefix("torch."),
+            "dtype_reason": engine.dtype_choice.reason,  # why musicqa's auto chose it (musicqa/engines/machine.py)
             "max_num_seqs": vcfg.scheduler_config.max_num_seqs,
             "max_num_batched_tokens": vcfg.scheduler_config.max_num_batched_tokens,
             "kv_blocks": vcfg.cache_config.num_gpu_blocks, "shared_prefix_tokens": shared_prefix_tokens(engine, reqs),

@@ -15,6 +15,8 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+from musicqa.errors import storage
+
 
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
@@ -24,18 +26,21 @@ def atomic_path(path: Path) -> Iterator[Path]:
     is removed and ``path`` is left as it was.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    # O_EXCL: the name is this writer's alone; mode 0o666 minus the umask, as a plain open() gives (mkstemp's
-    # 0o600 would leave shards and cards unreadable to a web server or a colleague)
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-    try:
-        yield tmp
-        with open(tmp, "rb+") as fh:  # the writer may not have synced: make the bytes durable before the rename
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    # any OSError here or in the writer (disk full, no permission, a directory in the way) is one line naming
+    # ``path``; the old file stays as it was
+    with storage(path, "cannot write"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: the name is this writer's alone; mode 0o666 minus the umask, as a plain open() gives (mkstemp's
+        # 0o600 would leave shards and cards unreadable to a web server or a colleague)
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        try:
+            yield tmp
+            with open(tmp, "rb+") as fh:  # the writer may not have synced: make the bytes durable before the rename
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:

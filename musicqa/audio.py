@@ -22,7 +22,7 @@ import soundfile as sf
 import soxr
 
 from musicqa.atomic import atomic_path
-from musicqa.errors import AudioError
+from musicqa.errors import AudioError, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -233,6 +233,11 @@ def normalise(src: Path, dst: Path, *, sample_rate: int = TARGET_SR, start_s: fl
     # libsndfile wraps rather than clips when converting float > 1.0 to PCM_16; clip explicitly.
     np.clip(y, -1.0, 1.0, out=y)
     with atomic_path(dst) as tmp:
-        sf.write(tmp, y, sample_rate, format="FLAC", subtype="PCM_16")
+        try:
+            sf.write(tmp, y, sample_rate, format="FLAC", subtype="PCM_16")
+        except sf.LibsndfileError as err:  # libsndfile says only "System error." for a full disk: add the space left
+            free = shutil.disk_usage(tmp.parent).free
+            raise StorageError(f"{dst}: cannot write FLAC: libsndfile: {err.error_string} ({free:,} bytes free on "
+                               "its file system)") from err
         digest = sha256_file(tmp)
     return AudioInfo(path=dst, duration_s=round(duration, 6), sample_rate=sample_rate, sha256=digest)

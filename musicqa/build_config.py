@@ -9,6 +9,7 @@ BuildConfig`` gives the class for the sources registered at that moment.
 from __future__ import annotations
 
 import dataclasses
+import math
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +61,17 @@ class SamplingConfig:
     top_k: int = field(4, help="top-k sampling (0 = off)")
     top_p: float = field(1.0, help="nucleus sampling")
     max_tokens: int = field(768, help="maximum reply length in tokens")
+
+    def check(self, flag: str) -> None:
+        """Raise ValueError naming ``--<flag>.<field>`` for a value the engine would reject after its start-up."""
+        if not (math.isfinite(self.temperature) and self.temperature >= 0):  # NaN fails every comparison
+            raise ValueError(f"--{flag}.temperature: {self.temperature} invalid, expected a number >= 0")
+        if self.top_k < 0:
+            raise ValueError(f"--{flag}.top-k: {self.top_k} invalid, expected >= 0 (0 = off)")
+        if not (math.isfinite(self.top_p) and 0 < self.top_p <= 1):
+            raise ValueError(f"--{flag}.top-p: {self.top_p} invalid, expected 0 < top-p <= 1")
+        if self.max_tokens < 1:
+            raise ValueError(f"--{flag}.max-tokens: {self.max_tokens} invalid, expected >= 1")
 
     def to_sampling(self, seed: int) -> Sampling:
         return Sampling(self.temperature, self.top_k, self.top_p, self.max_tokens, seed)
@@ -138,11 +150,16 @@ class BuildBase:
             raise ValueError(f"--sources: {self.sources} names a source twice")
         owner: dict[str, str] = {}
         for name in self.sources:
+            limit = getattr(getattr(self, name), "limit", None)  # every source's smoke-run cap, by one name
+            if limit is not None and limit < 0:
+                raise ValueError(f"--{name}.limit: {limit} invalid, expected >= 0 (or unset for every row)")
             find(name).check(getattr(self, name))
             config = find(name).config_name(getattr(self, name))
             if owner.setdefault(config, name) != name:  # both would write data/<config>/ and its clip ids
                 raise ValueError(f"--sources: {owner[config]} and {name} both build the dataset config {config!r}, "
                                  "expected one config per source (rename one, e.g. --custom.name)")
+        for task in ("fixed", "open"):
+            getattr(self, task).check(task)
         if self.clips_per_shard < 1:
             raise ValueError("--clips-per-shard must be >= 1")
         if self.executor not in EXECUTORS:

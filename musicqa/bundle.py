@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from musicqa.atomic import write_atomic
+from musicqa.errors import InputError
 from musicqa.records import Clip, QAPair
 from musicqa.sources import CardInfo, Source
 
@@ -124,7 +125,10 @@ def render_card(out: Path, cards_dir: Path, context: dict[str, Any]) -> Path:
     """README.md from data_cards/README.md.jinja; sandboxed and strict like the prompts."""
     env = SandboxedEnvironment(loader=jinja2.FileSystemLoader(str(cards_dir)), undefined=jinja2.StrictUndefined,
                                keep_trailing_newline=True)
-    text = env.get_template("README.md.jinja").render(**context)
+    try:
+        text = env.get_template("README.md.jinja").render(**context)
+    except SecurityError as err:  # a card template (data_cards/ is the user's to edit) that tries to leave it
+        raise InputError(f"{cards_dir / 'README.md.jinja'}: template blocked by the sandbox: {err}") from err
     write_atomic(out / "README.md", text)
     return out / "README.md"
 

@@ -14,7 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from musicqa.errors import InputError
 from musicqa.records import Clip, PromptRequest, Sampling
@@ -86,6 +86,8 @@ class PromptSet:
             raise InputError(f"{self.dir / name}:{err.lineno}: template syntax error: {err.message}") from err
         except jinja2.UndefinedError as err:
             raise InputError(f"{self.dir / name}: undefined template variable: {err.message}") from err
+        except SecurityError as err:  # the sandbox blocked it: the template is at fault, not musicqa
+            raise InputError(f"{self.dir / name}: template blocked by the sandbox: {err}") from err
 
     def render(self, clip: Clip, task: str, *, model: str, sampling: Sampling, json_schema: str,
                questions: Sequence[str] = PAPER_QUESTIONS, n_pairs: int = 5,

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from musicqa.atomic import write_atomic
-from musicqa.errors import InputError
+from musicqa.errors import InputError, StorageError, check_regular, os_error_line, storage
 from musicqa.records import SCHEMA_VERSION, Clip, Generation
 
 __all__ = ["JsonlStore", "OutputLock", "clip_to_record", "generation_record", "write_atomic"]
@@ -37,8 +37,10 @@ class JsonlStore:
     def __init__(self, path: Path, schema: int = SCHEMA_VERSION) -> None:
         self.path = path
         self.schema = schema
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._repair()
+        check_regular(path, "store")  # a FIFO here would hang the first read, after the audio stage
+        with storage(path, "cannot open store"):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._repair()
 
     def _repair(self) -> None:
         """Cut a torn last line (no trailing newline) so the next append starts on a fresh line."""
@@ -57,7 +59,7 @@ class JsonlStore:
         """Every intact record in file order; an unreadable line is skipped with its line number."""
         if not self.path.exists():
             return
-        with open(self.path, encoding="utf-8", errors="replace") as fh:
+        with storage(self.path, "cannot read store"), open(self.path, encoding="utf-8", errors="replace") as fh:
             for lineno, line in enumerate(fh, 1):
                 if not line.endswith("\n"):
                     log.warning("%s:%d: torn last line skipped", self.path, lineno)
@@ -81,7 +83,8 @@ class JsonlStore:
                  for r in records]
         if not lines:
             return 0
-        with open(self.path, "a", encoding="utf-8") as fh:
+        # a failed append (disk full) may leave a torn last line: the next start cuts it (_repair)
+        with storage(self.path, "cannot append to store"), open(self.path, "a", encoding="utf-8") as fh:
             fh.write("".join(lines))
             fh.flush()
             os.fsync(fh.fileno())
@@ -117,7 +120,8 @@ class OutputLock:
     """
 
     def __init__(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
+        with storage(folder, "cannot create the output folder"):
+            folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / ".musicqa.lock"
         self._lock = None
 
@@ -131,7 +135,10 @@ class OutputLock:
             holder = self.path.read_text(encoding="utf-8", errors="replace").strip() or "another process"
             raise InputError(f"{self.path.parent}: another musicqa build is running on this folder "
                              f"({holder}); wait for it or choose another --out") from err
-        self.path.write_text(f"pid {os.getpid()}, since {_now()}", encoding="utf-8")  # flock survives this fd
+        except OSError as err:  # after Timeout, which is an OSError too
+            raise StorageError(os_error_line(err, self.path, "cannot lock the output folder")) from err
+        with storage(self.path, "cannot write the lock file"):
+            self.path.write_text(f"pid {os.getpid()}, since {_now()}", encoding="utf-8")  # flock survives this fd
         self._lock = lock
         return self
 

@@ -1,4 +1,5 @@
 import argparse
+import re
 
 import pytest
 
@@ -41,6 +42,34 @@ def test_invalid_values_name_the_flag(tmp_path):
         parse(["--sources", "musiccaps", "--musiccaps.csv", "x", "--engine.batch-size", "0"])
     with pytest.raises(InputError, match="key 'limit': value 'abc' is not a valid int"):
         parse(["--sources", "musiccaps", "--musiccaps.csv", "x", "--musiccaps.limit", "abc"])
+
+
+@pytest.mark.parametrize(("flags", "says"), [
+    (["--musiccaps.limit", "-3"], "--musiccaps.limit: -3 invalid, expected >= 0"),
+    (["--fixed.max-tokens", "-5"], "--fixed.max-tokens: -5 invalid, expected >= 1"),
+    (["--open.max-tokens", "0"], "--open.max-tokens: 0 invalid, expected >= 1"),
+    (["--fixed.temperature", "nan"], "--fixed.temperature: nan invalid, expected a number >= 0"),
+    (["--open.temperature", "-0.1"], "--open.temperature: -0.1 invalid"),
+    (["--open.temperature", "inf"], "--open.temperature: inf invalid"),
+    (["--fixed.top-p", "0"], "--fixed.top-p: 0.0 invalid, expected 0 < top-p <= 1"),
+    (["--fixed.top-k", "-1"], "--fixed.top-k: -1 invalid"),
+    (["--engine.model", "/no/such/model"], "--engine.model: /no/such/model: no such folder"),
+    (["--engine.model", "./models/tiny"], "--engine.model: ./models/tiny: no such folder"),
+    (["--engine.tokenizer", "~/no/such/tokenizer"], "--engine.tokenizer: ~/no/such/tokenizer: no such folder"),
+    (["--engine.dtype", "fp8"], "--engine.dtype: 'fp8' invalid, expected one of auto, float32, bfloat16, float16"),
+])
+def test_out_of_range_values_are_refused_by_the_config_naming_the_flag(flags, says):
+    with pytest.raises(InputError, match=re.escape(says)):
+        parse(["--sources", "musiccaps", "--musiccaps.csv", "x", *flags])
+
+
+def test_near_misses_of_the_range_checks_are_accepted(tmp_path):
+    (tmp_path / "model").mkdir()
+    cfg = parse(["--sources", "musiccaps", "--musiccaps.csv", "x", "--musiccaps.limit", "0", "--fixed.max-tokens",
+                 "1", "--fixed.temperature", "0", "--fixed.top-p", "1", "--engine.model", str(tmp_path / "model")])
+    assert cfg.musiccaps.limit == 0 and cfg.fixed.temperature == 0.0
+    assert parse(["--sources", "musiccaps", "--musiccaps.csv", "x", "--engine.model", "org/name"]).engine.model \
+        == "org/name"  # a hub id is not checked on disk
 
 
 def test_resolved_config_round_trips_through_toml(tmp_path):

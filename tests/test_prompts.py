@@ -71,15 +71,17 @@ def test_undefined_variable_and_syntax_error_name_the_template(tmp_path):
         render(PromptSet(tmp_path / "p"), clip())
 
 
-def test_sandbox_blocks_attribute_escapes(tmp_path):
+def test_sandbox_blocks_attribute_escapes_in_one_line_naming_the_template(tmp_path):
     import shutil
 
     from jinja2.exceptions import SecurityError
 
     shutil.copytree(REPO / "prompts", tmp_path / "p")
     (tmp_path / "p" / "musiccaps_fixed.jinja").write_text("{{ ''.__class__.__mro__[1].__subclasses__() }}")
-    with pytest.raises(SecurityError):
+    with pytest.raises(InputError, match=r"p/musiccaps_fixed.jinja: template blocked by the sandbox: access to "
+                                         r"attribute '__class__'") as err:
         render(PromptSet(tmp_path / "p"), clip())
+    assert isinstance(err.value.__cause__, SecurityError) and "\n" not in str(err.value)
 
 
 def test_missing_template_is_an_error_before_any_work(tmp_path):

@@ -16,8 +16,8 @@ def config_command(prog: str, doc: str, cls: type, run: Callable[[Any], int], ar
 
     Shared by the single-command modules (infer, evaluate) so they parse, log and report errors the same way.
     """
+    from musicqa.cli.__main__ import one_line_errors
     from musicqa.config import add_flags, from_args
-    from musicqa.errors import AudioError, InputError
 
     ap = argparse.ArgumentParser(prog=f"python -m musicqa.{prog}", description=doc.splitlines()[0])
     ap.add_argument("--config", type=Path, default=None, help=f"TOML file with {cls.__name__} keys")
@@ -26,8 +26,4 @@ def config_command(prog: str, doc: str, cls: type, run: Callable[[Any], int], ar
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
-    try:
-        return run(from_args(cls, args, args.config, preset=preset))
-    except (InputError, AudioError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    return one_line_errors(lambda: run(from_args(cls, args, args.config, preset=preset)))

@@ -11,8 +11,9 @@ import argparse
 import importlib
 import logging
 import sys
+from collections.abc import Callable
 
-from musicqa.errors import AudioError, InputError
+from musicqa.errors import AudioError, InputError, os_error_line
 
 COMMANDS = ("build", "audit", "export", "download", "report")
 
@@ -27,10 +28,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    return one_line_errors(lambda: int(args.func(args) or 0))
+
+
+def one_line_errors(run: Callable[[], int]) -> int:
+    """``run()``'s exit code, or 2 after one ``error: ...`` line for bad input or a failed file operation.
+
+    An OSError no stage named a path for still gets its own (``err.filename``); bugs keep their traceback.
+    """
     try:
-        return int(args.func(args) or 0)
+        return run()
     except (InputError, AudioError) as err:
         print(f"error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        print(f"error: {os_error_line(err)}", file=sys.stderr)
         return 2
 
 

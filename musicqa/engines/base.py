@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from musicqa.config import field
@@ -25,7 +26,9 @@ class EngineConfig:
     revision: str | None = field(None, help="model revision (commit hash) to pin; recorded in provenance")
     tokenizer: str | None = field(None, help="tokenizer id or folder when it differs from the model's")
     trust_remote_code: bool = field(False, help="run the model repo's own Python code (off: security)")
-    dtype: str = field("auto", help="weights dtype: auto, float32, bfloat16, float16")
+    dtype: str = field("auto", help="dtype the engine computes in: auto, float32, bfloat16, float16; auto on CPU is "
+                       "chosen by the machine (bf16 with AMX, fp32 without native bf16, else a 1-s matmul probe; "
+                       "logged with the reason; MUSICQA_CPU_FLAGS overrides the CPU's flags), on GPU the checkpoint's")
     max_model_len: int = field(2048, help="context length (prompt + reply) in tokens")
     batch_size: int = field(256, help="requests per engine call; also how often progress is saved")
     max_retries: int = field(2, help="re-generations (new seed) of a reply that fails to parse")
@@ -64,8 +67,27 @@ class EngineConfig:
             raise ValueError("--engine.max-retries must be >= 0")
         if self.sampler not in ("musicqa", "vllm"):
             raise ValueError(f"--engine.sampler must be 'musicqa' or 'vllm', got {self.sampler!r}")
+        if self.dtype not in DTYPES:
+            raise ValueError(f"--engine.dtype: {self.dtype!r} invalid, expected one of {', '.join(DTYPES)}")
+        for flag, value in (("model", self.model), ("tokenizer", self.tokenizer)):
+            if value is not None and looks_local(value) and not Path(value).expanduser().exists():
+                raise ValueError(f"--engine.{flag}: {value}: no such folder (a local path; a hub id is 'org/name')")
+        if not 0 < self.gpu_memory_utilization <= 1:
+            raise ValueError(f"--engine.gpu-memory-utilization: {self.gpu_memory_utilization} invalid, expected "
+                             "0 < value <= 1")
         if self.trust_remote_code:
             log.warning("trust_remote_code is on: %s's own Python code will run", self.model)
+
+
+DTYPES = ("auto", "float32", "bfloat16", "float16")
+
+
+def looks_local(model: str) -> bool:
+    """True for a model given as a path rather than a hub id ('org/name'): absolute, ./ ../ ~, or deeper than one /.
+
+    Such a path must exist: otherwise vLLM or transformers spend 15 s starting before they fail with a traceback.
+    """
+    return model.startswith(("/", ".", "~")) or model.count("/") > 1
 
 
 class Engine(Protocol):

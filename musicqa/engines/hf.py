@@ -55,13 +55,16 @@ class TransformersEngine:
         import transformers
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        from musicqa.engines.machine import resolve_dtype
+
         self.version = transformers.__version__
         self.cfg = cfg
         self.chat_template = chat_template
         self.micro_batch = micro_batch
         device = cfg.device if cfg.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
+        self.dtype_choice = resolve_dtype(cfg.dtype, cpu=device == "cpu")  # on CPU, auto is chosen by the machine
         dtype = {"auto": "auto", "float32": torch.float32, "bfloat16": torch.bfloat16,
-                 "float16": torch.float16}[cfg.dtype]
+                 "float16": torch.float16}[self.dtype_choice.dtype]
         self.tok = AutoTokenizer.from_pretrained(cfg.tokenizer or cfg.model, revision=cfg.revision,
                                                  trust_remote_code=cfg.trust_remote_code)
         self.tok.padding_side = "left"  # decoder-only batching: pad on the left so replies start aligned

@@ -67,9 +67,11 @@ class VllmEngine:
         from vllm import LLM
         from vllm.platforms import current_platform
 
+        from musicqa.engines.machine import resolve_dtype
         from musicqa.engines.vllm_sampler import SeededSampler
 
         cpu = current_platform.is_cpu()
+        self.dtype_choice = resolve_dtype(cfg.dtype, cpu)  # vLLM's own auto picks bf16 on every CPU (machine.py)
         if cfg.in_process if cfg.in_process is not None else cpu:
             os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
         self.version = vllm.__version__
@@ -81,7 +83,7 @@ class VllmEngine:
         log.info("loading %s (revision %s) on vLLM %s", cfg.model, cfg.revision or "default", self.version)
         self.llm = LLM(
             model=cfg.model, revision=cfg.revision, tokenizer=cfg.tokenizer, trust_remote_code=cfg.trust_remote_code,
-            dtype=cfg.dtype, max_model_len=cfg.max_model_len, seed=cfg.seed, enforce_eager=eager,
+            dtype=self.dtype_choice.dtype, max_model_len=cfg.max_model_len, seed=cfg.seed, enforce_eager=eager,
             enable_prefix_caching=cfg.prefix_caching, gpu_memory_utilization=cfg.gpu_memory_utilization,
             tensor_parallel_size=cfg.tensor_parallel_size, enable_chunked_prefill=chunked,
             max_num_seqs=cfg.max_num_seqs, block_size=block,

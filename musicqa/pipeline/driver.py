@@ -23,6 +23,7 @@ from tqdm import tqdm
 import musicqa
 from musicqa import config as config_mod
 from musicqa.atomic import write_atomic
+from musicqa.errors import InputError, check_regular
 from musicqa.parse import OK
 from musicqa.pipeline.generate import GenerateStage, stored_reply
 from musicqa.pipeline.stages import AudioStage, ReadStage, RenderStage, SourcePlan, model_key
@@ -81,7 +82,10 @@ class Build:
         self.filters = FilterStage(cfg.filters, p.max_answer_chars)
 
     def start(self) -> None:
-        """Before any work: the resolved config beside the output, every template present, missing inputs fetched."""
+        """Before any work: the stores usable, the resolved config beside the output, every template present,
+        missing inputs fetched."""
+        for store in ("audio.jsonl", "generations.jsonl"):  # a FIFO here would hang the build after the audio stage
+            check_regular(self.out / "work" / store, "store")
         write_atomic(self.out / "build_config.toml", config_mod.to_toml(self.cfg))
         e = self.cfg.engine
         if e.revision is None and not Path(e.model).exists():
@@ -104,6 +108,10 @@ def read_clips(build: Build, summary: BuildSummary) -> list[Clip]:
         read[plan.name] += 1
     summary.clips_read.update(read)
     stage_done("sources", len(clips) + sum(summary.skipped.values()), len(clips), summary.skipped, "rows")
+    if not clips:  # stop before any work: an empty build would end in an empty card and a loader error
+        skipped = ", ".join(f"{r} {n}" for r, n in summary.skipped.most_common()) or "no rows at all"
+        raise InputError(f"--sources {' '.join(p.name for p in build.plans)}: 0 clips passed the sources stage "
+                         f"(skipped: {skipped}); check the sources' files and --<source>.limit")
     return clips
 
 
@@ -127,6 +135,10 @@ def keep_with_audio(build: Build, clips: Sequence[Clip], records: Mapping[str, M
         audio[clip.clip_id] = path
     summary.skipped.update(reasons)
     stage_done("audio", len(clips), len(kept), {} if build.cfg.audio.text_only else reasons, "clips")
+    if not kept:
+        counts = ", ".join(f"{r} {n}" for r, n in reasons.most_common())
+        raise InputError(f"0 of {len(clips)} clips have usable audio ({counts}); check the sources' audio folders, "
+                         "or keep them without audio with --audio.text-only")
     write_jsonl(build.out / "work" / "clips.jsonl",
                 [{"schema": SCHEMA_VERSION, **clip_to_record(c)} for c in kept])
     return kept, audio

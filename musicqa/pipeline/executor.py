@@ -42,8 +42,7 @@ class Executor:
         """The whole build on one locked output folder."""
         started = time.perf_counter()
         summary = BuildSummary()
-        cfg.out.mkdir(parents=True, exist_ok=True)
-        with OutputLock(cfg.out):
+        with OutputLock(cfg.out):  # makes the folder (an OSError there is one line)
             build = Build(cfg, engine=self.engine)
             build.start()
             clips = read_clips(build, summary)

@@ -61,10 +61,17 @@ class RayExecutor(Executor):
 
     def run(self, cfg: Any) -> Any:
         self.options = cfg.ray
+        opts = cfg.ray
         try:
-            if cfg.ray.address:  # a cluster to join: joined before any work, so a wrong address or token stops it
-                check_address(cfg.ray.address)  # ray.init would retry an unreachable address for minutes
+            if opts.address or opts.gpus_per_engine:  # joined before any work: a wrong address or size stops it
+                if opts.address:
+                    check_address(opts.address)  # ray.init would retry an unreachable address for minutes
                 self.connect()
+                import ray
+
+                check_fits(ray.nodes(), opts.engine_replicas, opts.cpus_per_engine, opts.gpus_per_engine)
+            else:  # CPU only: the local cluster ray.init would start is this machine's CPUs; checked without it
+                check_fits(local_nodes(), opts.engine_replicas, opts.cpus_per_engine, opts.gpus_per_engine)
             return super().run(cfg)  # a local cluster starts only once there is work for it
         finally:
             self.close()
@@ -231,6 +238,12 @@ def check_fits(nodes: list[dict[str, Any]], replicas: int, cpus: float, gpus: fl
         raise InputError(f"--ray.engine-replicas {replicas}: the cluster holds {fits} engine actors of "
                          f"--ray.cpus-per-engine {cpus:g} and --ray.gpus-per-engine {gpus:g} ({describe(nodes)}); "
                          "lower them or add nodes")
+
+
+def local_nodes() -> list[dict[str, Any]]:
+    """The one node a local CPU cluster has, as ``ray.nodes()`` would list it (the CPUs this process may use)."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return [{"Alive": True, "Resources": {"CPU": float(cpus)}}]
 
 
 def describe(nodes: list[dict[str, Any]]) -> str:

@@ -8,6 +8,7 @@ leaves undecided (what to count, where to store) is the executor's job.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from musicqa.errors import AudioError
 from musicqa.parse import OK, schema_for
 from musicqa.prompts import PromptSet
 from musicqa.records import Clip, PromptRequest, Sampling
-from musicqa.sources import DUPLICATE_ID, RowError, Source
+from musicqa.sources import CONTROL_CHARS, DUPLICATE_ID, RowError, Source
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,22 @@ class ReadStage:
                     item = RowError(DUPLICATE_ID, f"{plan.name}: duplicate clip id {item.clip_id} skipped")
                 elif isinstance(item, Clip):
                     seen.add(item.clip_id)
+                    item = control_chars(plan.name, item) or item
                 yield plan, item
+
+
+# C0 controls but tab, newline and carriage return, and DEL: a JSON "\u0000" or a raw byte in a CSV field decodes
+# to one of these; no caption or tag means it, and it would travel into the prompts and the dataset
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def control_chars(source: str, clip: Clip) -> RowError | None:
+    """A RowError (counted as ``source_control_chars``) when the clip's text holds a control character."""
+    m = _CONTROL.search(clip.text)
+    if m is None:
+        return None
+    return RowError(CONTROL_CHARS, f"{source}: clip {clip.clip_id}: field 'text' has control character "
+                                   f"U+{ord(m.group()):04X} at position {m.start()}, expected printable text")
 
 
 class AudioStage:

@@ -18,6 +18,7 @@ from musicqa.sources.base import (
     BAD_ID,
     BAD_VALUE,
     CONTEXT_TOO_LONG,
+    CONTROL_CHARS,
     DUPLICATE_ID,
     EMPTY_TAGS,
     EMPTY_TEXT,
@@ -31,9 +32,9 @@ from musicqa.sources.base import (
 )
 
 __all__ = [
-    "AUDIO_NOT_FOUND", "BAD_CLIP_INFO", "BAD_ID", "BAD_VALUE", "CONTEXT_TOO_LONG", "DUPLICATE_ID", "EMPTY_TAGS",
-    "EMPTY_TEXT", "MALFORMED_ROW", "NOT_IN_SPLIT", "PATH_ESCAPE", "TOO_FEW_TAGS", "CardInfo", "RowError", "Source",
-    "default_names", "find", "get", "names", "register", "registered", "unregister",
+    "AUDIO_NOT_FOUND", "BAD_CLIP_INFO", "BAD_ID", "BAD_VALUE", "CONTEXT_TOO_LONG", "CONTROL_CHARS", "DUPLICATE_ID",
+    "EMPTY_TAGS", "EMPTY_TEXT", "MALFORMED_ROW", "NOT_IN_SPLIT", "PATH_ESCAPE", "TOO_FEW_TAGS", "CardInfo",
+    "RowError", "Source", "default_names", "find", "get", "names", "register", "registered", "unregister",
 ]
 
 _registry: dict[str, Source] = {}

@@ -30,6 +30,7 @@ EMPTY_TEXT = "source_empty_text"
 EMPTY_TAGS = "source_empty_tags"
 TOO_FEW_TAGS = "source_too_few_tags"  # a normal skip (min_tags), not a sign of a broken file
 CONTEXT_TOO_LONG = "source_context_too_long"
+CONTROL_CHARS = "source_control_chars"  # NUL and other C0 controls in the text: never music, would reach the prompts
 BAD_CLIP_INFO = "source_bad_clip_info"  # a clip_info_final.csv row; the clip is kept without title/artist
 AUDIO_NOT_FOUND = "source_audio_not_found"  # a warning: the clip is kept and the audio stage skips it (audio_missing)
 NOT_IN_SPLIT = "source_not_in_split"  # a normal skip: the row is in none of the split files given

@@ -148,3 +148,30 @@ def test_audio_records_are_reused_only_for_the_same_file_and_rate(tmp_path):
     assert not stage.reusable(clip, rec)  # its FLAC is gone: normalise again
     (missing,) = stage([other])
     assert stage.outcome(other, missing) == (None, "audio_missing")
+
+
+def test_control_characters_in_source_text_are_a_counted_bad_row_reason(tmp_path, caplog):
+    import csv
+
+    from musicqa.sources import CONTROL_CHARS
+
+    with open(SAMPLE_DATA / "musiccaps-public.csv", encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        rows = [next(reader) for _ in range(4)]
+    rows[0]["caption"] = "A calm piano\x00 piece."  # a raw NUL byte in the CSV
+    rows[1]["caption"] = "Drums\x1b[31m and bass."  # an escape sequence
+    rows[2]["caption"] = "Two lines,\ttabbed\nand wrapped."  # near miss: tab and newline are text
+    path = tmp_path / "captions.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=reader.fieldnames)
+        writer.writeheader()
+        writer.writerows(rows)
+    build = Build(config(tmp_path / "out", sources=["musiccaps"], musiccaps={"csv": str(path)}), engine=Scripted())
+    summary = BuildSummary()
+    with caplog.at_level(logging.WARNING):
+        clips = read_clips(build, summary)
+    assert [c.source_id for c in clips] == [rows[2]["ytid"], rows[3]["ytid"]]
+    assert summary.skipped[CONTROL_CHARS] == 2
+    assert f"musiccaps: clip musiccaps/{rows[0]['ytid']}: field 'text' has control character U+0000 at position 12, " \
+        "expected printable text" in caplog.text
+    assert "U+001B at position 5" in caplog.text
