@@ -1,9 +1,9 @@
 """``audit``: run the QA filters over an existing music QA set and say what each pair would lose.
 
-Three inputs, detected from the path: a musicqa dataset folder (``data/<config>/*.parquet``), a JSON
-array (MU-LLaMA's ``[{"audio_name", "conversation": [{"from": "human"}, {"from": "gpt"}]}]`` or flat
-``{"question", "answer"}`` records), or JSON Lines with ``question``, ``answer`` and optional
-``context`` (caption, or tags as a list or a comma-separated string), ``clip_id`` and ``id``.
+Three inputs, detected from the path and read as streams (``musicqa.audit_input``): a musicqa dataset folder
+(``data/<config>/*.parquet``), a JSON array (MU-LLaMA's ``[{"audio_name", "conversation": [{"from": "human"},
+{"from": "gpt"}]}]`` or flat ``{"question", "answer"}`` records), or JSON Lines with ``question``, ``answer``
+and optional ``context`` (caption, or tags as a list or a comma-separated string), ``clip_id`` and ``id``.
 A bad record (not JSON, no answer, not UTF-8) is reported with its line and skipped; the rest is
 processed, so one broken line doesn't cost an audit of 50,000 pairs.
 
@@ -13,28 +13,24 @@ context text, else by ``id``: pairs of one clip must be consecutive, as they are
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import json
 import logging
-import re
-import shutil
+import textwrap
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from musicqa import dataset_folder, mullama
-from musicqa.atomic import atomic_path, write_atomic
+from musicqa import mullama
+from musicqa.audit_input import DatasetInput, Input, JsonInput, JsonlInput, OnError, open_input
 from musicqa.config import field
-from musicqa.errors import InputError
+from musicqa.errors import storage
 from musicqa.filters import FilterCounts, FiltersConfig, check, filters_from_config
 from musicqa.records import Clip, QAPair
 
 log = logging.getLogger(__name__)
-
-OnError = Callable[[str], None]
 
 
 @dataclass
@@ -58,11 +54,12 @@ class AuditConfig:
 class Item:
     """One QA pair read from the input, with where it came from."""
 
-    record: int  # index of its input record (a MU-LLaMA conversation may hold several pairs)
+    record: Any  # its input record: an index, or (shard, row) in a dataset (a conversation may hold several pairs)
     turn: int  # index of the pair within that record
     fields: dict[str, Any]  # the input fields written to OUT, in input order
     pair: QAPair
     clip: Clip
+    obj: Any = None  # the whole JSON record, for --clean (held only while its pairs are in flight)
 
 
 @dataclass
@@ -116,6 +113,7 @@ class _Grouper:
 
 def _items_from(obj: Any, record: int, line: int, name: str, grouper: _Grouper,
                 on_error: OnError) -> Iterator[Item]:
+    """The pairs of one JSON / JSON Lines record, each with its clip; a record without pairs is reported."""
     pairs = _split_record(obj)
     if isinstance(pairs, str):
         on_error(f"{name}:{line}: {pairs}; record skipped")
@@ -129,213 +127,107 @@ def _items_from(obj: Any, record: int, line: int, name: str, grouper: _Grouper,
             fields["conversation"] = mullama.conversation([(question, answer)])
         else:
             fields = dict(obj)
-        yield Item(record, turn, fields, QAPair(clip.clip_id, question, answer, str(obj.get("task", ""))), clip)
+        yield Item(record, turn, fields, QAPair(clip.clip_id, question, answer, str(obj.get("task", ""))), clip, obj)
 
 
-def _decode_lines(data: bytes, name: str, on_error: OnError) -> tuple[list[str], set[int]]:
-    """Decode line by line so one bad byte costs one line, not the file; returns lines and bad line numbers."""
-    lines, bad = [], set()
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        try:
-            lines.append(raw.decode("utf-8"))
-        except UnicodeDecodeError as err:
-            on_error(f"{name}:{number}: not UTF-8 (byte 0x{raw[err.start]:02x} at column {err.start + 1}); "
-                     "record skipped")
-            bad.add(number)
-            lines.append(raw.decode("utf-8", errors="replace"))
-    if lines and lines[0].startswith("\ufeff"):
-        lines[0] = lines[0][1:]
-    return lines, bad
+def _items_of_row(file: Path, root: Path, row: int, values: dict[str, Any], on_error: OnError) -> Iterator[Item]:
+    """The pairs of one dataset row (its ``qa`` list); the record is the (shard, row) ``--clean`` rewrites."""
+    clip = _clip(str(values["clip_id"]), _context_text(values.get("context")))
+    split = values.get("split") or file.stem.split("-")[0]
+    for turn, qa in enumerate(values["qa"] or []):
+        if not isinstance(qa, dict) or not isinstance(qa.get("answer"), str):
+            on_error(f"{file.relative_to(root)}: row {row} qa[{turn}] has no answer; pair skipped")
+            continue
+        fields = {"config": file.parent.name, "split": split, "clip_id": clip.clip_id,
+                  "question": qa.get("question") or "", "answer": qa["answer"], "task": qa.get("task") or ""}
+        pair = QAPair(clip.clip_id, fields["question"], qa["answer"], fields["task"], index=turn)
+        yield Item((file, row), turn, fields, pair, clip)
 
 
-class JsonInput:
-    """A JSON array of records, parsed element by element so a broken element only loses itself."""
-
-    format = "json"
-
-    def __init__(self, path: Path, data: bytes) -> None:
-        self.path = path
-        self.data = data
-        self.records: list[Any] = []
-
-    def items(self, on_error: OnError) -> Iterator[Item]:
-        name = self.path.name
-        lines, bad = _decode_lines(self.data, name, on_error)
-        text = "\n".join(lines)
-        starts = [0]
-        for line in lines[:-1]:
-            starts.append(starts[-1] + len(line) + 1)
-        line_of = lambda pos: bisect.bisect_right(starts, pos)  # noqa: E731
-        decoder = json.JSONDecoder()
-        pos = text.index("[") + 1
-        indent: str | None = None
-        grouper = _Grouper()
-        while True:
-            while pos < len(text) and text[pos] in " \t\r\n,":
-                pos += 1
-            if pos >= len(text) or text[pos] == "]":
-                break
-            start_line = line_of(pos)
-            if indent is None:
-                indent = text[starts[start_line - 1]:pos]
-            try:
-                obj, end = decoder.raw_decode(text, pos)
-            except json.JSONDecodeError as err:
-                on_error(f"{name}:{line_of(err.pos)}: invalid JSON ({err.msg}); record skipped")
-                # resynchronise on the next line that opens a record at the first record's indentation
-                nxt = re.compile(r"\n" + re.escape(indent or "") + r"[\[{]").search(text, err.pos)
-                if nxt is None:
-                    break
-                pos = nxt.start() + 1
-                continue
-            record = len(self.records)
-            self.records.append(obj)
-            pos = end
-            if bad & set(range(start_line, line_of(end) + 1)):
-                continue  # the UTF-8 error was already reported for this line
-            yield from _items_from(obj, record, start_line, name, grouper, on_error)
-
-    def write_clean(self, path: Path, kept: dict[int, list[int]]) -> None:
-        """The kept pairs as a JSON array in the input's shape (a conversation keeps only its kept turns)."""
-        out = []
-        for record, turns in sorted(kept.items()):
-            obj = self.records[record]
-            if "conversation" in obj:
-                pairs = _split_record(obj)
-                assert not isinstance(pairs, str)
-                obj = {**obj, "conversation": mullama.conversation([pairs[t] for t in turns])}
-            out.append(obj)
-        write_atomic(path, json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+def items(source: Input, on_error: OnError) -> Iterator[Item]:
+    """Every pair of ``source`` in input order, read as a stream."""
+    if isinstance(source, DatasetInput):
+        for file, row, values in source.rows(on_error):
+            yield from _items_of_row(file, source.path, row, values, on_error)
+        return
+    grouper = _Grouper()
+    for record, line, obj in source.records(on_error):
+        yield from _items_from(obj, record, line, source.path.name, grouper, on_error)
 
 
-class JsonlInput:
-    """JSON Lines: one record per line."""
+class CleanRecords:
+    """``--clean`` for a JSON or JSON Lines input: each record with its kept turns, written once its last verdict is
+    in (records arrive in order), straight to the file: no temporary, and memory for one record only.
 
-    format = "jsonl"
-
-    def __init__(self, path: Path, data: bytes) -> None:
-        self.path = path
-        self.data = data
-        self.records: dict[int, Any] = {}
-
-    def items(self, on_error: OnError) -> Iterator[Item]:
-        name = self.path.name
-        lines, bad = _decode_lines(self.data, name, on_error)
-        grouper = _Grouper()
-        for number, line in enumerate(lines, start=1):
-            if number in bad or not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as err:
-                on_error(f"{name}:{number}: invalid JSON ({err.msg} at column {err.colno}); record skipped")
-                continue
-            self.records[number] = obj
-            yield from _items_from(obj, number, number, name, grouper, on_error)
-
-    def write_clean(self, path: Path, kept: dict[int, list[int]]) -> None:
-        """The kept records, one per line, as they were read."""
-        lines = []
-        for record, turns in sorted(kept.items()):
-            obj = self.records[record]
-            if "conversation" in obj:
-                pairs = _split_record(obj)
-                assert not isinstance(pairs, str)
-                obj = {**obj, "conversation": mullama.conversation([pairs[t] for t in turns])}
-            lines.append(json.dumps(obj, ensure_ascii=False) + "\n")
-        write_atomic(path, "".join(lines))
-
-
-class DatasetInput:
-    """A musicqa dataset folder: ``data/<config>/*.parquet`` with ``clip_id``, ``context`` and ``qa`` columns.
-
-    Audio is never decoded: only the text columns are read, and ``--clean`` copies the audio bytes as they are.
+    A JSON array is closed by ``close``; a killed audit leaves an unterminated array that no JSON reader takes
+    for a complete file.
     """
 
-    format = "dataset"
+    def __init__(self, path: Path, fmt: str) -> None:
+        self.path, self.json = path, fmt == "json"
+        with storage(path, "cannot write"):
+            self.fh = open(path, "w", encoding="utf-8", errors="backslashreplace")  # noqa: SIM115 - closed in close()
+        self.record: Any = None
+        self.obj: Any = None
+        self.turns: list[int] = []
+        self.written = 0
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.files = [shard.path for shard in dataset_folder.shards(path)]
-        self._record_of: dict[tuple[Path, int], int] = {}
+    def add(self, item: Item, keep: bool) -> None:
+        if item.record != self.record:
+            self._flush()
+            self.record, self.obj, self.turns = item.record, item.obj, []
+        if keep:
+            self.turns.append(item.turn)
 
-    def items(self, on_error: OnError) -> Iterator[Item]:
-        record = 0
-        for file in self.files:
-            config = file.parent.name
-            rel = file.relative_to(self.path)
-            names = set(dataset_folder.columns_of(file))
-            missing = {"clip_id", "qa"} - names
-            if missing:
-                on_error(f"{rel}: missing column(s) {', '.join(sorted(missing))}; file skipped")
-                continue
-            columns = ["clip_id", "qa"] + [c for c in ("context", "split") if c in names]
-            for row, values in enumerate(dataset_folder.read_rows(file, columns)):
-                self._record_of[(file, row)] = record
-                context = _context_text(values.get("context"))
-                clip = _clip(str(values["clip_id"]), context)
-                split = values.get("split") or file.stem.split("-")[0]
-                for turn, qa in enumerate(values["qa"] or []):
-                    if not isinstance(qa, dict) or not isinstance(qa.get("answer"), str):
-                        on_error(f"{rel}: row {row} qa[{turn}] has no answer; pair skipped")
-                        continue
-                    fields = {"config": config, "split": split, "clip_id": clip.clip_id,
-                              "question": qa.get("question") or "", "answer": qa["answer"],
-                              "task": qa.get("task") or ""}
-                    pair = QAPair(clip.clip_id, fields["question"], qa["answer"], fields["task"], index=turn)
-                    yield Item(record, turn, fields, pair, clip)
-                record += 1
+    def _flush(self) -> None:
+        if not self.turns:
+            return
+        obj = self.obj
+        if "conversation" in obj:
+            pairs = _split_record(obj)
+            assert not isinstance(pairs, str)
+            obj = {**obj, "conversation": mullama.conversation([pairs[t] for t in self.turns])}
+        if self.json:  # the same text json.dumps(list, indent=2) gives, one element at a time
+            text = textwrap.indent(json.dumps(obj, indent=2, ensure_ascii=False), "  ")
+            text = ("[\n" if not self.written else ",\n") + text
+        else:
+            text = json.dumps(obj, ensure_ascii=False) + "\n"
+        with storage(self.path, "cannot write"):
+            self.fh.write(text)
+        self.written += 1
+        self.turns = []
 
-    def write_clean(self, path: Path, kept: dict[int, list[int]]) -> None:
-        """A copy of the folder whose ``qa`` lists hold only the kept pairs (rows and audio unchanged)."""
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        path.mkdir(parents=True, exist_ok=True)
-        for item in self.path.iterdir():
-            if item.is_file():
-                shutil.copy2(item, path / item.name)
-        for file in self.files:
-            table = pq.read_table(file)
-            qa = table.column("qa").to_pylist()
-            new = [[pairs[t] for t in kept.get(self._record_of.get((file, row), -1), [])] if pairs else pairs
-                   for row, pairs in enumerate(qa)]
-            index = table.schema.get_field_index("qa")
-            field_ = table.schema.field(index)
-            table = table.set_column(index, field_, pa.array(new, type=field_.type))
-            target = path / file.relative_to(self.path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_path(target) as tmp:
-                pq.write_table(table, tmp)
+    def close(self) -> None:
+        self._flush()
+        with storage(self.path, "cannot write"):
+            if self.json:
+                self.fh.write("\n]\n" if self.written else "[]\n")
+            self.fh.close()
 
 
-Input = JsonInput | JsonlInput | DatasetInput
+class CleanDataset:
+    """``--clean`` for a dataset folder: the kept turns per (shard, row), written as a copy of the folder at the end
+    (a shard is rewritten whole; rows are small integers here, the texts are not kept)."""
 
+    def __init__(self, source: DatasetInput, path: Path) -> None:
+        self.source, self.path = source, path
+        self.kept: dict[tuple[Path, int], list[int]] = {}
 
-def open_input(path: Path) -> Input:
-    """Detect the input's format from the path and its first bytes."""
-    if path.is_dir():
-        return DatasetInput(path)
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise InputError(f"{path}: cannot read ({err.strerror})") from err
-    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    if head == b"[":
-        return JsonInput(path, data)
-    if head == b"{":
-        return JsonlInput(path, data)
-    if not head:
-        raise InputError(f"{path}: file is empty, expected JSON or JSON Lines")
-    first = data.lstrip().split(b"\n", 1)[0][:40].decode("utf-8", errors="replace")
-    line = data[:len(data) - len(data.lstrip())].count(b"\n") + 1
-    raise InputError(f"{path.name}:{line}: not JSON or JSON Lines: expected '[' or '{{', found {first!r}")
+    def add(self, item: Item, keep: bool) -> None:
+        if keep:
+            self.kept.setdefault(item.record, []).append(item.turn)
+
+    def close(self) -> None:
+        self.source.write_clean(self.path, self.kept)
 
 
 def audit(input_path: Path, cfg: AuditConfig, on_error: OnError | None = None) -> AuditResult:
-    """Run the filters on every pair of ``input_path``; write ``cfg.out`` (and ``cfg.clean``).
+    """Run the filters on every pair of ``input_path``; write ``cfg.out`` (and ``cfg.clean``) as the verdicts come.
 
-    Bad records go to ``on_error`` (default: logged as errors) and are skipped. Returns the counts.
+    Bad records go to ``on_error`` (default: logged as errors) and are skipped. Returns the counts. The input is
+    streamed and OUT written line by line, straight to its path: memory does not grow with the input (but for the
+    duplicate filter's 12-byte digest per distinct answer), and a killed audit leaves OUT with the verdicts so far
+    (its last line possibly cut) and no hidden temporary.
     """
     assert cfg.out is not None  # AuditConfig.__post_init__ guarantees it
     source = open_input(input_path)
@@ -348,30 +240,33 @@ def audit(input_path: Path, cfg: AuditConfig, on_error: OnError | None = None) -
 
     filters = filters_from_config(cfg.filters)
     counts = FilterCounts()
-    kept: dict[int, list[int]] = {}
-    pending: deque[Item] = deque()
+    pending: deque[Item] = deque()  # at most one check() batch: check() yields a batch behind the reader
 
     def pairs() -> Iterator[tuple[QAPair, Clip]]:
-        for item in source.items(report):
+        for item in items(source, report):
             pending.append(item)
             yield item.pair, item.clip
 
+    clean: CleanRecords | CleanDataset | None = None
+    if cfg.clean is not None:
+        clean = CleanDataset(source, cfg.clean) if isinstance(source, DatasetInput) else \
+            CleanRecords(cfg.clean, source.format)
     # backslashreplace: a lone surrogate ("\udcff" is legal in a JSON string) is written back as that escape
-    with atomic_path(cfg.out) as tmp, open(tmp, "w", encoding="utf-8", errors="backslashreplace") as out, \
+    with storage(cfg.out, "cannot write"), open(cfg.out, "w", encoding="utf-8", errors="backslashreplace") as out, \
             _progress(cfg.progress) as bar:
         for *_, drops in check(pairs(), filters, collect_all=True, counts=counts):
-            item = pending.popleft()  # check() yields in input order, a batch behind the reader
+            item = pending.popleft()
             line = {**item.fields, "drop_reasons": [v.reason for v in drops]}
             scores = {v.reason: v.score for v in drops if v.score is not None}
             if scores:
                 line["drop_scores"] = scores
             out.write(json.dumps(line, ensure_ascii=False) + "\n")
-            if not drops:
-                kept.setdefault(item.record, []).append(item.turn)
+            if clean is not None:
+                clean.add(item, keep=not drops)
             bar.update(1)
     result = AuditResult(counts, source.format, errors)
-    if cfg.clean is not None:
-        source.write_clean(cfg.clean, kept)
+    if clean is not None:
+        clean.close()
         result.clean_pairs = counts.kept
     log.info("audit %s (%s): %s; %d bad records skipped", input_path, source.format, counts.summary(), errors)
     return result
