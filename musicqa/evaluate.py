@@ -44,6 +44,7 @@ import warnings
 from pathlib import Path
 
 from musicqa import mullama
+from musicqa.atomic import atomic_folder
 from musicqa.config import field
 from musicqa.errors import InputError
 
@@ -205,16 +206,12 @@ def _with_lexnames(folder: Path) -> Path:
         return folder
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "musicqa" / "wordnet-3.0"
     if not (cache / "lexnames").exists():
-        tmp = cache.with_name(f".{cache.name}.tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        for p in folder.iterdir():  # copies, not symlinks: nltk refuses paths that resolve outside its root
-            if p.is_file():
-                shutil.copyfile(p, tmp / p.name)
-        (tmp / "lexnames").write_text("".join(f"{i:02d}\t{name}\t{_CATEGORY[name.split('.')[0]]}\n"
-                                              for i, name in enumerate(LEXNAMES)))
-        shutil.rmtree(cache, ignore_errors=True)
-        os.replace(tmp, cache)
+        with atomic_folder(cache) as tmp:
+            for p in folder.iterdir():  # copies, not symlinks: nltk refuses paths that resolve outside its root
+                if p.is_file():
+                    shutil.copyfile(p, tmp / p.name)
+            (tmp / "lexnames").write_text("".join(f"{i:02d}\t{name}\t{_CATEGORY[name.split('.')[0]]}\n"
+                                                  for i, name in enumerate(LEXNAMES)))
     return cache
 
 
