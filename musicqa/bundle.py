@@ -20,7 +20,8 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
-from musicqa.atomic import write_atomic
+from musicqa.atomic import atomic_folder, write_atomic
+from musicqa.dataset_folder import INTERRUPTED_CARD
 from musicqa.errors import InputError
 from musicqa.records import Clip, QAPair
 from musicqa.sources import CardInfo, Source
@@ -90,13 +91,14 @@ def _with_audio_bytes(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_split(out: Path, config: str, split: str, rows: list[dict[str, Any]], features: Any,
-                clips_per_shard: int) -> SplitInfo:
-    """Write one split as Parquet shards; stale shards of an earlier run with more shards are removed."""
+                clips_per_shard: int, data_dir: Path | None = None) -> SplitInfo:
+    """Write one split as Parquet shards into ``data_dir`` (default ``out/data``) ``/<config>/``; stale shards of
+    an earlier run with more shards are removed."""
     import pyarrow as pa
     from datasets import Dataset, DatasetInfo
     from datasets.table import InMemoryTable
 
-    folder = out / "data" / config
+    folder = (data_dir or out / "data") / config
     folder.mkdir(parents=True, exist_ok=True)
     n_shards = max(1, -(-len(rows) // clips_per_shard))
     info = SplitInfo(split, f"data/{config}/{split}-*.parquet", len(rows), sum(len(r["qa"]) for r in rows))
@@ -121,15 +123,19 @@ def write_split(out: Path, config: str, split: str, rows: list[dict[str, Any]], 
     return info
 
 
-def render_card(out: Path, cards_dir: Path, context: dict[str, Any]) -> Path:
+def card_text(cards_dir: Path, context: dict[str, Any]) -> str:
     """README.md from data_cards/README.md.jinja; sandboxed and strict like the prompts."""
     env = SandboxedEnvironment(loader=jinja2.FileSystemLoader(str(cards_dir)), undefined=jinja2.StrictUndefined,
                                keep_trailing_newline=True)
     try:
-        text = env.get_template("README.md.jinja").render(**context)
+        return env.get_template("README.md.jinja").render(**context)
     except SecurityError as err:  # a card template (data_cards/ is the user's to edit) that tries to leave it
         raise InputError(f"{cards_dir / 'README.md.jinja'}: template blocked by the sandbox: {err}") from err
-    write_atomic(out / "README.md", text)
+
+
+def render_card(out: Path, cards_dir: Path, context: dict[str, Any]) -> Path:
+    """Write OUT/README.md (``card_text``) atomically."""
+    write_atomic(out / "README.md", card_text(cards_dir, context))
     return out / "README.md"
 
 
@@ -144,31 +150,36 @@ def bundle(out: Path, rows_by_config: Mapping[str, Mapping[str, list[dict[str, A
     """Write every config/split that has rows, in ``configs`` order, plus the card; returns what was written.
 
     ``configs`` is the build's (config name, source, the source's config section) list; a config or split
-    without rows gets no shards (stale ones of an earlier run are removed) and no entry in the card.
+    without rows gets no shards and no entry in the card. Atomic as a whole: the shards are written into a new
+    ``data/`` folder beside the old one and the card is rendered, then the card is replaced by ``INTERRUPTED_CARD``
+    (which ``load_dataset`` and musicqa's readers refuse), ``data/`` is swapped (``musicqa.atomic``) and the new
+    card written. A kill or a full disk at any moment leaves the previous dataset, the new one, or a folder no
+    reader takes for a dataset; the rerun bundles again from the store.
     """
     written: list[tuple[ConfigInfo, CardInfo]] = []
-    for name, source, source_cfg in configs:
-        rows_by_split = rows_by_config.get(name, {})
-        features = features_for(source, sample_rate)
-        cfg = ConfigInfo(name, extra_columns=tuple(source.features()), features_yaml=features._to_yaml_list())
-        for split in split_order(source, list(rows_by_split)):
-            rows = rows_by_split.get(split, [])
-            if not rows:
-                for stale in (out / "data" / name).glob(f"{split}-*.parquet"):
-                    stale.unlink()
-                continue
-            info = write_split(out, name, split, rows, features, clips_per_shard)
-            cfg.splits.append(info)
-            cfg.download_size += info.num_bytes
-        if cfg.splits:
-            written.append((cfg, source.card_info(source_cfg)))
-    context = {
-        **card_context, "configs": [c for c, _ in written], "sample_rate": sample_rate,
-        "licenses": [card.license for _, card in written] or ["other"],
-        "license_notes": [card.license_note for _, card in written] + [card_context["model_license_note"]],
-        "source_notes": [card.card_note for _, card in written],
-        "source_names": [card.title for _, card in written],
-    }
-    render_card(out, cards_dir, context)
+    with atomic_folder(out / "data") as data:
+        for name, source, source_cfg in configs:
+            rows_by_split = rows_by_config.get(name, {})
+            features = features_for(source, sample_rate)
+            cfg = ConfigInfo(name, extra_columns=tuple(source.features()), features_yaml=features._to_yaml_list())
+            for split in split_order(source, list(rows_by_split)):
+                rows = rows_by_split.get(split, [])
+                if not rows:
+                    continue
+                info = write_split(out, name, split, rows, features, clips_per_shard, data_dir=data)
+                cfg.splits.append(info)
+                cfg.download_size += info.num_bytes
+            if cfg.splits:
+                written.append((cfg, source.card_info(source_cfg)))
+        context = {
+            **card_context, "configs": [c for c, _ in written], "sample_rate": sample_rate,
+            "licenses": [card.license for _, card in written] or ["other"],
+            "license_notes": [card.license_note for _, card in written] + [card_context["model_license_note"]],
+            "source_notes": [card.card_note for _, card in written],
+            "source_names": [card.title for _, card in written],
+        }
+        text = card_text(cards_dir, context)  # rendered before anything is replaced: a template error changes nothing
+        write_atomic(out / "README.md", INTERRUPTED_CARD)  # from here until the new card: no readable dataset
+    write_atomic(out / "README.md", text)
     log.info("bundled %s", json.dumps({c.name: {s.name: s.num_examples for s in c.splits} for c, _ in written}))
     return [c for c, _ in written]

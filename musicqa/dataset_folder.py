@@ -17,6 +17,21 @@ from musicqa.errors import InputError
 
 SHARDS = "data/<config>/<split>-*.parquet"
 
+# The card a bundle puts in place while it swaps the data folder (musicqa.bundle): its only config points at a
+# path that never exists, so ``load_dataset(folder)`` fails naming it, and ``shards`` below refuses the folder.
+INTERRUPTED_MARK = "bundle-interrupted-rerun-musicqa-build"
+INTERRUPTED_CARD = f"""---
+configs:
+- config_name: {INTERRUPTED_MARK}
+  data_files: "{INTERRUPTED_MARK}/*.parquet"
+  default: true
+---
+# Bundling was interrupted
+
+`python -m musicqa build` was writing this folder's dataset and stopped before it finished. Rerun the same
+build: it bundles again from `work/` without generating anything.
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class Shard:
@@ -30,10 +45,22 @@ class Shard:
 def shards(root: Path) -> list[Shard]:
     """Every shard under ``root`` in a stable order; InputError if there is none."""
     root = Path(root)
+    check_complete(root)
     paths = sorted(root.glob("data/*/*.parquet"))
     if not paths:
         raise InputError(f"{root}: no {SHARDS} files found, expected a musicqa dataset folder")
     return [Shard(p, p.parent.name, p.name.split("-", 1)[0]) for p in paths]
+
+
+def check_complete(root: Path) -> None:
+    """InputError if ``root`` is a folder whose bundling was interrupted (its card is ``INTERRUPTED_CARD``)."""
+    card = Path(root) / "README.md"
+    try:
+        head = card.read_text(encoding="utf-8", errors="replace")[:200]
+    except OSError:  # no card (a folder written by hand): nothing says it is incomplete
+        return
+    if INTERRUPTED_MARK in head:
+        raise InputError(f"{root}: its bundling was interrupted (README.md says so); rerun the build to finish it")
 
 
 def split_shards(root: Path, config: str, split: str) -> list[Path]:

@@ -67,7 +67,7 @@ def fail_fsync(monkeypatch, part: str, code: int) -> None:
     ("work/audio.jsonl", errno.ENOSPC),  # the audio store
     ("work/generations.jsonl", errno.ENOSPC),  # the generations store
     ("work/clips.jsonl", errno.EACCES),
-    ("data/musiccaps/", errno.ENOSPC),  # a Parquet shard
+    ("data.new-", errno.ENOSPC),  # a Parquet shard, in the new data folder (musicqa.bundle)
     ("README.md", errno.EDQUOT),  # the card
     ("summary.json", errno.EIO),
 ])
@@ -78,7 +78,8 @@ def test_a_failed_write_is_one_line_naming_the_file_and_the_rerun_gives_the_data
         fail_fsync(m, part, code)
         status, lines = build_cli(config(out, smoke_dirs), capsys)
     assert status == 2 and len(lines) == 1, lines
-    assert lines[0].startswith(f"error: {out}/{part}") and f"({errno.errorcode[code]})" in lines[0], lines
+    named = f"{out}/{part}" if part != "data.new-" else f"{out}/.data.new-"  # the shard's own path
+    assert lines[0].startswith(f"error: {named}") and f"({errno.errorcode[code]})" in lines[0], lines
     assert build_cli(config(out, smoke_dirs), capsys) == (0, [])
     assert dataset(out) == reference
 
@@ -164,3 +165,67 @@ def test_more_engine_replicas_than_the_local_cluster_holds_is_refused_before_any
                                      f"actors of --ray.cpus-per-engine 1 and --ray.gpus-per-engine 0 (1 node: "
                                      f"{cores} CPU); lower them or add nodes"]
     assert not out.exists()  # no cluster started, no audio stage
+
+
+def loads(out: Path) -> list[dict] | str:
+    """Every row ``load_dataset(out, "musiccaps")`` gives (audio as bytes), or the name of the error it raises."""
+    from datasets import Audio, load_dataset
+
+    try:
+        splits = load_dataset(str(out), "musiccaps")
+    except Exception as err:  # noqa: BLE001 - which error a user gets is what is checked
+        return type(err).__name__
+    return [row for name in sorted(splits) for row in splits[name].cast_column("audio", Audio(decode=False))]
+
+
+def crash(monkeypatch, target: str, when=lambda *args: True) -> None:
+    """Make ``target`` ("module.function") stop as a kill would stop the process there, at the first call ``when``
+    accepts."""
+    import importlib
+
+    module, name = target.rsplit(".", 1)
+    mod = importlib.import_module(module)
+    real = getattr(mod, name)
+
+    def fake(*args, **kwargs):
+        if when(*args):
+            raise KeyboardInterrupt(f"killed in {target}")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(mod, name, fake)
+
+
+def new_card(path, data) -> bool:
+    from musicqa.dataset_folder import INTERRUPTED_MARK
+
+    return path.name == "README.md" and INTERRUPTED_MARK not in data
+
+
+@pytest.mark.parametrize(("target", "when", "previous"), [
+    ("musicqa.bundle.write_split", lambda *args: True, True),  # writing the new shards: the old dataset is intact
+    ("musicqa.atomic.replace_folder", lambda *args: True, False),  # after the interrupted card, before the swap
+    ("musicqa.bundle.write_atomic", new_card, False),  # after the swap, before the new card
+])
+def test_an_interrupted_bundle_leaves_the_previous_dataset_or_nothing_loadable(target, when, previous, reference,
+                                                                              smoke_dirs, tmp_path, monkeypatch):
+    from musicqa.dataset_folder import shards
+    from musicqa.errors import InputError
+    from musicqa.prompts import PAPER_QUESTIONS
+
+    out = tmp_path / "out"
+    run_build(config(out, smoke_dirs, prompts={"questions": list(PAPER_QUESTIONS[:2])}), engine=Scripted())
+    before = loads(out)
+    assert isinstance(before, list) and before and len(before[0]["qa"]) == 3  # 2 fixed + 1 open pair
+    with monkeypatch.context() as m:
+        crash(m, target, when)
+        with pytest.raises(KeyboardInterrupt):
+            run_build(config(out, smoke_dirs), engine=Scripted())  # the paper's 4 questions now
+    if previous:
+        assert loads(out) == before
+    else:
+        assert loads(out) == "DataFilesNotFoundError"  # the card names no file that exists: no partial dataset
+        with pytest.raises(InputError, match="its bundling was interrupted"):
+            shards(out)
+    run_build(config(out, smoke_dirs), engine=Scripted())
+    assert dataset(out) == reference
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".musicqa.lock"]  # no leftovers
