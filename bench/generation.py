@@ -5,8 +5,8 @@ architecture at d_model 768, 12 layers, 95M parameters, built once into ``bench/
 
 - **roofline**: the machine's matmul rate in fp32 and in bf16, measured at the start and the end of the run
   (best kept); each method's share = output tokens/s x FLOPs per output token / the rate of the dtype it
-  computes in (vLLM's ``dtype auto`` runs this fp32 checkpoint in bf16 on a CPU with bf16 support, as it runs
-  MPT-7B-chat, whose checkpoint is bf16; the seed's method gets its faster dtype);
+  computes in (musicqa's ``--engine.dtype auto`` picks it by the CPU, ``musicqa/engines/machine.py``, and the run
+  prints which and why, against the ``fp32`` and ``bf16`` variants; the seed's method gets its faster dtype);
 - **musicqa**: ``musicqa.engines.make_engine`` -> ``VllmEngine`` with musicqa's engine defaults on exactly the
   requests ``musicqa build`` renders (JSON schema, per-request seeds) for the first ``--clips`` MusicCaps
   captions, fixed + open, in ``--engine.batch-size`` calls as the build sends them. Every reply runs to
@@ -98,7 +98,8 @@ BY_NAME = {v.name: v for v in VARIANTS}
 
 def default_variants() -> list[str]:
     """The no-argument run: the defaults, the other structured-output backend (validity checked end to end), and the
-    engine in fp32 (the issue's fp32 yardstick, dtype for dtype). ``caption-first`` (what prefix reuse gains) and
+    engine in fp32 (the issue's fp32 yardstick, dtype for dtype) and in bf16 (so the default's dtype choice is
+    checked against the fastest explicit dtype in the same run). ``caption-first`` (what prefix reuse gains) and
     ``no-json`` (the price of the schema) are one flag away; left out so the run stays well under 15 minutes on a
     slow day of this 2-core machine."""
     from musicqa.engines.base import EngineConfig

@@ -61,6 +61,9 @@ def test_generation_bench_prints_its_ratio_and_roofline_share_last(tiny_models, 
     assert line, summary
     assert (line.group(1) == "bf16") == (line.group(3) is not None), summary
     assert "FLOPs per output token = 2 x " in out.stdout
+    # which dtype the default picked and why, against the explicit dtype variant run with it (issue 22)
+    assert re.search(r"^default dtype: (fp32|bf16), chosen by --engine.dtype auto because CPU has .+; \d+% of the "
+                     r"fastest explicit dtype \(fp32, [\d,]+ tok/s, same run", out.stdout, re.M), out.stdout
     data = json.loads((tmp_path / "gen.json").read_text())
     assert data["machine"]["matmul_gflops"]["float32"][0] > 0 and data["machine"]["matmul_gflops"]["bfloat16"][0] > 0
     seed = data["seed"]
@@ -73,7 +76,8 @@ def test_generation_bench_prints_its_ratio_and_roofline_share_last(tiny_models, 
     assert data["engines"]["fp32"]["info"]["dtype"] == "float32"  # --engine.dtype float32 reached vLLM
     default = data["engines"]["default"]
     assert default["info"]["engine"]["cpu_kvcache_gb"] == 1
-    assert default["info"]["dtype"] in ("float32", "bfloat16")  # what vLLM's "auto" resolved to, reported
+    assert default["info"]["dtype"] in ("float32", "bfloat16")  # what musicqa's "auto" resolved to, reported
+    assert default["info"]["dtype_reason"].startswith("CPU has ")
     runs = default["passes"]
     for name in ("default", "no-json"):  # same output length on both sides: every engine reply is 8 tokens
         assert runs[name]["requests"] == 4 and runs[name]["output_tokens"] == 8 * 4 and runs[name]["flops"] > 0
