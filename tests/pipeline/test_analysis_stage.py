@@ -1,0 +1,146 @@
+"""The analysis stage in a build: facts in the prompts (--dry-run), the store, resume, the column, Ray == local.
+
+The clips are synthetic songs of known tempo and key (tests/synth.py) in a custom JSONL table; no engine is
+loaded (--dry-run) except a scripted test double that answers with the tempo it was told, or a wrong one.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import soundfile as sf
+from synth import clicks, song
+
+from musicqa.build import run_build
+from musicqa.filters.measured import GROUNDING_MEASURED_CONTRADICTION
+
+pytest.importorskip("essentia", reason="essentia is a dependency: pip install -e .")
+
+CLIPS = {"slow-d-minor": (97, "D", "minor"), "brisk-g-major": (128, "G", "major")}
+
+
+def jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line]
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory) -> Path:
+    """A custom JSONL table: two songs of known tempo and key, and one clip too short to measure."""
+    root = tmp_path_factory.mktemp("songs")
+    rows = []
+    for name, (bpm, tonic, mode) in CLIPS.items():
+        sf.write(root / f"{name}.wav", song(bpm, tonic, mode, seconds=10.0), 44100)
+        rows.append({"id": name, "audio": f"{name}.wav", "text": "A piano and a click keep time."})
+    sf.write(root / "short.wav", clicks(120, seconds=2.5), 44100)
+    rows.append({"id": "short", "audio": "short.wav", "text": "A piano and a click keep time, briefly."})
+    (root / "clips.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return root
+
+
+def config(table: Path, out: Path, **over):
+    from musicqa.build_config import BuildConfig
+    from musicqa.config import build
+
+    values = {"out": str(out), "sources": ["custom"], "report": False,
+              "custom": {"path": str(table / "clips.jsonl"), "audio_dir": str(table)},
+              "engine": {"model": "scripted", "revision": "0"},
+              "filters": {"enabled": ["grounding"], "classifier": False}}
+    for dotted, v in over.items():
+        node = values
+        *parents, leaf = dotted.split("__")
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = v
+    return build(BuildConfig, values, "test")
+
+
+class NoEngine:
+    name, version = "none", "0"
+
+    def generate(self, requests):
+        raise AssertionError(f"--dry-run sent {len(requests)} requests to the engine")
+
+
+def test_dry_run_shows_the_measured_facts_and_loads_no_engine(table, tmp_path):
+    summary = run_build(config(table, tmp_path / "out", dry_run=True), engine=NoEngine())
+    prompts = jsonl(tmp_path / "out" / "prompts.jsonl")
+    assert len(prompts) == summary.requests == 6  # 3 clips x (fixed, open)
+    assert set(prompts[0]) == {"clip_id", "task", "template", "key", "prompt"}
+    by_clip = {(p["clip_id"], p["task"]): p["prompt"] for p in prompts}
+    for name, (bpm, tonic, mode) in CLIPS.items():
+        for task in ("fixed", "open"):
+            text = by_clip[(f"custom/{name}", task)]
+            assert f"about {bpm} BPM" in text and f"probably in {tonic} {mode}" in text, text[-600:]
+            assert "LUFS" not in text  # loudness is told in words: no ear gives a LUFS number
+    assert "noticed by ear" not in by_clip[("custom/short", "fixed")]  # unmeasured: nothing is said
+    assert dict(summary.analysis) == {"ok": 2, "analysis_too_short": 1}
+    assert not (tmp_path / "out" / "work" / "generations.jsonl").exists()
+
+
+def test_a_rerun_measures_nothing_twice_and_a_new_parameter_measures_again(table, tmp_path, monkeypatch):
+    import musicqa.analysis as analysis
+
+    run_build(config(table, tmp_path / "out", dry_run=True), engine=NoEngine())
+    store = tmp_path / "out" / "work" / "analysis.jsonl"
+    first = jsonl(store)
+    assert len(first) == 3 and all(r["schema"] == 1 for r in first)
+
+    def no_second_time(*_a, **_kw):
+        raise AssertionError("a stored clip was measured again")
+
+    monkeypatch.setattr(analysis, "analyse", no_second_time)
+    again = run_build(config(table, tmp_path / "out", dry_run=True), engine=NoEngine())
+    assert jsonl(store) == first and dict(again.analysis) == {"ok": 2, "analysis_too_short": 1}
+    # the prompt thresholds are no measurement parameter: hiding the key re-renders, measures nothing
+    run_build(config(table, tmp_path / "out", dry_run=True, analysis__min_key_strength=1.0), engine=NoEngine())
+    assert "probably in" not in "".join(p["prompt"] for p in jsonl(tmp_path / "out" / "prompts.jsonl"))
+    monkeypatch.undo()
+    run_build(config(table, tmp_path / "out", dry_run=True, analysis__key_profile="edma"), engine=NoEngine())
+    assert len(jsonl(store)) == 6  # a new key profile is a new measurement of every clip
+
+
+def test_no_analysis_gives_the_prompts_no_facts(table, tmp_path):
+    summary = run_build(config(table, tmp_path / "out", dry_run=True, analysis__enabled=False), engine=NoEngine())
+    assert not summary.analysis and not (tmp_path / "out" / "work" / "analysis.jsonl").exists()
+    assert "BPM" not in "".join(p["prompt"] for p in jsonl(tmp_path / "out" / "prompts.jsonl"))
+
+
+class TempoEngine:
+    """A test double: answers every fixed question with a tempo, the one in the prompt or 150 BPM for D minor."""
+
+    name, version = "tempo", "0"
+
+    def generate(self, requests):
+        import re
+
+        from musicqa.records import Generation
+
+        out = []
+        for r in requests:
+            told = re.search(r"about (\d+) BPM", r.messages[1][1])
+            bpm = 150 if r.clip_id.endswith("d-minor") else (told.group(1) if told else 100)
+            answers = [f"A steady piano piece at about {bpm} BPM, take {i}." for i in range(4)]
+            text = json.dumps({"answers": answers} if r.task == "fixed" else
+                              {"pairs": [{"question": "What is the tempo?", "answer": answers[0]}]})
+            out.append(Generation(r.key, r.clip_id, r.task, text, "stop", "tempo", r.attempt))
+        return out
+
+
+def test_the_dataset_has_an_analysis_column_and_contradicted_tempos_are_dropped(table, tmp_path):
+    from datasets import load_dataset
+
+    out = tmp_path / "out"
+    summary = run_build(config(table, out), engine=TempoEngine())
+    ds = load_dataset(str(out), "custom", split="train")
+    rows = {r["clip_id"]: r for r in ds.remove_columns("audio")}
+    assert rows["custom/brisk-g-major"]["analysis"]["tempo_bpm"] == pytest.approx(128, rel=0.04)
+    assert (rows["custom/brisk-g-major"]["analysis"]["key"], rows["custom/brisk-g-major"]["analysis"]["mode"]) == (
+        "G", "major")
+    assert rows["custom/short"]["analysis"] is None  # unmeasured: a null struct, the clip kept
+    assert "custom/slow-d-minor" not in rows  # every pair said 150 BPM for a clip at 97
+    assert summary.drops[GROUNDING_MEASURED_CONTRADICTION] == 5
+    assert {r["reason"] for r in jsonl(out / "rejected.jsonl")} == {GROUNDING_MEASURED_CONTRADICTION}
+    card = (out / "README.md").read_text()
+    assert "`analysis`" in card and "essentia" in card
