@@ -144,3 +144,61 @@ def test_the_dataset_has_an_analysis_column_and_contradicted_tempos_are_dropped(
     assert {r["reason"] for r in jsonl(out / "rejected.jsonl")} == {GROUNDING_MEASURED_CONTRADICTION}
     card = (out / "README.md").read_text()
     assert "`analysis`" in card and "essentia" in card
+
+
+@pytest.mark.slow
+def test_the_ray_executor_measures_the_same_facts_as_the_local_one(table, tmp_path):
+    """Ray Data CPU tasks measure the clips (two tasks of one clip each); the store, the prompts and the counts are
+    the local executor's, and a local rerun on the Ray store measures nothing again."""
+    pytest.importorskip("ray", reason="ray is not installed: bash scripts/install.sh test installs the [ray] extra")
+    import ray
+
+    local = run_build(config(table, tmp_path / "local", dry_run=True), engine=NoEngine())
+    remote = run_build(config(table, tmp_path / "ray", dry_run=True, executor="ray", analysis__batch_size=1,
+                              ray__audio_workers=1))
+    assert not ray.is_initialized()
+
+    def measured(out: Path) -> dict[str, dict]:
+        return {r["key"]: {k: r[k] for k in ("status", "facts", "analyser", "params", "sha256")}
+                for r in jsonl(out / "work" / "analysis.jsonl")}
+
+    assert measured(tmp_path / "ray") == measured(tmp_path / "local") and len(measured(tmp_path / "local")) == 3
+    assert jsonl(tmp_path / "ray" / "prompts.jsonl") == jsonl(tmp_path / "local" / "prompts.jsonl")
+    assert remote.analysis == local.analysis
+    lines = (tmp_path / "ray" / "work" / "analysis.jsonl").read_bytes()
+    run_build(config(table, tmp_path / "ray", dry_run=True), engine=NoEngine())
+    assert (tmp_path / "ray" / "work" / "analysis.jsonl").read_bytes() == lines
+
+
+def test_the_cli_dry_run_prints_the_count_and_the_path(table, tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    out = tmp_path / "out"
+    run = subprocess.run([sys.executable, "-m", "musicqa", "build", "--sources", "custom", "--custom.path",
+                          str(table / "clips.jsonl"), "--custom.audio-dir", str(table), "--out", str(out),
+                          "--engine.model", "not-loaded", "--engine.revision", "0", "--dry-run",
+                          "--analysis.min-key-strength", "0.99"],
+                         capture_output=True, text=True, cwd=tmp_path, env={**__import__("os").environ,
+                                                                            "PYTHONPATH": str(REPO)})
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip().splitlines()[-1] == f"dry run: 6 prompts rendered to {out / 'prompts.jsonl'} " \
+                                                  "(no engine loaded)"
+    prompts = "".join(p["prompt"] for p in jsonl(out / "prompts.jsonl"))
+    assert "about 97 BPM" in prompts and "probably in" not in prompts  # the flag's threshold hid the keys
+
+
+def test_every_analysis_flag_has_help():
+    import argparse
+
+    from musicqa.cli import build as cli
+
+    parser = argparse.ArgumentParser()
+    cli.register(parser.add_subparsers())
+    text = parser._subparsers._group_actions[0].choices["build"].format_help()
+    for flag in ("--analysis.enabled", "--no-analysis.enabled", "--analysis.min-duration-s", "--analysis.min-bpm",
+                 "--analysis.max-bpm", "--analysis.key-profile", "--analysis.min-tempo-confidence",
+                 "--analysis.min-key-strength", "--analysis.batch-size", "--dry-run"):
+        assert flag in text, flag
