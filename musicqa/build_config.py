@@ -101,7 +101,8 @@ class BuildOptions:
 
     out: Path = field(Path("musicqa-dataset"), help="output dataset folder (resumable; locked while building)")
     prompts_dir: Path = field(Path("prompts"), help="folder of <source>_<task>.jinja templates (bring your own; "
-                              "prompts/caption-first resumes a store built before the caption-last default)")
+                              "prompts/text-only resumes a store built before the measured facts, "
+                              "prompts/caption-first one built before the caption-last default)")
     sources: list[str] = field(help="sources to build (one config each)", factory=list)
     audio: AudioConfig = field(help="", factory=AudioConfig)
     analysis: AnalysisConfig = field(help="", factory=AnalysisConfig)

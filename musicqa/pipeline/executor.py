@@ -13,8 +13,8 @@ Everything that decides what the dataset is lives here and in the stages: which 
 (``AudioStage.reusable``, ``analysis_key``, ``resume_state``), how requests are cut into engine batches
 (``engine_batches``), the appends to ``work/audio.jsonl``, ``work/analysis.jsonl`` and ``work/generations.jsonl``
 (on the driver, flushed and fsynced per chunk and per engine call, so a kill loses only what was in flight), and
-the counting. So a Ray build and a local build of
-one config read and write the same stores and give the same dataset.
+the counting. So a Ray build and a local build of one config read and write the same stores and give the same
+dataset.
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ from typing import Any
 from tqdm import tqdm
 
 from musicqa.analysis import OK, facts_from_record
-from musicqa.pipeline.driver import Build, finish, keep_with_audio, read_clips, write_dry_run
+from musicqa.pipeline.driver import Build, finish, keep_with_audio, read_clips, write_dry_run, write_jsonl
 from musicqa.pipeline.generate import BatchResult, engine_batches, resume_state
 from musicqa.pipeline.summary import BuildSummary, stage_done
-from musicqa.records import Clip, PromptRequest
-from musicqa.store import JsonlStore, OutputLock
+from musicqa.records import SCHEMA_VERSION, Clip, PromptRequest
+from musicqa.store import JsonlStore, OutputLock, clip_to_record
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +140,8 @@ class Executor:
         reasons = {r: n for r, n in summary.analysis.items() if r != OK}
         stage_done("analysis", len(keys), summary.analysis[OK], reasons, "clips")
         log.info("analysis: %d clips measured now, %d reused from %s", len(todo), len(keys) - len(todo), store.path)
+        write_jsonl(build.out / "work" / "clips.jsonl",  # what the build prompted with: now with the facts
+                    [{"schema": SCHEMA_VERSION, **clip_to_record(c)} for c in out])
         return out
 
     def generate(self, build: Build, requests: Sequence[PromptRequest], summary: BuildSummary) -> dict[str, dict]:

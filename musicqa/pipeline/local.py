@@ -1,10 +1,10 @@
 """The local executor: every stage in this process, batch after batch, with the stores under ``OUT/work/``.
 
 Audio records, measured facts and engine replies are appended to ``audio.jsonl``, ``analysis.jsonl`` and
-``generations.jsonl`` (flushed and
-fsynced per batch) before the next batch starts, so killing the build at any moment loses at most the batch in
-flight; a rerun reads the stores back and sends only what is missing. The dataset is re-derived from the
-stores on every run (``driver.finish``), so the same stores always give the same dataset.
+``generations.jsonl`` (flushed and fsynced per batch) before the next batch starts, so killing the build at any
+moment loses at most the batch in flight; a rerun reads the stores back and sends only what is missing. The
+dataset is re-derived from the stores on every run (``driver.finish``), so the same stores always give the same
+dataset.
 
 Its sibling ``ray.RayExecutor`` runs the same three maps on a Ray cluster; everything else is ``Executor``'s.
 """

@@ -76,6 +76,8 @@ def test_dry_run_shows_the_measured_facts_and_loads_no_engine(table, tmp_path):
             assert "LUFS" not in text  # loudness is told in words: no ear gives a LUFS number
     assert "noticed by ear" not in by_clip[("custom/short", "fixed")]  # unmeasured: nothing is said
     assert dict(summary.analysis) == {"ok": 2, "analysis_too_short": 1}
+    clips = {c["clip_id"]: c for c in jsonl(tmp_path / "out" / "work" / "clips.jsonl")}
+    assert clips["custom/slow-d-minor"]["facts"]["key"] == "D" and clips["custom/short"]["facts"] is None
     assert not (tmp_path / "out" / "work" / "generations.jsonl").exists()
 
 
