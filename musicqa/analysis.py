@@ -63,7 +63,7 @@ MIN_KEY_STRENGTH = 0.8
 ACCURACY = ("on 120 FluidSynth-rendered songs with drums (60-180 BPM, all 24 keys): tempo within 4% 0.82, 1.00 "
             "allowing half/double tempo (the misses are songs under 73 BPM read at double and over 165 BPM read at "
             "half); key MIREX score 0.99 (right or relative 0.99, and 113/113 of the keys strong enough to be told "
-            "to the LLM); on 24 synthetic songs tempo 0.96 and key 1.00; about 30x real time per CPU core")
+            "to the LLM); on 24 synthetic songs tempo 0.96 and key 1.00; 41x real time per CPU core")
 
 
 @dataclass
