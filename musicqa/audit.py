@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from musicqa import mullama
+from musicqa.analysis import facts_from_record
 from musicqa.audit_input import DatasetInput, Input, JsonInput, JsonlInput, OnError, open_input
 from musicqa.config import field
-from musicqa.errors import storage
+from musicqa.errors import InputError, storage
 from musicqa.filters import FilterCounts, FiltersConfig, check, filters_from_config
-from musicqa.records import Clip, QAPair
+from musicqa.records import Clip, Facts, QAPair
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +73,8 @@ class AuditResult:
     clean_pairs: int | None = None
 
 
-def _clip(clip_id: str, context: str) -> Clip:
-    return Clip(clip_id=clip_id, source="audit", source_id=clip_id, split="", text=context)
+def _clip(clip_id: str, context: str, facts: Facts | None = None) -> Clip:
+    return Clip(clip_id=clip_id, source="audit", source_id=clip_id, split="", text=context, facts=facts)
 
 
 def _context_text(value: Any) -> str:
@@ -119,7 +120,12 @@ def _items_from(obj: Any, record: int, line: int, name: str, grouper: _Grouper,
         on_error(f"{name}:{line}: {pairs}; record skipped")
         return
     context = _context_text(obj.get("context"))
-    clip = _clip(grouper.clip_id(obj, context, record), context)
+    try:  # measured facts (the dataset's 'analysis' names): the grounding filter checks tempo and key against them
+        facts = facts_from_record(obj.get("analysis"), f"{name}:{line}: field 'analysis'")
+    except InputError as err:
+        on_error(f"{err}; record skipped")
+        return
+    clip = _clip(grouper.clip_id(obj, context, record), context, facts)
     conversation = "conversation" in obj
     for turn, (question, answer) in enumerate(pairs):
         if conversation:
@@ -132,7 +138,13 @@ def _items_from(obj: Any, record: int, line: int, name: str, grouper: _Grouper,
 
 def _items_of_row(file: Path, root: Path, row: int, values: dict[str, Any], on_error: OnError) -> Iterator[Item]:
     """The pairs of one dataset row (its ``qa`` list); the record is the (shard, row) ``--clean`` rewrites."""
-    clip = _clip(str(values["clip_id"]), _context_text(values.get("context")))
+    where = f"{file.relative_to(root)}: row {row} column 'analysis'"
+    try:  # measured facts: the grounding filter checks tempo and key against them
+        facts = facts_from_record(values.get("analysis"), where)
+    except InputError as err:
+        on_error(f"{err}; facts ignored")
+        facts = None
+    clip = _clip(str(values["clip_id"]), _context_text(values.get("context")), facts)
     split = values.get("split") or file.stem.split("-")[0]
     for turn, qa in enumerate(values["qa"] or []):
         if not isinstance(qa, dict) or not isinstance(qa.get("answer"), str):

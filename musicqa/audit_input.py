@@ -165,7 +165,7 @@ class DatasetInput:
             if missing:
                 on_error(f"{file.relative_to(self.path)}: missing column(s) {', '.join(sorted(missing))}; file skipped")
                 continue
-            columns = ["clip_id", "qa"] + [c for c in ("context", "split") if c in names]
+            columns = ["clip_id", "qa"] + [c for c in ("context", "split", "analysis") if c in names]
             for row, values in enumerate(dataset_folder.read_rows(file, columns)):
                 yield file, row, values
 
