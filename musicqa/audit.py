@@ -26,11 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from musicqa import dataset_folder, mullama
+from musicqa.analysis import facts_from_record
 from musicqa.atomic import atomic_path, write_atomic
 from musicqa.config import field
 from musicqa.errors import InputError
 from musicqa.filters import FilterCounts, FiltersConfig, check, filters_from_config
-from musicqa.records import Clip, QAPair
+from musicqa.records import Clip, Facts, QAPair
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +76,8 @@ class AuditResult:
     clean_pairs: int | None = None
 
 
-def _clip(clip_id: str, context: str) -> Clip:
-    return Clip(clip_id=clip_id, source="audit", source_id=clip_id, split="", text=context)
+def _clip(clip_id: str, context: str, facts: Facts | None = None) -> Clip:
+    return Clip(clip_id=clip_id, source="audit", source_id=clip_id, split="", text=context, facts=facts)
 
 
 def _context_text(value: Any) -> str:
@@ -121,7 +122,12 @@ def _items_from(obj: Any, record: int, line: int, name: str, grouper: _Grouper,
         on_error(f"{name}:{line}: {pairs}; record skipped")
         return
     context = _context_text(obj.get("context"))
-    clip = _clip(grouper.clip_id(obj, context, record), context)
+    try:  # measured facts (the dataset's 'analysis' names): the grounding filter checks tempo and key against them
+        facts = facts_from_record(obj.get("analysis"), f"{name}:{line}: field 'analysis'")
+    except InputError as err:
+        on_error(f"{err}; record skipped")
+        return
+    clip = _clip(grouper.clip_id(obj, context, record), context, facts)
     conversation = "conversation" in obj
     for turn, (question, answer) in enumerate(pairs):
         if conversation:
@@ -269,11 +275,16 @@ class DatasetInput:
             if missing:
                 on_error(f"{rel}: missing column(s) {', '.join(sorted(missing))}; file skipped")
                 continue
-            columns = ["clip_id", "qa"] + [c for c in ("context", "split") if c in names]
+            columns = ["clip_id", "qa"] + [c for c in ("context", "split", "analysis") if c in names]
             for row, values in enumerate(dataset_folder.read_rows(file, columns)):
                 self._record_of[(file, row)] = record
                 context = _context_text(values.get("context"))
-                clip = _clip(str(values["clip_id"]), context)
+                try:
+                    facts = facts_from_record(values.get("analysis"), f"{rel}: row {row} column 'analysis'")
+                except InputError as err:
+                    on_error(f"{err}; facts ignored")
+                    facts = None
+                clip = _clip(str(values["clip_id"]), context, facts)
                 split = values.get("split") or file.stem.split("-")[0]
                 for turn, qa in enumerate(values["qa"] or []):
                     if not isinstance(qa, dict) or not isinstance(qa.get("answer"), str):

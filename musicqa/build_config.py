@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from musicqa.analysis import AnalysisConfig
 from musicqa.config import field
 from musicqa.engines.base import EngineConfig
 from musicqa.filters.config import FiltersConfig
@@ -96,13 +97,15 @@ class RayConfig:
 
 @dataclass
 class BuildOptions:
-    """``python -m musicqa build``: sources -> audio -> prompts -> engine -> parse -> filters -> bundle."""
+    """``python -m musicqa build``: sources -> audio -> analysis -> prompts -> engine -> parse -> filters -> bundle."""
 
     out: Path = field(Path("musicqa-dataset"), help="output dataset folder (resumable; locked while building)")
     prompts_dir: Path = field(Path("prompts"), help="folder of <source>_<task>.jinja templates (bring your own; "
-                              "prompts/caption-first resumes a store built before the caption-last default)")
+                              "prompts/text-only resumes a store built before the measured facts, "
+                              "prompts/caption-first one built before the caption-last default)")
     sources: list[str] = field(help="sources to build (one config each)", factory=list)
     audio: AudioConfig = field(help="", factory=AudioConfig)
+    analysis: AnalysisConfig = field(help="", factory=AnalysisConfig)
     prompts: PromptsConfig = field(help="", factory=PromptsConfig)
     engine: EngineConfig = field(help="", factory=EngineConfig)
     fixed: SamplingConfig = field(help="", factory=lambda: SamplingConfig(temperature=0.5, max_tokens=768))
@@ -114,6 +117,8 @@ class BuildOptions:
     clips_per_shard: int = field(500, help="clips per Parquet shard (~150 MB of 24 kHz FLAC)")
     download: bool = field(False, help="first fetch missing audio of the sources that can download it (MusicCaps: "
                                        "yt-dlp into --musiccaps.audio-dir, options --musiccaps.fetch.*)")
+    dry_run: bool = field(False, help="render every request, write OUT/prompts.jsonl (clip_id, task, template, "
+                                      "the full prompt text) and stop, without loading the engine")
     report: bool = field(True, help="write OUT/report/index.html at the end")
     push_to_hub: str | None = field(None, help="after building, upload the folder to this hub dataset repo")
 

@@ -9,6 +9,7 @@ Every file is written to a temp name and moved into place; a rerun rewrites the 
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import logging
@@ -27,7 +28,11 @@ from musicqa.sources import CardInfo, Source
 log = logging.getLogger(__name__)
 
 # Every config has these columns first; a source's own columns (``Source.features``) follow.
-COMMON_COLUMNS = ("audio", "clip_id", "source", "source_id", "split", "context", "qa")
+COMMON_COLUMNS = ("audio", "clip_id", "source", "source_id", "split", "context", "qa", "analysis")
+# ``analysis``: the clip's measured facts (musicqa.analysis), a struct with the fields of ``records.Facts``; null
+# where the clip was not measured (no audio, --no-analysis.enabled, or a clip too short or silent to measure).
+ANALYSIS_TYPES = {"tempo_bpm": "float64", "tempo_confidence": "float64", "key": "string", "mode": "string",
+                  "key_strength": "float64", "loudness_lufs": "float64", "duration_s": "float64"}
 
 
 def features_for(source: Source, sample_rate: int):
@@ -41,6 +46,7 @@ def features_for(source: Source, sample_rate: int):
         "audio": Audio(sampling_rate=sample_rate), "clip_id": Value("string"), "source": Value("string"),
         "source_id": Value("string"), "split": Value("string"), "context": Value("string"),
         "qa": List({"question": Value("string"), "answer": Value("string"), "task": Value("string")}),
+        "analysis": {name: Value(kind) for name, kind in ANALYSIS_TYPES.items()},
     }
     own = source.features()
     clash = sorted(set(own) & set(common))
@@ -60,6 +66,7 @@ def make_row(clip: Clip, pairs: Sequence[QAPair], audio: Path | None, source: So
         "clip_id": clip.clip_id, "source": clip.source, "source_id": clip.source_id, "split": clip.split,
         "context": clip.text,
         "qa": [{"question": p.question, "answer": p.answer, "task": p.task} for p in pairs],
+        "analysis": dataclasses.asdict(clip.facts) if clip.facts is not None else None,
     }
     row.update(source.columns(clip))
     return row

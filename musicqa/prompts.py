@@ -7,6 +7,7 @@ that contains ``{{ 7*7 }}`` is passed as a value (printed literally, never evalu
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -17,7 +18,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from musicqa.errors import InputError
-from musicqa.records import Clip, PromptRequest, Sampling
+from musicqa.records import Clip, Facts, PromptRequest, Sampling
 
 TASKS = ("fixed", "open")
 PAPER_QUESTIONS = (
@@ -26,6 +27,7 @@ PAPER_QUESTIONS = (
     "What do you hear in the audio?",
     "What can be inferred from the audio?",
 )
+FACTS_TEMPLATE = "facts.jinja"  # the macro every <source>_<task>.jinja renders the measured facts with
 OPEN_ASPECTS = ("tempo", "mood", "instruments", "genre", "what can be inferred (a setting, use or occasion)")
 
 
@@ -61,9 +63,12 @@ class PromptSet:
         self._hashes: dict[str, str] = {}
 
     def hash_of(self, name: str) -> str:
-        """Hash of a task template combined with the system and chat templates it is sent with."""
+        """Hash of a task template combined with the system and chat templates it is sent with, and the shared
+        include of the measured facts (``facts.jinja``) where the folder has one."""
         if name not in self._hashes:
             parts = [file_hash(self.dir / n) for n in (name, self.system_name)] + [file_hash(self.chat_path)]
+            if (self.dir / FACTS_TEMPLATE).is_file():  # folders made before issue 23 have none: their hashes stay
+                parts.append(file_hash(self.dir / FACTS_TEMPLATE))
             self._hashes[name] = hashlib.sha256("".join(parts).encode()).hexdigest()[:16]
         return self._hashes[name]
 
@@ -90,18 +95,21 @@ class PromptSet:
     def render(self, clip: Clip, task: str, *, model: str, sampling: Sampling, json_schema: str,
                questions: Sequence[str] = PAPER_QUESTIONS, n_pairs: int = 5,
                aspects: Sequence[str] = OPEN_ASPECTS, template: str | None = None, duration_s: float | None = None,
-               variables: Mapping[str, object] | None = None) -> PromptRequest:
+               variables: Mapping[str, object] | None = None, facts: Facts | None = None) -> PromptRequest:
         """One request for one clip and task; the same inputs always give the same key.
 
         ``template`` defaults to ``<clip.source>_<task>.jinja``; ``duration_s`` to the clip's end_s - start_s.
         ``variables`` are the source's own (e.g. MTT's title and artist); the common ones take precedence.
+        ``facts`` are the clip's measured facts that passed their confidence thresholds (``analysis.audible``);
+        templates get them as ``facts`` (None when there are none), templates made before issue 23 ignore them.
         """
         name = template or f"{clip.source}_{task}.jinja"
         if duration_s is None and clip.end_s is not None:
             duration_s = clip.end_s - clip.start_s
         common = dict(text=clip.text, labels=list(clip.labels), duration_s=duration_s,
                       questions=list(questions) if task == "fixed" else [], n_pairs=n_pairs,
-                      aspects=list(aspects)[:n_pairs], source=clip.source)
+                      aspects=list(aspects)[:n_pairs], source=clip.source,
+                      facts=dataclasses.asdict(facts) if facts is not None else None)
         values = {**(variables or {}), **common}
         messages = (("system", self._render(self.system_name, **values)), ("user", self._render(name, **values)))
         template_hash = self.hash_of(name)

@@ -106,6 +106,7 @@ def clip_to_record(clip: Clip) -> dict[str, Any]:
     d["audio_path"] = str(clip.audio_path) if clip.audio_path else None
     d["labels"] = list(clip.labels)
     d["meta"] = json.loads(json.dumps(dataclasses.asdict(clip.meta), default=str)) if clip.meta is not None else None
+    d["facts"] = dataclasses.asdict(clip.facts) if clip.facts is not None else None
     return d
 
 

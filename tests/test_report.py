@@ -107,7 +107,8 @@ def make_folder(root: Path) -> Path:
                          "artist": "Artist"}
             qa = [] if (source, split) == ("magnatagatune", "test") else _qa(context, n)
             rows.append({"audio": {"bytes": flac, "path": f"{sid}.flac"}, "clip_id": f"{source}/{sid}",
-                         "source": source, "source_id": sid, "split": split, "context": context, "qa": qa, **extra})
+                         "source": source, "source_id": sid, "split": split, "context": context, "qa": qa,
+                         "analysis": None, **extra})
             n += 1
         shard = root / "data" / source / f"{split}-00000-of-00001.parquet"
         shard.parent.mkdir(parents=True, exist_ok=True)

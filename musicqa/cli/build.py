@@ -34,6 +34,9 @@ def run(args: argparse.Namespace) -> int:
 
     cfg = from_args(BuildConfig, args, args.config)
     summary = run_build(cfg)
+    if cfg.dry_run:
+        print(f"dry run: {summary.requests} prompts rendered to {cfg.out / 'prompts.jsonl'} (no engine loaded)")
+        return 0
     done = []
     if cfg.report:
         from musicqa.report import write_report

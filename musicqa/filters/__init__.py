@@ -26,7 +26,7 @@ from itertools import islice
 from typing import Any
 
 from musicqa.errors import InputError
-from musicqa.filters import degenerate, duplicate, grounding, leak, refusal
+from musicqa.filters import degenerate, duplicate, grounding, leak, measured, refusal
 from musicqa.filters.config import FILTER_NAMES, OPTIONS, FiltersConfig
 from musicqa.records import Clip, QAPair, Verdict
 
@@ -35,10 +35,12 @@ Filter = Callable[[QAPair, Clip], Verdict]
 
 REASONS: dict[str, str] = {
     **degenerate.REASONS, **refusal.REASONS, **leak.REASONS, **duplicate.REASONS, **grounding.REASONS,
+    **measured.REASONS,
 }
 
 _RULES: dict[str, Callable[..., Filter]] = {"refusal": lambda: refusal.refusal, "leak": lambda: leak.leak,
-                                           "grounding": lambda: grounding.grounding}
+                                           # the caption/tags check, then the check against measured facts
+                                           "grounding": lambda: measured.WithMeasured(grounding.grounding)}
 _CLASSIFIER_REASONS = {"degenerate": degenerate.DEGENERATE_CLASSIFIER, "refusal": refusal.REFUSAL_CLASSIFIER,
                        "leak": leak.LEAK_CLASSIFIER}
 

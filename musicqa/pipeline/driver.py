@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 import musicqa
 from musicqa import config as config_mod
+from musicqa.analysis import AnalysisStage
 from musicqa.atomic import write_atomic
 from musicqa.parse import OK
 from musicqa.pipeline.generate import GenerateStage, stored_reply
@@ -71,12 +72,14 @@ class Build:
         self.sources = {p.name: p.source for p in self.plans}
         self.read = ReadStage(self.plans, cfg.prompts.max_context_chars)
         self.audio = AudioStage(cfg.out, cfg.audio.sample_rate, cfg.audio.min_duration_s, self.sources)
+        self.analysis = AnalysisStage(cfg.analysis)
         p, e = cfg.prompts, cfg.engine
         self.render = RenderStage(
             resource(cfg.prompts_dir), p.system_template, p.chat_template, tasks=p.tasks, questions=p.questions,
             open_pairs=p.open_pairs, aspects=p.aspects, max_answer_chars=p.max_answer_chars,
             sampling={t: getattr(cfg, t).to_sampling(e.seed) for t in p.tasks},
-            model=model_key(e.model, e.revision, e.structured_backend), plans=self.plans)
+            model=model_key(e.model, e.revision, e.structured_backend), plans=self.plans,
+            fact_thresholds=(cfg.analysis.min_tempo_confidence, cfg.analysis.min_key_strength))
         self.generate = GenerateStage(e, self.render.prompts.chat_template, engine)
         self.filters = FilterStage(cfg.filters, p.max_answer_chars)
 
@@ -136,6 +139,20 @@ def write_jsonl(path: Path, records: Sequence[dict]) -> None:
     write_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
 
 
+def write_dry_run(build: Build, requests: Sequence[PromptRequest], summary: BuildSummary, started: float) -> Path:
+    """``--dry-run``: every rendered request to ``OUT/prompts.jsonl`` (clip_id, task, template, full prompt text).
+
+    Users read what the LLM will be told (the measured facts included) before spending GPU hours on it; the
+    text is each message with its role, as the chat template receives them.
+    """
+    path = build.out / "prompts.jsonl"
+    write_jsonl(path, [{"clip_id": r.clip_id, "task": r.task, "template": r.template, "key": r.key,
+                        "prompt": "\n\n".join(f"[{role}]\n{text}" for role, text in r.messages)} for r in requests])
+    summary.seconds = round(time.perf_counter() - started, 1)
+    log.info("dry run: %d prompts rendered to %s; no engine loaded, nothing generated", len(requests), path)
+    return path
+
+
 def select_pairs(build: Build, clips: Sequence[Clip], requests: Sequence[PromptRequest],
                  final: Mapping[str, Mapping[str, Any]],
                  summary: BuildSummary) -> tuple[dict[str, list[QAPair]], list[dict], list[dict]]:
@@ -180,6 +197,7 @@ def select_pairs(build: Build, clips: Sequence[Clip], requests: Sequence[PromptR
 
 def card_context(build: Build, final: Mapping[str, Mapping[str, Any]], summary: BuildSummary) -> dict[str, Any]:
     """What the card says about how this build was made (the bundle adds the per-source parts)."""
+    from musicqa.analysis import REASONS as ANALYSIS_REASONS
     from musicqa.filters import REASONS as FILTER_REASONS
     from musicqa.parse import REASONS as PARSE_REASONS
 
@@ -198,9 +216,21 @@ def card_context(build: Build, final: Mapping[str, Mapping[str, Any]], summary: 
         "filter_names": list(build.filters.names),
         "skipped": dict(sorted(summary.skipped.items())), "failed": dict(sorted(summary.failed.items())),
         "drops": dict(sorted(summary.drops.items())), "pairs_kept": summary.pairs_kept,
-        "reason_help": {**PARSE_REASONS, **FILTER_REASONS},
+        "reason_help": {**PARSE_REASONS, **FILTER_REASONS, **ANALYSIS_REASONS},
+        "analysis": analysis_card(cfg.analysis, summary),
         "model_license_note": MODEL_LICENSE_NOTE.format(model=cfg.engine.model),
     }
+
+
+def analysis_card(cfg: Any, summary: BuildSummary) -> dict[str, Any] | None:
+    """What the card says of the analysis stage: method, version, thresholds, outcomes and measured accuracy."""
+    from musicqa.analysis import ACCURACY, analyser_version
+
+    if not cfg.enabled:
+        return None
+    return {"analyser": analyser_version(), "params": cfg.params(), "min_tempo_confidence": cfg.min_tempo_confidence,
+            "min_key_strength": cfg.min_key_strength, "counts": dict(sorted(summary.analysis.items())),
+            "accuracy": ACCURACY}
 
 
 def finish(build: Build, clips: Sequence[Clip], audio: Mapping[str, Path | None], requests: Sequence[PromptRequest],

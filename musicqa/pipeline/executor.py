@@ -1,34 +1,39 @@
 """``Executor``: one build, the same under every executor except where two of its stages run.
 
 ``run`` is the whole build on the driver: read the clips, normalise their audio, render the requests, generate,
-then parse, filter and bundle (``driver.finish``). Of those, only audio normalisation and engine calls are worth
-spreading out, so a subclass gives just those two maps:
+then parse, filter and bundle (``driver.finish``). Of those, only audio normalisation, its analysis and engine calls
+are worth spreading out, so a subclass gives just those three maps:
 
 - ``map_audio(build, clips)``: each clip's audio record, in chunks, in any order;
+- ``map_analysis(build, jobs)``: each normalised clip's ``work/analysis.jsonl`` record, in chunks, in any order;
 - ``map_generate(build, batches)``: the ``BatchResult`` of every engine call ``GenerateStage.run`` makes on each
   batch, batches in any order.
 
 Everything that decides what the dataset is lives here and in the stages: which stored records are reused
-(``AudioStage.reusable``, ``resume_state``), how requests are cut into engine batches (``engine_batches``), the
-appends to ``work/audio.jsonl`` and ``work/generations.jsonl`` (on the driver, flushed and fsynced per chunk and
-per engine call, so a kill loses only what was in flight), and the counting. So a Ray build and a local build of
-one config read and write the same stores and give the same dataset.
+(``AudioStage.reusable``, ``analysis_key``, ``resume_state``), how requests are cut into engine batches
+(``engine_batches``), the appends to ``work/audio.jsonl``, ``work/analysis.jsonl`` and ``work/generations.jsonl``
+(on the driver, flushed and fsynced per chunk and per engine call, so a kill loses only what was in flight), and
+the counting. So a Ray build and a local build of one config read and write the same stores and give the same
+dataset.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
-from musicqa.pipeline.driver import Build, finish, keep_with_audio, read_clips
+from musicqa.analysis import OK, facts_from_record
+from musicqa.pipeline.driver import Build, finish, keep_with_audio, read_clips, write_dry_run, write_jsonl
 from musicqa.pipeline.generate import BatchResult, engine_batches, resume_state
-from musicqa.pipeline.summary import BuildSummary
-from musicqa.records import Clip, PromptRequest
-from musicqa.store import JsonlStore, OutputLock
+from musicqa.pipeline.summary import BuildSummary, stage_done
+from musicqa.records import SCHEMA_VERSION, Clip, PromptRequest
+from musicqa.store import JsonlStore, OutputLock, clip_to_record
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +53,14 @@ class Executor:
             build.start()
             clips = read_clips(build, summary)
             try:
-                clips, audio = keep_with_audio(build, clips, self.audio_records(build, clips), summary)
+                records = self.audio_records(build, clips)
+                clips, audio = keep_with_audio(build, clips, records, summary)
+                clips = self.with_facts(build, clips, audio, records, summary)
                 requests = build.render(clips)
                 summary.requests = len(requests)
+                if cfg.dry_run:  # what the LLM would be told, without loading it
+                    write_dry_run(build, requests, summary, started)
+                    return summary
                 final = self.generate(build, requests, summary)
             finally:
                 self.close()
@@ -58,6 +68,11 @@ class Executor:
 
     def map_audio(self, build: Build, clips: Sequence[Clip]) -> Iterator[tuple[list[Clip], list[dict[str, Any]]]]:
         """(chunk of clips, their audio records in the same order), for every clip once."""
+        raise NotImplementedError
+
+    def map_analysis(self, build: Build, jobs: Sequence[dict[str, Any]]
+                     ) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+        """(chunk of analysis jobs, their ``analysis.jsonl`` records in the same order), for every job once."""
         raise NotImplementedError
 
     def map_generate(self, build: Build, batches: Sequence[Sequence[PromptRequest]]) -> Iterator[BatchResult]:
@@ -87,6 +102,47 @@ class Executor:
                 records.update((c.clip_id, r) for c, r in zip(chunk, new, strict=True))
                 bar.update(len(chunk))
         return records
+
+    def with_facts(self, build: Build, clips: Sequence[Clip], audio: Mapping[str, Path | None],
+                   audio_records: Mapping[str, Mapping[str, Any]], summary: BuildSummary) -> list[Clip]:
+        """``clips`` with their measured facts (``--analysis.*``): reused from ``analysis.jsonl`` when its key (the
+        FLAC's sha256 + analyser version + parameters) is there, else measured and appended. A clip that could not
+        be measured keeps ``facts=None``; every outcome is counted in ``summary.analysis``."""
+        if not build.cfg.analysis.enabled:
+            return list(clips)
+        stage = build.analysis
+        store = JsonlStore(build.out / "work" / "analysis.jsonl")
+        done = {rec["key"]: rec for rec in store.read()}
+        keys: dict[str, str] = {}
+        todo: dict[str, dict[str, Any]] = {}  # one job per distinct audio: two clips of one FLAC measure once
+        for clip in clips:
+            if audio.get(clip.clip_id) is None:
+                continue  # no audio (--audio.text-only): nothing to measure, already counted by the audio stage
+            sha = audio_records[clip.clip_id]["sha256"]
+            keys[clip.clip_id] = key = stage.key(sha)
+            if key not in done and key not in todo:
+                todo[key] = {"key": key, "sha256": sha, "clip_id": clip.clip_id, "path": str(audio[clip.clip_id])}
+        if todo:
+            with tqdm(total=len(keys), initial=len(keys) - len(todo), desc="analysis", unit="clip",
+                      disable=None) as bar:
+                for chunk, new in self.map_analysis(build, list(todo.values())):
+                    store.append(new)  # durable before the next chunk is taken
+                    done.update((r["key"], r) for r in new)
+                    bar.update(len(chunk))
+        out: list[Clip] = []
+        for clip in clips:
+            rec = done.get(keys.get(clip.clip_id, ""))
+            if rec is None:
+                out.append(clip)
+                continue
+            summary.analysis[rec["status"]] += 1
+            out.append(dataclasses.replace(clip, facts=facts_from_record(rec["facts"])) if rec["facts"] else clip)
+        reasons = {r: n for r, n in summary.analysis.items() if r != OK}
+        stage_done("analysis", len(keys), summary.analysis[OK], reasons, "clips")
+        log.info("analysis: %d clips measured now, %d reused from %s", len(todo), len(keys) - len(todo), store.path)
+        write_jsonl(build.out / "work" / "clips.jsonl",  # what the build prompted with: now with the facts
+                    [{"schema": SCHEMA_VERSION, **clip_to_record(c)} for c in out])
+        return out
 
     def generate(self, build: Build, requests: Sequence[PromptRequest], summary: BuildSummary) -> dict[str, dict]:
         """Run the engine on every request not already done; returns key -> final stored record."""

@@ -1,11 +1,12 @@
 """The local executor: every stage in this process, batch after batch, with the stores under ``OUT/work/``.
 
-Audio records and engine replies are appended to ``audio.jsonl`` and ``generations.jsonl`` (flushed and
-fsynced per batch) before the next batch starts, so killing the build at any moment loses at most the batch in
-flight; a rerun reads the stores back and sends only what is missing. The dataset is re-derived from the
-stores on every run (``driver.finish``), so the same stores always give the same dataset.
+Audio records, measured facts and engine replies are appended to ``audio.jsonl``, ``analysis.jsonl`` and
+``generations.jsonl`` (flushed and fsynced per batch) before the next batch starts, so killing the build at any
+moment loses at most the batch in flight; a rerun reads the stores back and sends only what is missing. The
+dataset is re-derived from the stores on every run (``driver.finish``), so the same stores always give the same
+dataset.
 
-Its sibling ``ray.RayExecutor`` runs the same two maps on a Ray cluster; everything else is ``Executor``'s.
+Its sibling ``ray.RayExecutor`` runs the same three maps on a Ray cluster; everything else is ``Executor``'s.
 """
 
 from __future__ import annotations
@@ -34,6 +35,13 @@ class LocalExecutor(Executor):
         for i in range(0, len(clips), AUDIO_BATCH):
             chunk = list(clips[i:i + AUDIO_BATCH])
             yield chunk, build.audio(chunk)
+
+    def map_analysis(self, build: Build, jobs: Sequence[dict[str, Any]]
+                     ) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+        size = build.cfg.analysis.batch_size
+        for i in range(0, len(jobs), size):
+            chunk = list(jobs[i:i + size])
+            yield chunk, build.analysis(chunk)
 
     def map_generate(self, build: Build, batches: Sequence[Sequence[PromptRequest]]) -> Iterator[BatchResult]:
         for batch in batches:

@@ -1,6 +1,7 @@
 """The Ray Data executor (``--executor ray``): the build's audio and engine stages spread over a Ray cluster.
 
     clips (driver) -> map_batches(normalise, CPU tasks) -> audio.jsonl (driver)
+    normalised clips (driver) -> map_batches(measure, CPU tasks) -> analysis.jsonl (driver)
     requests (driver) -> engine batches -> map_batches(EngineActor, N actors) -> generations.jsonl (driver)
 
 Everything else (reading the sources, rendering, resume, parse, filters, bundle, card) is ``Executor.run`` on
@@ -38,6 +39,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from musicqa.analysis import AnalysisStage
 from musicqa.errors import AudioError, InputError
 from musicqa.pipeline.driver import Build
 from musicqa.pipeline.executor import Executor
@@ -120,6 +122,18 @@ class RayExecutor(Executor):
         for batch in surfaced(ds.iter_batches(batch_size=None, batch_format="numpy")):
             yield [clips[int(i)] for i in batch["i"]], [json.loads(r) for r in batch["record"]]
 
+    def map_analysis(self, build: Build, jobs: Sequence[dict[str, Any]]
+                     ) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+        import ray
+
+        self.connect()
+        ds = ray.data.from_items([{"i": i, "job": json.dumps(j)} for i, j in enumerate(jobs)])
+        ds = ds.map_batches(measure, fn_kwargs={"stage": build.analysis}, batch_size=build.cfg.analysis.batch_size,
+                            compute=ray.data.TaskPoolStrategy(size=self.options.audio_workers), num_cpus=1,
+                            batch_format="numpy")
+        for batch in surfaced(ds.iter_batches(batch_size=None, batch_format="numpy")):
+            yield [jobs[int(i)] for i in batch["i"]], [json.loads(r) for r in batch["record"]]
+
     def map_generate(self, build: Build, batches: Sequence[Sequence[PromptRequest]]) -> Iterator[BatchResult]:
         import ray
 
@@ -175,6 +189,12 @@ def normalise(batch: dict[str, Any], stage: AudioStage) -> dict[str, list]:
                          "must be on a filesystem every node mounts at the same path")
     clips = [pickle.loads(blob) for blob in batch["clip"]]
     return {"i": list(batch["i"]), "record": [json.dumps(r) for r in stage(clips)]}
+
+
+def measure(batch: dict[str, Any], stage: AnalysisStage) -> dict[str, list]:
+    """Ray task: the ``analysis.jsonl`` records of a batch of normalised clips (read from ``OUT/work/audio``)."""
+    jobs = [json.loads(j) for j in batch["job"]]
+    return {"i": list(batch["i"]), "record": [json.dumps(r) for r in stage(jobs)]}
 
 
 class EngineActor:

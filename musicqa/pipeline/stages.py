@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from musicqa.analysis import MIN_KEY_STRENGTH, MIN_TEMPO_CONFIDENCE, audible
 from musicqa.errors import AudioError
 from musicqa.parse import OK, schema_for
 from musicqa.prompts import PromptSet
@@ -137,7 +138,8 @@ class RenderStage:
 
     def __init__(self, prompts_dir: Path, system_template: str, chat_template: str, *, tasks: Sequence[str],
                  questions: Sequence[str], open_pairs: int, aspects: Sequence[str], max_answer_chars: int,
-                 sampling: Mapping[str, Sampling], model: str, plans: Sequence[SourcePlan]) -> None:
+                 sampling: Mapping[str, Sampling], model: str, plans: Sequence[SourcePlan],
+                 fact_thresholds: tuple[float, float] | None = None) -> None:
         self.prompts_dir = prompts_dir
         self.system_template = system_template
         self.chat_template_name = chat_template
@@ -148,6 +150,7 @@ class RenderStage:
         self.sampling = dict(sampling)
         self.model = model
         self.plans = {p.name: p for p in plans}
+        self.fact_thresholds = fact_thresholds or (MIN_TEMPO_CONFIDENCE, MIN_KEY_STRENGTH)
         self.schemas = {t: schema_for(t, n_questions=len(self.questions), n_pairs=open_pairs,
                                       max_chars=max_answer_chars) for t in self.tasks}
         self._prompts: PromptSet | None = None
@@ -177,4 +180,4 @@ class RenderStage:
             clip, task, model=self.model, sampling=self.sampling[task], json_schema=self.schemas[task],
             questions=self.questions, n_pairs=self.open_pairs, aspects=self.aspects,
             template=plan.source.template(plan.config, task), duration_s=plan.source.duration(clip),
-            variables=plan.source.prompt_variables(clip))
+            variables=plan.source.prompt_variables(clip), facts=audible(clip.facts, *self.fact_thresholds))

@@ -1,8 +1,9 @@
 """``BuildSummary``: the counts of one build, kept by the executor (never by a stage).
 
-Written to ``OUT/summary.json`` and shown in the card. Every key of ``skipped``, ``warnings``, ``failed``
-and ``drops`` is a stable reason string of the stage that produced it (``source_*``, ``audio_*``,
-``parse_*``, ``<filter>_*``), so counts compare across runs.
+Written to ``OUT/summary.json`` and shown in the card. Every key of ``skipped``, ``warnings``, ``analysis``,
+``failed`` and ``drops`` is a stable reason string of the stage that produced it (``source_*``, ``audio_*``,
+``analysis_*``, ``parse_*``, ``<filter>_*``), so counts compare across runs; ``analysis`` counts every
+measured clip, ``ok`` or the reason it has no facts (such a clip goes on without them).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class BuildSummary:
     clips_read: dict[str, int] = dataclasses.field(default_factory=dict)
     skipped: Counter = dataclasses.field(default_factory=Counter)
     warnings: Counter = dataclasses.field(default_factory=Counter)
+    analysis: Counter = dataclasses.field(default_factory=Counter)  # "ok" or an analysis_* reason, per clip
     requests: int = 0
     generated_now: int = 0
     failed: Counter = dataclasses.field(default_factory=Counter)
@@ -34,7 +36,7 @@ class BuildSummary:
 
     def to_json(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
-        for k in ("skipped", "warnings", "failed", "drops"):
+        for k in ("skipped", "warnings", "analysis", "failed", "drops"):
             d[k] = dict(sorted(getattr(self, k).items()))
         return d
 

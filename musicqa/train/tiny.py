@@ -149,6 +149,7 @@ def make_tiny_dataset(out: Path, shared: Path, n_train: int = 4, n_test: int = 2
             "qa": [{"question": "Describe the audio", "answer": first, "task": "fixed"},
                    {"question": "What instruments can you hear?", "answer": ", ".join(aspects[:3]) + ".",
                     "task": "open"}],
+            "analysis": None,  # not measured: the train side must read folders without facts too
             "ytid": cap["ytid"], "start_s": float(cap["start_s"]), "end_s": float(cap["end_s"]),
             "caption": cap["caption"], "aspect_list": aspects, "is_audioset_eval": cap["is_audioset_eval"] == "True",
         })

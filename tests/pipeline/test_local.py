@@ -158,8 +158,8 @@ def test_a_runtime_registered_source_is_built_bundled_reported_and_exported(toy,
     got = []
     for split in summary.clips["toy"]:
         ds = load_dataset(str(out), "toy", split=split).cast_column("audio", Audio(decode=False))
-        assert ds.column_names == ["audio", "clip_id", "source", "source_id", "split", "context", "qa", "mood",
-                                   "words", "offset_s"]
+        assert ds.column_names == ["audio", "clip_id", "source", "source_id", "split", "context", "qa", "analysis",
+                                   "mood", "words", "offset_s"]
         got += list(ds)
     for row in got:
         data, sr = sf.read(io.BytesIO(row["audio"]["bytes"]))

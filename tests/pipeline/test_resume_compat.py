@@ -66,10 +66,14 @@ def test_a_store_written_before_the_pipeline_resumes_without_regenerating(tmp_pa
     shards = sorted((out / "data").glob("*/*.parquet"))
     assert [f"{p.parent.name}/{p.name.split('-')[0]}" for p in shards] == sorted(expected["rows"])
     for shard in shards:
-        assert pq.read_table(shard).to_pylist() == expected["rows"][f"{shard.parent.name}/{shard.name.split('-')[0]}"]
+        rows = pq.read_table(shard).to_pylist()
+        # issue 23 added the `analysis` column (null here: a text-only build measures nothing); the rest is as before
+        assert all(row.pop("analysis") is None for row in rows)
+        assert rows == expected["rows"][f"{shard.parent.name}/{shard.name.split('-')[0]}"]
     from musicqa.bundle import features_for
     from musicqa.sources import get
 
     for name, yaml_list in expected["features"].items():
-        assert features_for(get(name), 24000)._to_yaml_list() == yaml_list, name
+        now = [f for f in features_for(get(name), 24000)._to_yaml_list() if f["name"] != "analysis"]
+        assert now == yaml_list, name
     assert (out / "work" / "generations.jsonl").read_bytes() == (FIXTURE / "generations.jsonl").read_bytes()

@@ -1,0 +1,130 @@
+"""Grounding against measurement: drop answers whose tempo or key the clip's measured facts contradict.
+
+When the analysis stage measured a clip (``Clip.facts``), an answer saying "about 150 BPM" for a clip that
+plays at 97, or "E major" for one in D minor, is a claim a listener would hear as wrong: the model trained on it
+would learn to guess. The check is tolerant exactly where the methods are known to err:
+
+- tempo: a stated BPM within +-8% of the measured tempo, or of half or double it (beat trackers, and listeners,
+  pick the half-time or double-time pulse), is kept; a stated range ("90-100 BPM") is kept when it holds one of
+  them;
+- key: the measured key or its relative major/minor (the two share every note, and key profiles confuse them);
+  enharmonic spellings are the same key (D flat = C#). Only a full key counts: "a minor key" is not checked, since
+  the relative of a major key is minor;
+- a fact below its confidence threshold (``analysis.MIN_TEMPO_CONFIDENCE``, ``MIN_KEY_STRENGTH``) is ignored.
+
+Tempo words ("a slow groove") are left to the text ``grounding`` filter; a clip without facts is always kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from musicqa.analysis import TONICS, audible
+from musicqa.records import KEEP, Clip, Facts, QAPair, Verdict
+
+GROUNDING_MEASURED_CONTRADICTION = "grounding_measured_contradiction"
+
+REASONS = {
+    GROUNDING_MEASURED_CONTRADICTION: "answer states a tempo (beyond +-8%, half or double) or a key (other than the "
+                                      "relative major/minor) that the clip's measured audio contradicts",
+}
+
+TEMPO_TOLERANCE = 0.08
+
+_NUM = r"(\d{2,3}(?:\.\d+)?)"
+_BPM = re.compile(
+    rf"(?:between\s+)?{_NUM}(?:\s*(?:-|–|—|to|and)\s*{_NUM})?\s*(?:bpm\b|beats?\s+(?:per|a|each)\s+minute\b)",
+    re.IGNORECASE)
+_ACC = r"(?:\s*(?:#|♯|b(?![a-z])|♭|-?\s*sharp|-?\s*flat))?"
+# "D minor", "F sharp major", "E-flat major", "C# min": the letter is upper case ("a minor key" is a mode, and "a
+# major role" is English); a bare "A major/minor" counts only where it reads as a key ("in A minor", "key of A").
+_KEY = re.compile(rf"(?<![\w#])([A-G]){_ACC}[\s-]*(major|minor|maj|min)\b(?!\s*(?:role|part|influence|element|"
+                  r"feature|change|difference|way|chord))")
+_KEY_CONTEXT = re.compile(r"(?:\bin|\bkey(?:\s+of)?|\bkey\s+is|\bkey:|\bscale\s+of|\btonality\s+of)\s*$",
+                          re.IGNORECASE)
+_FLAT_OF = {"C": "B", "D": "C#", "E": "D#", "F": "E", "G": "F#", "A": "G#", "B": "A#"}
+
+
+def _tonic(letter: str, accidental: str) -> str:
+    acc = accidental.strip().lower().lstrip("-").strip()
+    if acc in ("#", "♯", "sharp"):
+        return TONICS[(TONICS.index(letter) + 1) % 12]
+    if acc in ("b", "♭", "flat"):
+        return _FLAT_OF[letter]
+    return letter
+
+
+def _relative(tonic: str, mode: str) -> tuple[str, str]:
+    """The relative key: D minor <-> F major (a minor third apart)."""
+    i = TONICS.index(tonic)
+    return (TONICS[(i + 3) % 12], "major") if mode == "minor" else (TONICS[(i - 3) % 12], "minor")
+
+
+def tempo_claims(text: str) -> list[tuple[float, float]]:
+    """Every BPM the text states, as (low, high): one number gives low == high."""
+    claims = []
+    for m in _BPM.finditer(text):
+        low = float(m.group(1))
+        high = float(m.group(2)) if m.group(2) else low
+        claims.append((min(low, high), max(low, high)))
+    return claims
+
+
+def key_claims(text: str) -> list[tuple[str, str]]:
+    """Every full key the text states, as (tonic with sharps, "major" | "minor")."""
+    out = []
+    for m in _KEY.finditer(text):
+        letter, mode = m.group(1), m.group(2).lower()
+        accidental = m.group(0)[1:m.start(2) - m.start(0)].strip(" -")
+        if letter == "A" and not accidental and not _KEY_CONTEXT.search(text[:m.start()]):
+            continue  # "A minor detail": only "in A minor", "key of A major" are keys
+        out.append((_tonic(letter, accidental), "minor" if mode.startswith("min") else "major"))
+    return out
+
+
+def tempo_fits(low: float, high: float, bpm: float) -> bool:
+    """True when the stated tempo (or range) is the measured one, its half or its double, within +-8%."""
+    for t in (bpm, bpm / 2, bpm * 2):
+        if low * (1 - TEMPO_TOLERANCE) <= t <= high * (1 + TEMPO_TOLERANCE):
+            return True
+    return False
+
+
+def contradicts(text: str, facts: Facts) -> bool:
+    """True when ``text`` states a tempo or key that the (already thresholded) facts rule out."""
+    if facts.tempo_bpm:
+        if any(not tempo_fits(low, high, facts.tempo_bpm) for low, high in tempo_claims(text)):
+            return True
+    if facts.key and facts.mode:
+        allowed = {(facts.key, facts.mode), _relative(facts.key, facts.mode)}
+        if any(claim not in allowed for claim in key_claims(text)):
+            return True
+    return False
+
+
+def measured(pair: QAPair, clip: Clip) -> Verdict:
+    """Drop an answer whose stated tempo or key the clip's confident measured facts contradict."""
+    facts = audible(clip.facts)
+    if facts is None or not (facts.tempo_bpm or facts.key):
+        return KEEP
+    if contradicts(pair.answer, facts):
+        return Verdict(False, GROUNDING_MEASURED_CONTRADICTION)
+    return KEEP
+
+
+class WithMeasured:
+    """The ``grounding`` family: the text check (caption/tags), then the check against measured facts.
+
+    Wraps whatever ``grounding`` filter it is given (a function, or an object with a ``prepare`` step), so the
+    text filter evolves on its own; its reasons come first, as before there were facts.
+    """
+
+    def __init__(self, text_filter: Callable[[QAPair, Clip], Verdict]) -> None:
+        self.text_filter = text_filter
+        if hasattr(text_filter, "prepare"):
+            self.prepare = text_filter.prepare
+
+    def __call__(self, pair: QAPair, clip: Clip) -> Verdict:
+        verdict = self.text_filter(pair, clip)
+        return verdict if not verdict.keep else measured(pair, clip)

@@ -1,0 +1,75 @@
+"""musicqa.filters.measured: tempo and key claims checked against the clip's measured facts."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from helpers import clip, pair
+
+from musicqa.filters import make_filters
+from musicqa.filters.measured import GROUNDING_MEASURED_CONTRADICTION, key_claims, measured, tempo_claims
+from musicqa.records import KEEP, Facts
+
+FACTS = Facts(tempo_bpm=97.0, tempo_confidence=0.8, key="D", mode="minor", key_strength=0.9, loudness_lufs=-11.0)
+DROP = (False, GROUNDING_MEASURED_CONTRADICTION)
+
+
+def judge(answer: str, facts: Facts | None = FACTS):
+    v = measured(pair(answer), dataclasses.replace(clip("a slow piano"), facts=facts))
+    return v.keep, v.reason
+
+
+@pytest.mark.parametrize("answer", [
+    "The groove moves at roughly 97 beats per minute.",     # the issue's acceptance line
+    "It is in D minor, which gives it a sombre colour.",    # the issue's acceptance line
+    "A relaxed tempo, about 100 BPM.",                      # +3%: within the +-8% a listener is off by
+    "A half-time feel around 50 BPM.",                      # half the measured tempo
+    "Drummers would count it at 194 bpm, double time.",     # double
+    "Somewhere between 90 and 100 BPM.",                    # a range that holds it
+    "The harmony sits in F major.",                         # D minor's relative major
+])
+def test_heard_versions_of_the_measured_facts_are_kept(answer):
+    assert judge(answer) == (True, "")
+
+
+@pytest.mark.parametrize("answer", [
+    "A brisk pace, about 150 BPM.",                         # the issue's acceptance line
+    "The piece is in E major.",                             # the issue's acceptance line
+    "A tempo of about 106 BPM.",                            # +9%: just past the tolerance
+    "The song is in A minor throughout.",                   # a fifth away: not the relative
+    "It is in E-flat major.",
+    "It is in D major.",                                    # the parallel key is another key
+])
+def test_contradictions_of_the_measured_facts_are_dropped(answer):
+    assert judge(answer) == DROP
+
+
+def test_near_misses_without_a_checkable_claim_are_kept():
+    for answer in ("A minor detail: the hi-hat is slightly late.",   # "A minor" is English here, not a key
+                   "It is in a minor key, melancholic and slow.",    # a mode: D minor's relative is major
+                   "The tempo is moderate and steady.",               # tempo words are grounding.py's business
+                   "Track 3 of 150 on the album."):                   # a number that is no tempo
+        assert judge(answer) == (True, ""), answer
+
+
+def test_low_confidence_and_missing_facts_are_ignored():
+    weak = dataclasses.replace(FACTS, tempo_confidence=0.2, key_strength=0.5)
+    assert judge("A brisk pace, about 150 BPM, in E major.", weak) == (True, "")
+    assert judge("A brisk pace, about 150 BPM, in E major.", None) == (True, "")
+    tempo_only = Facts(tempo_bpm=97.0, tempo_confidence=0.9)
+    assert judge("About 150 BPM.", tempo_only) == DROP and judge("In E major.", tempo_only) == (True, "")
+
+
+def test_claims_are_read_in_every_common_spelling():
+    assert tempo_claims("at 120bpm, or 118-124 BPM, 97.5 beats a minute") == [(120, 120), (118, 124), (97.5, 97.5)]
+    assert key_claims("F sharp minor, Db major, C# min, in A major, the key of Bb") == [
+        ("F#", "minor"), ("C#", "major"), ("C#", "minor"), ("A", "major")]
+
+
+def test_the_grounding_family_runs_it_after_the_text_check():
+    (grounding,) = make_filters(["grounding"])
+    c = dataclasses.replace(clip("a slow piano piece, no vocals"), facts=FACTS)
+    assert grounding(pair("A soft piano piece at about 150 BPM."), c).reason == GROUNDING_MEASURED_CONTRADICTION
+    assert grounding(pair("A soft piano piece at about 97 BPM."), c) == KEEP
+    assert grounding(pair("A female vocalist sings at 97 BPM."), c).reason == "grounding_contradiction"
