@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import struct
 
+import numpy as np
 import pytest
 
 from bench import analysis_clips as clips
@@ -109,3 +110,28 @@ def test_unknown_candidate_is_refused_before_rendering(tmp_path, capsys):
         analysis.main(["--clips", "2", "--cache", str(tmp_path), "--only", "essentia degara,aubio"])
     assert "unknown aubio" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())
+
+
+def _clicks(bpm: float, seconds: float, sr: int = 24000, weak_every_other: float = 1.0) -> np.ndarray:
+    """Noise bursts on every beat; every other one scaled by ``weak_every_other``."""
+    rng = np.random.default_rng(0)
+    x = np.zeros(int(seconds * sr), dtype=np.float32)
+    burst = (rng.standard_normal(240) * np.hanning(240)).astype(np.float32)
+    for k, t in enumerate(np.arange(0.5, seconds - 0.5, 60 / bpm)):
+        i = int(t * sr)
+        x[i:i + 240] += burst * (weak_every_other if k % 2 else 1.0)
+    return x
+
+
+def test_accent_octave_doubles_ticks_on_every_other_beat_and_halves_ticks_on_weak_eighths():
+    from bench.analysis import accent_octave
+
+    x = _clicks(120, 12)
+    beats = np.arange(0.5, 11.5, 0.5)
+    assert accent_octave(120.0, beats, x, 24000) == 120.0  # near miss: ticks on the clicks, nothing between them
+    assert accent_octave(60.0, beats[::2], x, 24000) == 120.0  # off-beats as strong as the ticks: doubled
+    # every other tick weak (the flux is of log magnitudes: bursts at 2% read 0.40 of the strong ones, at 5% 0.54)
+    halting = _clicks(120, 12, weak_every_other=0.02)
+    assert accent_octave(120.0, beats, halting, 24000) == 60.0
+    assert accent_octave(120.0, beats, _clicks(120, 12, weak_every_other=0.05), 24000) == 120.0  # near miss
+    assert accent_octave(120.0, beats[:6], halting, 24000) == 120.0  # too few ticks to judge
