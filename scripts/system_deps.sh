@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Make sure the system programs musicqa needs are present; install them when we may, else stop with one line.
 #   bash scripts/system_deps.sh          # ffmpeg (torchcodec and the audio stage load its libraries)
-#   bash scripts/system_deps.sh test     # + chromium, chromedriver (report test), WordNet 3.0 (METEOR test)
+#   bash scripts/system_deps.sh test     # + chromium, chromedriver (report test), WordNet 3.0 (METEOR test),
+#                                        #   fluidsynth + a GM soundfont (the analysis bench's render test)
+#   bash scripts/system_deps.sh bench    # ffmpeg + fluidsynth + a GM soundfont (python -m bench.analysis)
 # Installs with apt-get (Debian/Ubuntu) or dnf (Fedora) when running as root or with passwordless sudo;
 # otherwise exits 1 at once, naming the packages. Presence is checked by program or folder, not by
 # package state, so a hand-built ffmpeg on PATH counts. scripts/install.sh runs this first.
 set -euo pipefail
 mode="${1:-}"
 wordnet_dir=/usr/share/wordnet  # where Debian's wordnet-base puts WordNet 3.0; musicqa.evaluate reads it
+soundfont=/usr/share/sounds/sf2/TimGM6mb.sf2  # Debian's timgm6mb-soundfont (5 MB); bench/analysis_clips.py reads it
 
 missing() {  # the things still missing, one word each
   command -v ffmpeg >/dev/null || echo ffmpeg
@@ -15,6 +18,10 @@ missing() {  # the things still missing, one word each
     command -v chromium >/dev/null || echo chromium
     command -v chromedriver >/dev/null || echo chromedriver
     [[ -d "$wordnet_dir" ]] || echo wordnet
+  fi
+  if [[ "$mode" == "test" || "$mode" == "bench" ]]; then
+    command -v fluidsynth >/dev/null || echo fluidsynth
+    [[ -f "$soundfont" ]] || echo soundfont
   fi
 }
 
@@ -25,9 +32,11 @@ packages() {  # $1: package manager; the rest: missing things -> that manager's 
     case "$pm:$thing" in
       apt-get:chromedriver) echo chromium-driver ;;
       apt-get:wordnet) echo wordnet-base ;;
+      apt-get:soundfont) echo timgm6mb-soundfont ;;
       dnf:ffmpeg) echo ffmpeg-free ;;
-      # Fedora names the browser chromium-browser and lays WordNet out differently from what the tests
-      # look for; the report and METEOR tests then skip, each naming what is missing
+      dnf:fluidsynth) echo fluidsynth ;;
+      # Fedora names the browser chromium-browser and lays WordNet and its soundfonts out differently from
+      # what the tests look for; the report, METEOR and analysis-render tests then skip, each naming what is missing
       dnf:*) ;;
       *) echo "$thing" ;;
     esac

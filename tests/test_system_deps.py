@@ -15,6 +15,7 @@ import pytest
 from conftest import REPO
 
 SCRIPT = REPO / "scripts" / "system_deps.sh"
+SOUNDFONT = Path("/usr/share/sounds/sf2/TimGM6mb.sf2")  # the script checks this file; a stub cannot make it
 BASH = shutil.which("bash")
 # what the script itself calls besides the faked programs
 NEEDED = ("env", "chmod")
@@ -40,7 +41,8 @@ def machine(tmp_path: Path, *programs: str, uid: int = 1000) -> Path:
 
 def fake_apt(bin_dir: Path, log: Path) -> None:
     """An apt-get that logs its arguments and, on install, puts each package's program on PATH."""
-    programs = {"ffmpeg": "ffmpeg", "chromium": "chromium", "chromium-driver": "chromedriver"}
+    programs = {"ffmpeg": "ffmpeg", "chromium": "chromium", "chromium-driver": "chromedriver",
+                "fluidsynth": "fluidsynth"}
     cases = "".join(f'    {pkg}) printf "#!/bin/sh\\n" > "{bin_dir}/{exe}"; chmod +x "{bin_dir}/{exe}" ;;\n'
                     for pkg, exe in programs.items())
     stub(bin_dir, "apt-get", f'echo "$@" >> "{log}"\n'
@@ -103,11 +105,36 @@ def test_an_install_that_does_not_provide_the_program_is_an_error(tmp_path):
                                    "install them, then rerun")
 
 
-@pytest.mark.skipif(not Path("/usr/share/wordnet").is_dir(), reason="needs WordNet in /usr/share/wordnet "
-                    "(apt-get install wordnet-base), so that only the faked programs are missing")
+def test_bench_mode_installs_fluidsynth_and_the_soundfont(tmp_path):
+    log = tmp_path / "apt.log"
+    bin_dir = machine(tmp_path, "ffmpeg", uid=0)
+    fake_apt(bin_dir, log)
+    proc = run(bin_dir, "bench")
+    expected = ["fluidsynth"] + ([] if SOUNDFONT.is_file() else ["timgm6mb-soundfont"])
+    assert log.read_text().splitlines() == ["update -qq", "install -y -qq " + " ".join(expected)]
+    assert (bin_dir / "fluidsynth").exists()
+    if SOUNDFONT.is_file():
+        assert proc.returncode == 0, proc.stderr
+    else:  # the stub apt cannot create the soundfont file, so the script reports it still missing
+        assert proc.returncode == 1
+        assert "timgm6mb-soundfont" in proc.stderr
+
+
+def test_bench_mode_without_root_names_fluidsynth(tmp_path):
+    bin_dir = machine(tmp_path, "ffmpeg", "apt-get")
+    stub(bin_dir, "sudo", "exit 1")
+    proc = run(bin_dir, "bench")
+    assert proc.returncode == 1
+    assert "sudo apt-get install -y fluidsynth" in proc.stderr.strip()
+    assert "chromium" not in proc.stderr  # the browser is for the tests, not the bench
+
+
+@pytest.mark.skipif(not (Path("/usr/share/wordnet").is_dir() and SOUNDFONT.is_file()),
+                    reason="needs WordNet in /usr/share/wordnet and the TimGM6mb soundfont (apt-get install "
+                    "wordnet-base timgm6mb-soundfont), so that only the faked programs are missing")
 def test_a_complete_machine_installs_nothing_and_says_nothing(tmp_path):
     log = tmp_path / "apt.log"
-    bin_dir = machine(tmp_path, "ffmpeg", "chromium", "chromedriver", uid=0)
+    bin_dir = machine(tmp_path, "ffmpeg", "chromium", "chromedriver", "fluidsynth", uid=0)
     fake_apt(bin_dir, log)
     proc = run(bin_dir, "test")
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
