@@ -107,7 +107,7 @@ class EvalConfig:
             raise ValueError(f"--benchmark must be one of {', '.join(BENCHMARKS)}, got {self.benchmark!r}")
         if self.max_new_tokens < 1 or (self.limit is not None and self.limit < 1):
             raise ValueError("--max-new-tokens and --limit must be >= 1")
-        from musicqa.infer import check_knn
+        from musicqa.train.infer import check_knn
 
         check_knn(self)
 
@@ -312,7 +312,7 @@ def score(cands: list[str], refs: list[str], cfg: EvalConfig) -> dict:
 
 def run(cfg: EvalConfig) -> int:
     if cfg.benchmark == "muchomusic":
-        from musicqa import muchomusic
+        from musicqa.train import muchomusic
 
         result = muchomusic.run_benchmark(cfg)
         print(muchomusic.table(result))
@@ -332,7 +332,7 @@ def run(cfg: EvalConfig) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from musicqa.cli import config_command
+    from musicqa.config import config_command
     from musicqa.train.presets import eval_values
 
     return config_command("evaluate", __doc__, EvalConfig, run, argv, preset=eval_values)
