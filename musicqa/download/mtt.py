@@ -32,7 +32,7 @@ from typing import Any
 import soundfile as sf
 from tqdm import tqdm
 
-from musicqa.atomic import atomic_path, write_atomic
+from musicqa.atomic import atomic_path, replace_folder, write_atomic
 from musicqa.audio import sha256_file
 from musicqa.download.config import MTTDownloadConfig
 from musicqa.download.manifest import STATUS_FAILED, STATUS_OK, Manifest, ManifestRecord, now_utc
@@ -321,9 +321,7 @@ def _join_and_extract(parts: list[Path], audio_dir: Path, manifest: Manifest) ->
     finally:
         joined.unlink(missing_ok=True)
     (staging / EXTRACTED_MARKER).write_text(now_utc() + "\n")
-    if audio_dir.exists():
-        shutil.rmtree(audio_dir)
-    os.replace(staging, audio_dir)
+    replace_folder(staging, audio_dir)
     log.info("extracted %d files to %s", len(members), audio_dir)
 
 

@@ -10,12 +10,10 @@ ReportConfig for ``--help``); pyarrow, matplotlib and jinja2 load inside ``write
 from __future__ import annotations
 
 import logging
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from musicqa.atomic import atomic_folder
 from musicqa.config import field
 
 log = logging.getLogger(__name__)
@@ -53,9 +51,7 @@ def write_report(out_dir: Path, config: ReportConfig | None = None) -> Path:
     out_dir = Path(out_dir)
     folder = load(out_dir)
     target = out_dir / "report"
-    work = Path(tempfile.mkdtemp(prefix=".report-", dir=out_dir))
-    work.chmod(0o755)  # mkdtemp makes it 0700, which a web server running as another user could not read
-    try:
+    with atomic_folder(target) as work:  # the old report stays until the new one is complete
         plots = draw_all(folder, work / "plots", top_tags=config.top_tags, dpi=config.dpi)
         sample = choose_sample(folder.clips, config.sample_size, config.seed)
         audio = read_audio(sample)
@@ -67,22 +63,10 @@ def write_report(out_dir: Path, config: ReportConfig | None = None) -> Path:
                 (work / "audio" / name).write_bytes(audio[clip.clip_id])
                 files[clip.clip_id] = f"audio/{name}"
         (work / "index.html").write_text(render(folder, plots, sample, files, config), encoding="utf-8")
-        _swap_in(work, target)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     index = target / "index.html"
     log.info("report: %d clips, %d pairs, %d dropped; %d sampled clips with audio; wrote %s",
              len(folder.clips), sum(len(c.pairs) for c in folder.clips), len(folder.rejected), len(files), index)
     return index
-
-
-def _swap_in(new: Path, target: Path) -> None:
-    """Replace ``target`` by ``new``; only the rename of the old folder and of the new one can fail half way."""
-    old = target.with_name(f".report-old-{os.getpid()}")
-    if target.exists():
-        os.replace(target, old)
-    os.replace(new, target)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 __all__ = ["ReportConfig", "write_report"]

@@ -20,15 +20,14 @@ import argparse
 import dataclasses
 import json
 import logging
-import os
 import re
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from musicqa.atomic import atomic_folder
 from musicqa.config import to_dict
 from musicqa.errors import InputError
 from musicqa.train import data
@@ -256,12 +255,15 @@ def verify_base(conv: Converted, device: str = "cpu") -> None:
 
 def _write(folder: Path, phase: str, tensors: dict[str, torch.Tensor], conv: Converted, dims: dict,
            parent: Path | None, source: dict) -> None:
+    with atomic_folder(folder) as tmp:
+        _fill(tmp, phase, tensors, conv, dims, parent, source)
+
+
+def _fill(tmp: Path, phase: str, tensors: dict[str, torch.Tensor], conv: Converted, dims: dict,
+          parent: Path | None, source: dict) -> None:
     from peft import LoraConfig
     from safetensors.torch import save_file
 
-    tmp = folder.with_name(f".tmp-{folder.name}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
     plain = {n: t.float().contiguous() for n, t in tensors.items() if ".lora_" not in n}
     save_file(plain, str(tmp / mdl.TRAINABLE_FILE), metadata={"phase": phase})
     if phase == "finetune":  # peft's save_pretrained layout: names without "llm." and the adapter name
@@ -279,8 +281,6 @@ def _write(folder: Path, phase: str, tensors: dict[str, torch.Tensor], conv: Con
             "train_config": None, "trainable": {n: list(t.shape) for n, t in tensors.items()},
             "converted_from": source}
     (tmp / "checkpoint.json").write_text(json.dumps(meta, indent=2) + "\n")
-    shutil.rmtree(folder, ignore_errors=True)
-    os.replace(tmp, folder)
 
 
 def run(path: Path, out: Path, cfg: ModelConfig, verify: bool = False) -> Path:

@@ -24,7 +24,7 @@ from typing import Any
 
 import torch
 
-from musicqa.atomic import write_atomic
+from musicqa.atomic import atomic_folder, write_atomic
 from musicqa.config import to_dict, to_toml
 from musicqa.errors import InputError
 from musicqa.train import data, features
@@ -82,11 +82,23 @@ class Batches:
 
 def save_checkpoint(out: Path, model: mdl.MusicLlama, optimizer: torch.optim.Optimizer, cfg: TrainConfig,
                     step: int, total: int, parent: Path | None, scaler: Any = None) -> Path:
-    """Write OUT/step-NNNNNN atomically (temp folder, then rename), point OUT/latest at it, prune old ones."""
+    """Write OUT/step-NNNNNN atomically (``atomic_folder``), point OUT/latest at it, prune old ones.
+
+    A kill during the save leaves the previous checkpoint (and ``latest``) as they were.
+    """
     final = out / f"step-{step:06d}"
-    tmp = out / f".tmp-step-{step:06d}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    with atomic_folder(final) as tmp:
+        _fill_checkpoint(tmp, model, optimizer, cfg, step, total, parent, scaler)
+    write_atomic(out / LATEST, final.name + "\n")
+    if cfg.keep_checkpoints:
+        for old in sorted(out.glob("step-*"))[:-cfg.keep_checkpoints]:
+            shutil.rmtree(old)
+    log.info("saved %s", final)
+    return final
+
+
+def _fill_checkpoint(tmp: Path, model: mdl.MusicLlama, optimizer: torch.optim.Optimizer, cfg: TrainConfig,
+                     step: int, total: int, parent: Path | None, scaler: Any) -> None:
     mdl.save_trainable(model, cfg.phase, tmp)
     state = {"optimizer": optimizer.state_dict(), "step": step}
     if scaler is not None and scaler.is_enabled():
@@ -99,15 +111,6 @@ def save_checkpoint(out: Path, model: mdl.MusicLlama, optimizer: torch.optim.Opt
             "tokenize": cfg.data.tokenize, "train_config": to_dict(cfg),
             "trainable": {n: list(t.shape) for n, t in mdl.trainable_state(model, cfg.phase).items()}}
     (tmp / "checkpoint.json").write_text(json.dumps(meta, indent=2) + "\n")
-    if final.exists():
-        shutil.rmtree(final)
-    os.replace(tmp, final)
-    write_atomic(out / LATEST, final.name + "\n")
-    if cfg.keep_checkpoints:
-        for old in sorted(out.glob("step-*"))[:-cfg.keep_checkpoints]:
-            shutil.rmtree(old)
-    log.info("saved %s", final)
-    return final
 
 
 def resolve_resume(cfg: TrainConfig) -> Path | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from musicqa import infer
+from musicqa.train import infer
 from tests.train.conftest import CLIPS
 
 

@@ -220,7 +220,7 @@ def run_benchmark(cfg) -> dict:
     """Score ``cfg.checkpoint`` on ``cfg.questions``; resumable through ``<out>.partial.jsonl``."""
     from tqdm import tqdm
 
-    from musicqa.infer import Answerer, knn_cache
+    from musicqa.train.infer import Answerer, knn_cache
 
     for flag, value in (("--questions", cfg.questions), ("--audio-dir", cfg.audio_dir),
                         ("--checkpoint", cfg.checkpoint), ("--out", cfg.out)):

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from musicqa import evaluate as ev
-from musicqa import muchomusic as mc
 from musicqa.errors import InputError
+from musicqa.train import evaluate as ev
+from musicqa.train import muchomusic as mc
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CSV = REPO / "tests" / "fixtures" / "muchomusic" / "muchomusic.csv"
 CLIPS = sorted((REPO / "sample_data" / "audio").glob("asc-*-*0s.mp3"))
 

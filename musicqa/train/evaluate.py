@@ -44,6 +44,7 @@ import warnings
 from pathlib import Path
 
 from musicqa import mullama
+from musicqa.atomic import atomic_folder
 from musicqa.config import field
 from musicqa.errors import InputError
 
@@ -106,7 +107,7 @@ class EvalConfig:
             raise ValueError(f"--benchmark must be one of {', '.join(BENCHMARKS)}, got {self.benchmark!r}")
         if self.max_new_tokens < 1 or (self.limit is not None and self.limit < 1):
             raise ValueError("--max-new-tokens and --limit must be >= 1")
-        from musicqa.infer import check_knn
+        from musicqa.train.infer import check_knn
 
         check_knn(self)
 
@@ -205,16 +206,12 @@ def _with_lexnames(folder: Path) -> Path:
         return folder
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "musicqa" / "wordnet-3.0"
     if not (cache / "lexnames").exists():
-        tmp = cache.with_name(f".{cache.name}.tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        for p in folder.iterdir():  # copies, not symlinks: nltk refuses paths that resolve outside its root
-            if p.is_file():
-                shutil.copyfile(p, tmp / p.name)
-        (tmp / "lexnames").write_text("".join(f"{i:02d}\t{name}\t{_CATEGORY[name.split('.')[0]]}\n"
-                                              for i, name in enumerate(LEXNAMES)))
-        shutil.rmtree(cache, ignore_errors=True)
-        os.replace(tmp, cache)
+        with atomic_folder(cache) as tmp:
+            for p in folder.iterdir():  # copies, not symlinks: nltk refuses paths that resolve outside its root
+                if p.is_file():
+                    shutil.copyfile(p, tmp / p.name)
+            (tmp / "lexnames").write_text("".join(f"{i:02d}\t{name}\t{_CATEGORY[name.split('.')[0]]}\n"
+                                                  for i, name in enumerate(LEXNAMES)))
     return cache
 
 
@@ -315,7 +312,7 @@ def score(cands: list[str], refs: list[str], cfg: EvalConfig) -> dict:
 
 def run(cfg: EvalConfig) -> int:
     if cfg.benchmark == "muchomusic":
-        from musicqa import muchomusic
+        from musicqa.train import muchomusic
 
         result = muchomusic.run_benchmark(cfg)
         print(muchomusic.table(result))
@@ -335,7 +332,7 @@ def run(cfg: EvalConfig) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from musicqa.cli import config_command
+    from musicqa.config import config_command
     from musicqa.train.presets import eval_values
 
     return config_command("evaluate", __doc__, EvalConfig, run, argv, preset=eval_values)

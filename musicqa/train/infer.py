@@ -219,7 +219,7 @@ def run(cfg: InferConfig) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from musicqa.cli import config_command
+    from musicqa.config import config_command
     from musicqa.train.presets import infer_values
 
     return config_command("infer", __doc__, InferConfig, run, argv, preset=infer_values)
