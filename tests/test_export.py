@@ -8,9 +8,9 @@ import pyarrow.parquet as pq
 import pytest
 import soundfile as sf
 
-from musicqa import muchomusic
 from musicqa.cli.__main__ import main
 from musicqa.export import DISTRACTOR_KINDS, distractor_columns
+from musicqa.train import muchomusic
 from tests.mcq_dataset import add_mcq_column, make_mcq_dataset
 
 

@@ -13,7 +13,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Export a musicqa dataset folder. mullama: the MU-LLaMA repo's MusicQA/ folder: "
                                    "MusicQA/{Pretrain,Finetune,Eval}MusicQA.json (MusicCaps, MTT train, MTT test) "
                                    "and audios/<source_id>.wav, where the reference's loader reads them. "
-                                   "muchomusic: the multiple-choice items (the 'mcq' column: build with --prompts.tasks ... mcq) as "
+                                   "muchomusic: the multiple-choice items (the 'mcq' column: build with "
+                                   "--prompts.tasks ... mcq) as "
                                    "DIR/muchomusic.csv with the MuChoMusic benchmark's header, and DIR/audio/, for "
                                    "python -m musicqa.evaluate --benchmark muchomusic --questions "
                                    "DIR/muchomusic.csv --audio-dir DIR/audio.")
