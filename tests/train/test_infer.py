@@ -84,7 +84,7 @@ def test_audio_controls_replace_what_the_model_hears_the_same_way_every_run(conv
 
 def test_infer_writes_control_predictions_that_evaluate_pairs_with_the_real_ones(converted_checkpoint, tmp_path,
                                                                                   capsys):
-    from musicqa import evaluate
+    from musicqa.train import evaluate
 
     folder = tmp_path / "clips"
     folder.mkdir()
