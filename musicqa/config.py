@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import logging
+import sys
 import tomllib
 import types
 import typing
@@ -16,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from musicqa.errors import InputError
+from musicqa.errors import AudioError, InputError, os_error_line
 
 T = TypeVar("T")
 
@@ -238,3 +240,27 @@ def to_toml(cfg: Any) -> str:
             out += [""] + emit(v, f"{table}.{k}" if table else k)
         return out
     return "\n".join(emit(to_dict(cfg), "")) + "\n"
+
+
+def config_command(prog: str, doc: str, cls: type, run: Callable[[Any], int], argv: list[str] | None,
+                   preset: Callable[[dict], dict] | None = None) -> int:
+    """``python -m musicqa.<prog>``: flags from ``cls``, optional ``--config`` TOML, one-line errors (exit 2).
+
+    Shared by the single-command modules (``musicqa.train.infer``, ``musicqa.train.evaluate``) so they parse,
+    log and report errors the same way; it lives here, not in ``musicqa.cli``, so library code never imports the CLI.
+    """
+    ap = argparse.ArgumentParser(prog=f"python -m musicqa.{prog}", description=doc.splitlines()[0])
+    ap.add_argument("--config", type=Path, default=None, help=f"TOML file with {cls.__name__} keys")
+    ap.add_argument("-v", "--verbose", action="store_true", help="log DEBUG messages")
+    add_flags(ap, cls)
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    try:
+        return run(from_args(cls, args, args.config, preset=preset))
+    except (InputError, AudioError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # a failed file operation no stage named a path for: still one line
+        print(f"error: {os_error_line(err)}", file=sys.stderr)
+        return 2

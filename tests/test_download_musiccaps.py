@@ -23,7 +23,7 @@ import soundfile as sf
 from musicqa import audio
 from musicqa.cli import download as download_cli
 from musicqa.config import from_args
-from musicqa.download import musiccaps
+from musicqa.download import musiccaps, youtube
 from musicqa.download.config import MusicCapsDownloadConfig
 from musicqa.download.manifest import Manifest
 from musicqa.errors import InputError
@@ -268,7 +268,7 @@ def test_bad_csv_and_config_are_one_line_errors(tmp_path):
 
 
 def test_missing_js_runtime_is_reported_at_start_up(tmp_path, monkeypatch):
-    monkeypatch.setattr(musiccaps, "_deno_from_pypi", lambda: str(tmp_path / "no-deno"))
+    monkeypatch.setattr(youtube, "_deno_from_pypi", lambda: str(tmp_path / "no-deno"))
     cfg = MusicCapsDownloadConfig(js_runtime="deno")  # the default URL template is YouTube
     with pytest.raises(InputError, match="pip install deno"):
         musiccaps.download_musiccaps(_write_csv(tmp_path / "m.csv", ["abcdefghijk"]), tmp_path / "o", cfg)

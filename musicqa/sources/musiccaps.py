@@ -4,8 +4,7 @@ Every clip keeps its YouTube id and segment (``ytid``, ``start_s``, ``end_s``): 
 to 000000.wav and its users could never map a QA pair back to its video. The caption is passed on
 verbatim; Jinja syntax in it (``{{ 7*7 }}``) is text here, and the prompts stage renders it as text.
 
-``read_segments`` is the one parser of the CSV's ``ytid``/``start_s``/``end_s``: the downloader fetches exactly
-the segments the build will read, with the same id rules and the same error messages.
+The CSV's ``ytid``/``start_s``/``end_s`` are parsed by ``sources.musiccaps_segments``, shared with the downloader.
 """
 
 from __future__ import annotations
@@ -13,11 +12,10 @@ from __future__ import annotations
 import ast
 import dataclasses
 import logging
-import math
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,35 +25,20 @@ from musicqa.download.config import MusicCapsDownloadConfig
 from musicqa.errors import InputError
 from musicqa.records import Clip
 from musicqa.sources.base import (
-    BAD_ID,
     BAD_VALUE,
     CONTEXT_TOO_LONG,
-    DUPLICATE_ID,
     EMPTY_TEXT,
-    MALFORMED_ROW,
     RowError,
     Source,
 )
-from musicqa.sources.table import (
-    Record,
-    check_limits,
-    iter_records,
-    read_header,
-    show,
-    structure_error,
-    undecodable_field,
-)
+from musicqa.sources.musiccaps_segments import SEGMENT_COLUMNS, YTID, parse_segment, row_problem
+from musicqa.sources.table import Record, check_limits, iter_records, read_header, show
 
 log = logging.getLogger(__name__)
 
 NAME = "musiccaps"
-SEGMENT_COLUMNS = ("ytid", "start_s", "end_s")
 REQUIRED_COLUMNS = (*SEGMENT_COLUMNS, "aspect_list", "caption", "is_audioset_eval")
 
-# A YouTube id is 11 characters of this alphabet. It becomes a file name and a dataset id, so nothing
-# else gets through (no '/', no '..', no leading option dash tricks beyond what YouTube itself allows).
-YTID = re.compile(r"[A-Za-z0-9_-]{11}")
-_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 # Preference order when several files share a ytid: lossless first, then by how common the format is.
 AUDIO_EXTENSIONS = ("flac", "wav", "mp3", "ogg", "opus", "m4a", "webm", "aac")
 # The seed's name for an already-cut clip: [ytid]-[start-end].wav, e.g. [abc123def45]-[30-40].wav
@@ -131,15 +114,6 @@ def parse_aspect_list(text: str) -> tuple[str, ...] | None:
     return tuple(items)
 
 
-def _seconds(text: str) -> float | None:
-    """Return a non-negative number of seconds, or None; no signs, exponents, 'nan' or 'inf'."""
-    text = text.strip()
-    if not _SECONDS.fullmatch(text):
-        return None
-    value = float(text)
-    return value if math.isfinite(value) else None
-
-
 def _bool(text: str) -> bool | None:
     return {"true": True, "false": False}.get(text.strip().lower())
 
@@ -186,78 +160,6 @@ def _read(
     log.info("%s: %d rows -> %d clips, skipped %s", path.name, rows, clips, dict(skipped) or "none")
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
-    """One CSV row's ``ytid`` and ``start_s``..``end_s``, or the row's first problem in ``error``."""
-
-    line: int  # editor line of the row (the header is line 1)
-    ytid: str  # as written (stripped): a valid id unless ``error`` says otherwise; "" if the row is unreadable
-    start_s: float = 0.0
-    end_s: float = 0.0
-    error: RowError | None = None
-
-
-def read_segments(csv_path: Path) -> Iterator[Segment]:
-    """Yield one Segment per data row of a MusicCaps CSV; a missing column or file raises InputError now."""
-    csv_path = Path(csv_path)
-    header = read_header(csv_path, ",", SEGMENT_COLUMNS, "MusicCaps")
-    return _segments(csv_path, header)
-
-
-def _segments(path: Path, header: list[str]) -> Iterator[Segment]:
-    col = {name: i for i, name in enumerate(header)}
-    seen: dict[str, int] = {}
-    for rec in iter_records(path, ","):
-        bad = _row_problem(rec, path.name, header)
-        if bad:
-            yield Segment(rec.first_line, "", error=bad)
-            continue
-        assert rec.fields is not None
-        item = _segment(dict(zip(header, rec.fields, strict=True)).__getitem__, f"{path.name}:{rec.first_line}",
-                        rec.first_line, seen)
-        ytid = rec.fields[col["ytid"]].strip()
-        if isinstance(item, RowError):
-            yield Segment(rec.first_line, ytid, error=item)
-        else:
-            yield Segment(rec.first_line, ytid, item[1], item[2])
-
-
-def _row_problem(rec: Record, name: str, header: list[str]) -> RowError | None:
-    bad = structure_error(rec, name, len(header))
-    if bad:
-        return bad
-    assert rec.fields is not None
-    column = undecodable_field(rec.fields, header)
-    if column:
-        return RowError(MALFORMED_ROW, f"{name}:{rec.first_line}: field {column!r} is not valid UTF-8, "
-                                       "expected UTF-8 text")
-    return None
-
-
-def _segment(get: Callable[[str], str], where: str, line: int,
-             seen: dict[str, int]) -> tuple[str, float, float] | RowError:
-    """The row's (ytid, start_s, end_s), or its first problem; a good id is remembered in ``seen``."""
-    ytid = get("ytid").strip()
-    if not YTID.fullmatch(ytid):
-        return RowError(BAD_ID, f"{where}: field 'ytid' = {show(ytid)}, expected 11 characters of A-Z a-z 0-9 _ -")
-    if ytid in seen:
-        return RowError(
-            DUPLICATE_ID, f"{where}: field 'ytid' = {show(ytid)}, expected a unique id (first on line {seen[ytid]})"
-        )
-    seen[ytid] = line
-    start_s = _seconds(get("start_s"))
-    if start_s is None:
-        return RowError(BAD_VALUE, f"{where}: field 'start_s' = {show(get('start_s'))}, expected seconds")
-    end_s = _seconds(get("end_s"))
-    if end_s is None:
-        return RowError(BAD_VALUE, f"{where}: field 'end_s' = {show(get('end_s'))}, expected seconds")
-    if end_s <= start_s:
-        return RowError(
-            BAD_VALUE, f"{where}: field 'end_s' = {show(get('end_s'))}, expected seconds after start_s ({start_s:g})"
-        )
-    return ytid, start_s, end_s
-
-
 def _parse(
     rec: Record,
     name: str,
@@ -268,7 +170,7 @@ def _parse(
     max_chars: int,
 ) -> Clip | RowError:
     """Validate one row; the first problem found is the one reported."""
-    bad = _row_problem(rec, name, header)
+    bad = row_problem(rec, name, header)
     if bad:
         return bad
     fields = rec.fields
@@ -278,7 +180,7 @@ def _parse(
     def get(column: str) -> str:
         return fields[col[column]]
 
-    segment = _segment(get, where, rec.first_line, seen)
+    segment = parse_segment(get, where, rec.first_line, seen)
     if isinstance(segment, RowError):
         return segment
     ytid, start_s, end_s = segment

@@ -181,22 +181,25 @@ class MusicLlama(nn.Module):
         return token[:, None, :] + self.prefix.weight[None]
 
     @contextlib.contextmanager
-    def music(self, features: torch.Tensor) -> Iterator[None]:
-        """Within this block, every LLaMA call (forward or generate) hears ``features``."""
-        self._adapters = self.music_adapters(features)
+    def music(self, features: torch.Tensor | None) -> Iterator[None]:
+        """Within this block, every LLaMA call (forward or generate) hears ``features``.
+
+        None: no music at all (no token, no prefix): the language model's text prior, the no-audio control.
+        """
+        self._adapters = None if features is None else self.music_adapters(features)
         try:
             yield
         finally:
             self._adapters = None
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, features: torch.Tensor,
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, features: torch.Tensor | None,
                 labels: torch.Tensor | None = None):
         """LLaMA's CausalLMOutput (``.loss`` is the mean over answer tokens when ``labels`` is given)."""
         with self.music(features):
             return self.llm(input_ids=input_ids, attention_mask=attention_mask, labels=labels)
 
     @torch.no_grad()
-    def generate(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, features: torch.Tensor,
+    def generate(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, features: torch.Tensor | None,
                  **kwargs: Any) -> torch.Tensor:
         with self.music(features):
             return self.llm.generate(input_ids=input_ids, attention_mask=attention_mask, **kwargs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from musicqa import infer
+from musicqa.train import infer
 from tests.train.conftest import CLIPS
 
 
@@ -59,3 +59,49 @@ def test_option_log_probs_are_the_models_own(finetuned):
             logits = answerer.model(ids, torch.ones_like(ids), feats).logits[0]
         logp = logits[len(p) - 1:-1].log_softmax(-1).gather(-1, torch.tensor(a)[:, None])
         assert abs(logp.mean().item() - score) < 1e-4
+
+
+def test_audio_controls_replace_what_the_model_hears_the_same_way_every_run(converted_checkpoint):
+    """noise: seeded per clip (same seed and file -> same features); silence differs; no-audio: plain LLaMA."""
+    import numpy as np
+    import torch
+
+    answerer = infer.Answerer(converted_checkpoint, "cpu")
+    real = answerer.features([CLIPS[0]]).numpy()
+    noise = answerer.features([CLIPS[0]], control="noise", seed=0).numpy()
+    assert np.array_equal(noise, answerer.features([CLIPS[0]], control="noise", seed=0).numpy())
+    assert not np.allclose(noise, answerer.features([CLIPS[0]], control="noise", seed=1).numpy())
+    assert not np.allclose(noise, real)
+    assert not np.allclose(answerer.features([CLIPS[0]], control="silence").numpy(), real)
+    assert answerer.features([CLIPS[0]], control="no-audio") is None
+    ids = torch.tensor([answerer.tok("A slow piano ballad")["input_ids"]])
+    with torch.no_grad():  # without music the model is its language model alone: no token, no prefix, no gate
+        plain = answerer.model.llm(input_ids=ids, attention_mask=torch.ones_like(ids)).logits
+        none = answerer.model(ids, torch.ones_like(ids), None).logits
+        heard = answerer.model(ids, torch.ones_like(ids), torch.from_numpy(real)).logits
+    assert torch.equal(plain, none) and not torch.allclose(plain, heard)
+
+
+def test_infer_writes_control_predictions_that_evaluate_pairs_with_the_real_ones(converted_checkpoint, tmp_path,
+                                                                                  capsys):
+    from musicqa.train import evaluate
+
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    for clip in CLIPS[:2]:
+        (folder / clip.name).symlink_to(clip)
+    answers = {}
+    for control in ("noise", "no-audio"):
+        out = tmp_path / f"{control}.jsonl"
+        assert infer.main(["--checkpoint", str(converted_checkpoint), "--audio", str(folder), "--out", str(out),
+                           "--max-new-tokens", "4", "--temperature", "0", "--audio-control", control]) == 0
+        rows = [json.loads(line) for line in out.read_text().splitlines()]
+        assert [r["audio"] for r in rows] == [str(folder / c.name) for c in CLIPS[:2]]
+        assert all(r["audio_control"] == control and isinstance(r["answer"], str) for r in rows)
+        answers[control] = evaluate.read_pairs(out)
+    assert answers["noise"].keys() == answers["no-audio"].keys()  # the same (audio, question) keys as real ones
+    capsys.readouterr()
+    assert infer.main(["--checkpoint", str(converted_checkpoint), "--audio", str(folder), "--audio-control",
+                       "pink"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--audio-control: unknown control 'pink'" in err

@@ -49,8 +49,17 @@ class InferConfig:
     knn_size: int = field(100, help="kNN cache: neighbours mixed in")
     knn_temperature: float = field(20.0, help="kNN cache: softmax temperature on the similarities")
     knn_weight: float = field(0.2, help="kNN cache: weight of the neighbours' mix (0 = off)")
+    audio_control: str | None = field(None, help="answer without the real music, to measure how much the answers "
+                                                 "depend on it: noise (white, the clip's RMS, seeded by --seed and "
+                                                 "the file name) or silence of each clip's length, or no-audio "
+                                                 "(the model without its music input); score these predictions "
+                                                 "as the real ones")
 
     def __post_init__(self) -> None:
+        if self.audio_control is not None:
+            from musicqa.train.controls import check
+
+            check([self.audio_control], "--audio-control")
         if self.preset not in PRESETS:
             raise ValueError(f"--preset must be one of {', '.join(PRESETS)}, got {self.preset!r}")
         if self.max_new_tokens < 1 or self.batch_size < 1:
@@ -118,14 +127,24 @@ class Answerer:
         self.tok.padding_side = "left"  # generation continues every prompt from its last token
         self._torch = torch
 
-    def features(self, files: list[Path]):
-        """[B, num_states, hidden] encoder features of the files (decoded and resampled by musicqa.audio)."""
+    def features(self, files: list[Path], control: str | None = None, seed: int = 0):
+        """[B, num_states, hidden] encoder features of the files (decoded and resampled by musicqa.audio).
+
+        ``control`` (musicqa.train.controls) replaces each clip by noise or silence of its length before the encoder,
+        seeded by ``seed`` and the file's name; ``no-audio`` returns None: the model then runs without music.
+        """
         import numpy as np
 
         from musicqa import audio
+        from musicqa.train import controls
 
+        if control == "no-audio":
+            return None
         rate = self.encoder.spec.sample_rate
-        feats = np.stack([self.encoder(audio.load(f, sample_rate=rate), rate) for f in files])
+        waves = [audio.load(f, sample_rate=rate) for f in files]
+        if control is not None:
+            waves = [controls.replace(w, control, seed, f.name) for w, f in zip(waves, files)]
+        feats = np.stack([self.encoder(w, rate) for w in waves])
         return self._torch.from_numpy(feats).to(self.device)
 
     def _autocast(self):
@@ -138,18 +157,23 @@ class Answerer:
         return self.tok.pad_token_id if self.tok.pad_token_id is not None else self.tok.eos_token_id
 
     def answer(self, files: list[Path], question: str, *, max_new_tokens: int = 256, temperature: float = 0.1,
-               top_p: float = 0.75) -> list[str]:
-        return self.generate(self.features(files), question, max_new_tokens=max_new_tokens,
-                             temperature=temperature, top_p=top_p)
+               top_p: float = 0.75, control: str | None = None, seed: int = 0) -> list[str]:
+        """One answer per file; under ``control`` (musicqa.train.controls) the files' audio is replaced or left out."""
+        return self.generate(self.features(files, control, seed), question, max_new_tokens=max_new_tokens,
+                             temperature=temperature, top_p=top_p, rows=len(files))
 
     def generate(self, feats, question: str, *, max_new_tokens: int = 256, temperature: float = 0.1,
-                 top_p: float = 0.75) -> list[str]:
-        """One answer per row of ``feats`` to the same question, in the checkpoint's prompt template."""
+                 top_p: float = 0.75, rows: int = 1) -> list[str]:
+        """One answer per row of ``feats`` to the same question, in the checkpoint's prompt template.
+
+        ``feats`` None (the no-audio control): ``rows`` answers from the model without its music injection
+        (as many samples as files, so sampling varies as it does with audio).
+        """
         from musicqa.train import data
 
         torch = self._torch
         prompt = data.prompt_ids(self.tok, question, self.template)
-        ids = torch.tensor([prompt] * len(feats), device=self.device)
+        ids = torch.tensor([prompt] * (rows if feats is None else len(feats)), device=self.device)
         mask = torch.ones_like(ids)
         sampling = {"do_sample": True, "temperature": temperature, "top_p": top_p} if temperature > 0 else \
             {"do_sample": False}
@@ -164,6 +188,8 @@ class Answerer:
         The options are tokenised as training tokenised answers (the checkpoint's template and
         tokenisation), without the closing EOS; the mean keeps long options from losing by length.
         """
+        import numpy as np
+
         from musicqa.train import data
 
         torch = self._torch
@@ -172,10 +198,12 @@ class Answerer:
         if len(items) != len(options):
             raise InputError(f"an answer option of {question!r} tokenises to nothing")
         items = [data.Tokenized(t.clip_key, t.input_ids[:-1], t.labels[:-1]) for t in items]  # drop the EOS
-        batch = data.collate(items, lambda _key: feats[0].cpu().numpy(), self._pad)
+        clip = np.zeros(1, np.float32) if feats is None else feats[0].cpu().numpy()  # None: the no-audio control
+        batch = data.collate(items, lambda _key: clip, self._pad)
         batch = {k: v.to(self.device) for k, v in batch.items()}
         with torch.no_grad(), self._autocast():
-            logits = self.model(batch["input_ids"], batch["attention_mask"], batch["features"]).logits.float()
+            logits = self.model(batch["input_ids"], batch["attention_mask"],
+                                None if feats is None else batch["features"]).logits.float()
         logp = logits[:, :-1].log_softmax(-1).gather(-1, batch["input_ids"][:, 1:, None]).squeeze(-1)
         keep = (batch["labels"][:, 1:] != data.IGNORE).float()
         return ((logp * keep).sum(1) / keep.sum(1).clamp(min=1)).tolist()
@@ -197,7 +225,8 @@ def run(cfg: InferConfig) -> int:
     if cfg.preset == "mullama" and answerer.template != "mullama.jinja":
         log.warning("--preset mullama with a checkpoint trained on prompt %s: the prompt follows the checkpoint",
                     answerer.template)
-    kw = {"max_new_tokens": cfg.max_new_tokens, "temperature": cfg.temperature, "top_p": cfg.top_p}
+    kw = {"max_new_tokens": cfg.max_new_tokens, "temperature": cfg.temperature, "top_p": cfg.top_p,
+          "control": cfg.audio_control, "seed": cfg.seed}
     if cfg.audio.is_file():
         print(answerer.answer(files, cfg.question, **kw)[0])
         return 0
@@ -207,8 +236,10 @@ def run(cfg: InferConfig) -> int:
             for i in range(0, len(files), cfg.batch_size):
                 batch = files[i:i + cfg.batch_size]
                 for path, text in zip(batch, answerer.answer(batch, cfg.question, **kw)):
-                    sink.write(json.dumps({"audio": str(path), "question": cfg.question, "answer": text},
-                                          ensure_ascii=False) + "\n")
+                    line = {"audio": str(path), "question": cfg.question, "answer": text}
+                    if cfg.audio_control:  # evaluate pairs on (audio, question) and ignores this field
+                        line["audio_control"] = cfg.audio_control
+                    sink.write(json.dumps(line, ensure_ascii=False) + "\n")
                 sink.flush()
                 bar.update(len(batch))
     finally:
@@ -219,7 +250,7 @@ def run(cfg: InferConfig) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from musicqa.cli import config_command
+    from musicqa.config import config_command
     from musicqa.train.presets import infer_values
 
     return config_command("infer", __doc__, InferConfig, run, argv, preset=infer_values)

@@ -1,4 +1,4 @@
-"""musicqa.evaluate: word-level BLEU-1..4 and B-U, METEOR, ROUGE-L, BERTScore; --compat mullama."""
+"""musicqa.train.evaluate (`-m musicqa.evaluate`): BLEU-1..4 and B-U, METEOR, ROUGE-L, BERTScore; --compat mullama."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from musicqa import evaluate as ev
+from musicqa.train import evaluate as ev
 
-SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
+SAMPLE_DATA = Path(__file__).resolve().parents[2] / "sample_data"
 
 
 @pytest.fixture(scope="module")

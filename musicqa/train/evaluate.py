@@ -20,7 +20,8 @@ ROUGE-L *recall* and BERTScore *recall*. An empty prediction scores 0 on every m
 itself sets empty candidates to 0; transformers 5 tokenizers make it crash first, so we do it).
 
 ``--benchmark muchomusic`` scores a checkpoint on the MuChoMusic multiple-choice questions
-instead (musicqa/muchomusic.py).
+instead (musicqa/train/muchomusic.py), or on a musicqa build's own (``musicqa export --format muchomusic``);
+``--audio-controls noise silence no-audio`` scores them again without the real music (musicqa/train/controls.py).
 
 METEOR needs WordNet. nltk's downloader fetches it from GitHub, which this project cannot rely on;
 Debian's ``wordnet-base`` package ships the same WordNet 3.0 database (minus the ``lexnames`` index,
@@ -97,8 +98,19 @@ class EvalConfig:
     knn_size: int = field(100, help="kNN cache: neighbours mixed in")
     knn_temperature: float = field(20.0, help="kNN cache: softmax temperature on the similarities")
     knn_weight: float = field(0.2, help="kNN cache: weight of the neighbours' mix (0 = off)")
+    audio_controls: list[str] = field(help="MuChoMusic: score the same questions again with each clip replaced: "
+                                           "noise (white, the clip's RMS, seeded by --seed), silence (same "
+                                           "length), no-audio (the model without its music input); each "
+                                           "control's accuracy and audio dependence (real minus control) go "
+                                           "into --out and the table", factory=list)
 
     def __post_init__(self) -> None:
+        from musicqa.train.controls import check
+
+        self.audio_controls = list(check(self.audio_controls))
+        if self.audio_controls and self.benchmark != "muchomusic":
+            raise ValueError("--audio-controls needs --benchmark muchomusic; for --predictions, make the control "
+                             "predictions with python -m musicqa.infer --audio-control NAME and score them as these")
         if self.compat not in COMPATS:
             raise ValueError(f"--compat must be one of {', '.join(COMPATS)}, got {self.compat!r}")
         if self.preset not in ("musicqa", "mullama"):
@@ -107,7 +119,7 @@ class EvalConfig:
             raise ValueError(f"--benchmark must be one of {', '.join(BENCHMARKS)}, got {self.benchmark!r}")
         if self.max_new_tokens < 1 or (self.limit is not None and self.limit < 1):
             raise ValueError("--max-new-tokens and --limit must be >= 1")
-        from musicqa.infer import check_knn
+        from musicqa.train.infer import check_knn
 
         check_knn(self)
 
@@ -312,7 +324,7 @@ def score(cands: list[str], refs: list[str], cfg: EvalConfig) -> dict:
 
 def run(cfg: EvalConfig) -> int:
     if cfg.benchmark == "muchomusic":
-        from musicqa import muchomusic
+        from musicqa.train import muchomusic
 
         result = muchomusic.run_benchmark(cfg)
         print(muchomusic.table(result))
@@ -332,7 +344,7 @@ def run(cfg: EvalConfig) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from musicqa.cli import config_command
+    from musicqa.config import config_command
     from musicqa.train.presets import eval_values
 
     return config_command("evaluate", __doc__, EvalConfig, run, argv, preset=eval_values)

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from musicqa import evaluate as ev
-from musicqa import muchomusic as mc
 from musicqa.errors import InputError
+from musicqa.train import evaluate as ev
+from musicqa.train import muchomusic as mc
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CSV = REPO / "tests" / "fixtures" / "muchomusic" / "muchomusic.csv"
 CLIPS = sorted((REPO / "sample_data" / "audio").glob("asc-*-*0s.mp3"))
 
@@ -82,6 +82,18 @@ def test_summary_counts_accuracy_unanswered_and_dimensions():
     assert s["likelihood"]["per_genre"]["Pop"]["accuracy"] == 1.0 and s["likelihood"]["knowledge"]["n"] == 2
 
 
+def test_audio_dependence_is_real_accuracy_minus_the_controls():
+    def rec(correct, likelihood, generated):
+        return {"correct_index": correct, "likelihood": likelihood, "generated": generated}
+
+    real = [rec(0, 0, 0), rec(1, 1, 1), rec(2, 2, -1), rec(3, 0, 0)]  # 3/4 likelihood, 2/4 generated
+    noise = [rec(0, 0, -1), rec(1, 2, 1), rec(2, 1, -1), rec(3, 0, 0)]  # 1/4, 1/4 (2 unanswered)
+    s = mc.control_summary(real, {"noise": noise, "silence": real})
+    assert s["noise"]["likelihood"] == {"n": 4, "accuracy": 0.25, "unanswered_rate": 0.0, "audio_dependence": 0.5}
+    assert s["noise"]["generated"]["audio_dependence"] == 0.25 and s["noise"]["generated"]["unanswered_rate"] == 0.5
+    assert s["silence"]["likelihood"]["audio_dependence"] == 0.0  # a model that ignores the audio: no dependence
+
+
 @pytest.fixture()
 def audio_dir(tmp_path) -> Path:
     """The clips under the names the benchmark's download scripts give them; the last question has none."""
@@ -131,3 +143,47 @@ def test_no_audio_at_all_is_a_one_line_error(converted_checkpoint, tmp_path, cap
     assert ev.main(["--benchmark", "muchomusic", "--questions", str(CSV), "--audio-dir", str(tmp_path / "empty"),
                     "--checkpoint", str(converted_checkpoint), "--out", str(tmp_path / "r.json")]) == 2
     assert "no audio file for any question" in capsys.readouterr().err
+
+
+def test_an_exported_build_is_scored_with_audio_controls(converted_checkpoint, tmp_path, capsys):
+    """The acceptance path: a dataset's mcq items -> export -> evaluate with noise, silence and no audio."""
+    from musicqa.cli.__main__ import main as musicqa_main
+    from tests.mcq_dataset import make_mcq_dataset
+
+    dataset = make_mcq_dataset(tmp_path / "dataset", n_train=1, n_test=1, per_clip=1)
+    bench = tmp_path / "bench"
+    assert musicqa_main(["export", str(dataset), "--format", "muchomusic", "--out", str(bench)]) == 0
+    out = tmp_path / "results.json"
+    argv = ["--benchmark", "muchomusic", "--questions", str(bench / "muchomusic.csv"), "--audio-dir",
+            str(bench / "audio"), "--checkpoint", str(converted_checkpoint), "--out", str(out), "--max-new-tokens",
+            "4", "--audio-controls", "noise", "silence", "no-audio"]
+    capsys.readouterr()
+    assert ev.main(argv) == 0
+    result = json.loads(out.read_text())
+    assert (result["questions"], result["scored"], result["missing_audio"]) == (2, 2, 0)
+    assert list(result["audio_controls"]) == ["noise", "silence", "no-audio"]
+    for control, modes in result["audio_controls"].items():
+        preds = json.loads((tmp_path / f"results.{control}.predictions.json").read_text())
+        assert [p["control"] for p in preds] == [control] * 2
+        for mode in ("likelihood", "generated"):
+            got = modes[mode]
+            assert got["n"] == 2 and got["accuracy"] == sum(p[mode] == p["correct_index"] for p in preds) / 2
+            assert got["audio_dependence"] == pytest.approx(result[mode]["accuracy"] - got["accuracy"])
+    real = json.loads((tmp_path / "results.predictions.json").read_text())
+    noise = json.loads((tmp_path / "results.noise.predictions.json").read_text())
+    silence = json.loads((tmp_path / "results.silence.predictions.json").read_text())
+    assert [p["answers"] for p in real] == [p["answers"] for p in noise]  # the same items, the same option order
+    # what the model heard differs: the scores move (the tiny model's gates are open: it is a finetune checkpoint)
+    assert [p["option_logprobs"] for p in real] != [p["option_logprobs"] for p in noise]
+    assert [p["option_logprobs"] for p in noise] != [p["option_logprobs"] for p in silence]
+    table = capsys.readouterr().out
+    assert "accuracy, audio = noise" in table and "audio dependence (real - no-audio)" in table
+
+
+
+def test_an_unknown_audio_control_is_a_one_line_error(capsys):
+    assert ev.main(["--benchmark", "muchomusic", "--audio-controls", "noise", "pink"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unknown control 'pink'" in err
+    assert ev.main(["--predictions", "p.jsonl", "--references", "r.jsonl", "--audio-controls", "noise"]) == 2
+    assert "--audio-controls needs --benchmark muchomusic" in capsys.readouterr().err

@@ -18,6 +18,11 @@ checkpoint's own instruction template. Audio is found under ``--audio-dir`` by f
 Describer tracks as ``<track_id>`` or ``<track_id>.2min``, MusicCaps clips as ``<ytid>_<start>``,
 ``<ytid>`` or ``[<ytid>]-[<start>-<end>]``; questions without audio are counted and skipped.
 Reported: accuracy, unanswered rate, and accuracy per knowledge/reasoning dimension and genre.
+
+``--audio-controls noise silence no-audio`` scores every question again with its clip replaced by noise
+or silence of the same length, or with no audio input (musicqa/train/controls.py); the results JSON gets each
+control's accuracy and ``audio_dependence`` (real minus control accuracy) under ``audio_controls``, and
+``<out>.<control>.predictions.json`` beside the real predictions.
 """
 
 from __future__ import annotations
@@ -196,8 +201,8 @@ def _signature(cfg, questions: list[Question]) -> str:
     return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _done(path: Path, signature: str) -> dict[str, dict]:
-    """Records of an interrupted run with the same signature (a torn last line is dropped)."""
+def _done(path: Path, signature: str) -> dict[tuple[str, str], dict]:
+    """Records of an interrupted run with the same signature, by (control, qid) (a torn last line is dropped)."""
     if not path.exists():
         return {}
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -212,15 +217,46 @@ def _done(path: Path, signature: str) -> dict[str, dict]:
         except json.JSONDecodeError:
             log.warning("%s:%d: torn line dropped", path, n)
             continue
-        done[rec["qid"]] = rec
+        done[rec.get("control", ""), rec["qid"]] = rec
     return done
 
 
+def _score(answerer, feats, q: Question, path: Path, cfg, control: str) -> dict:
+    """One question's record: both modes' picks, the options as shown, and what the model heard (``control``)."""
+    shown, order = shuffled(q, cfg.seed)
+    text = prompt(q, shown, cfg.in_context)
+    scores = answerer.option_logprobs(feats, text, shown)
+    reply = answerer.generate(feats, text, max_new_tokens=cfg.max_new_tokens, temperature=0.0)[0]
+    return {"qid": q.qid, "control": control, "audio_path": str(path), "prompt": text, "answers": shown,
+            "answer_orders": order, "correct_index": order.index(0), "option_logprobs": scores,
+            "likelihood": max(range(len(shown)), key=scores.__getitem__), "model_output": reply,
+            "generated": parse_letter(reply, shown), "dataset": q.dataset, "genre": q.genre,
+            "knowledge": list(q.knowledge), "reasoning": list(q.reasoning)}
+
+
+def control_summary(real: list[dict], by_control: dict[str, list[dict]]) -> dict:
+    """Per control and mode: accuracy, unanswered rate, and ``audio_dependence`` = real accuracy minus it.
+
+    A model that listens loses accuracy when its audio is noise, silence or absent; a dependence near 0
+    means its score comes from the question and options alone.
+    """
+    out = {}
+    for control, records in by_control.items():
+        out[control] = {}
+        for mode in MODES:
+            acc, real_acc = _accuracy(records, mode), _accuracy(real, mode)["accuracy"]
+            acc["audio_dependence"] = None if acc["accuracy"] is None or real_acc is None else \
+                real_acc - acc["accuracy"]
+            out[control][mode] = acc
+    return out
+
+
 def run_benchmark(cfg) -> dict:
-    """Score ``cfg.checkpoint`` on ``cfg.questions``; resumable through ``<out>.partial.jsonl``."""
+    """Score ``cfg.checkpoint`` on ``cfg.questions`` (and under each of ``cfg.audio_controls``); resumable
+    through ``<out>.partial.jsonl``."""
     from tqdm import tqdm
 
-    from musicqa.infer import Answerer, knn_cache
+    from musicqa.train.infer import Answerer, knn_cache
 
     for flag, value in (("--questions", cfg.questions), ("--audio-dir", cfg.audio_dir),
                         ("--checkpoint", cfg.checkpoint), ("--out", cfg.out)):
@@ -245,42 +281,44 @@ def run_benchmark(cfg) -> dict:
     signature = _signature(cfg, questions)
     done = _done(partial, signature)
     answerer = Answerer(cfg.checkpoint, cfg.device, cfg.llm, cfg.encoder, knn_cache(cfg))
+    controls = ("", *cfg.audio_controls)  # "": the real audio
     by_file: dict[Path, list[Question]] = defaultdict(list)
     for q in todo:
-        if q.qid not in done:
-            by_file[located[q.qid]].append(q)
+        by_file[located[q.qid]].append(q)
+    total = len(todo) * len(controls)
     with open(partial, "a", encoding="utf-8") as sink, \
-            tqdm(total=len(todo), initial=len(todo) - sum(map(len, by_file.values())), unit="question",
-                 desc="muchomusic") as bar:
+            tqdm(total=total, initial=sum(k in done for k in ((c, q.qid) for c in controls for q in todo)),
+                 unit="question", desc="muchomusic") as bar:
         if sink.tell() == 0:
             sink.write(json.dumps({"signature": signature}) + "\n")
         for path, qs in by_file.items():
-            feats = answerer.features([path])
-            for q in qs:
-                shown, order = shuffled(q, cfg.seed)
-                text = prompt(q, shown, cfg.in_context)
-                scores = answerer.option_logprobs(feats, text, shown)
-                reply = answerer.generate(feats, text, max_new_tokens=cfg.max_new_tokens, temperature=0.0)[0]
-                rec = {"qid": q.qid, "audio_path": str(path), "prompt": text, "answers": shown,
-                       "answer_orders": order, "correct_index": order.index(0), "option_logprobs": scores,
-                       "likelihood": max(range(len(shown)), key=scores.__getitem__), "model_output": reply,
-                       "generated": parse_letter(reply, shown), "dataset": q.dataset, "genre": q.genre,
-                       "knowledge": list(q.knowledge), "reasoning": list(q.reasoning)}
-                sink.write(json.dumps(rec, ensure_ascii=False) + "\n")
-                done[q.qid] = rec
-                bar.update(1)
-            sink.flush()
-            os.fsync(sink.fileno())
-    records = [done[q.qid] for q in todo]
+            for control in controls:
+                left = [q for q in qs if (control, q.qid) not in done]
+                if not left:
+                    continue
+                feats = answerer.features([path], control=control or None, seed=cfg.seed)
+                for q in left:
+                    rec = _score(answerer, feats, q, path, cfg, control)
+                    sink.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                    done[control, q.qid] = rec
+                    bar.update(1)
+                sink.flush()
+                os.fsync(sink.fileno())
+    records = [done["", q.qid] for q in todo]
     result = {"benchmark": "muchomusic", "questions": len(questions), "scored": len(records),
               "missing_audio": len(missing), "seed": cfg.seed, "in_context": cfg.in_context,
               "checkpoint": str(cfg.checkpoint), **summarise(records)}
+    if cfg.audio_controls:
+        result["audio_controls"] = control_summary(
+            records, {c: [done[c, q.qid] for q in todo] for c in cfg.audio_controls})
     from musicqa.store import write_atomic
 
     # per-question records in the benchmark's own input format (its evaluate.py reads this file as it is)
-    write_atomic(cfg.out.with_name(cfg.out.stem + ".predictions.json"),
-                 json.dumps([{"id": r["qid"], **{k: v for k, v in r.items() if k != "qid"}} for r in records],
-                            ensure_ascii=False, indent=1))
+    for control in controls:
+        name = f"{cfg.out.stem}.{control}.predictions.json" if control else f"{cfg.out.stem}.predictions.json"
+        write_atomic(cfg.out.with_name(name), json.dumps(
+            [{"id": q.qid, **{k: v for k, v in done[control, q.qid].items() if k != "qid"}} for q in todo],
+            ensure_ascii=False, indent=1))
     write_atomic(cfg.out, json.dumps(result, indent=2) + "\n")
     partial.unlink()
     return result
@@ -302,6 +340,11 @@ def table(result: dict) -> str:
 
     lines.append(row("accuracy", ()))
     lines.append(f"{'unanswered rate':38s} {'0.000':>10s} {result['generated']['unanswered_rate']:>10.3f}")
+    for control, modes in result.get("audio_controls", {}).items():
+        cells = [("-" if modes[m][k] is None else f"{modes[m][k]:+.3f}" if k == "audio_dependence" else
+                  f"{modes[m][k]:.3f}") for k in ("accuracy", "audio_dependence") for m in MODES]
+        lines.append(f"{'accuracy, audio = ' + control:38s} {cells[0]:>10s} {cells[1]:>10s}")
+        lines.append(f"{'audio dependence (real - ' + control + ')':38s} {cells[2]:>10s} {cells[3]:>10s}")
     lines += [row("knowledge (all)", ("knowledge",)), row("reasoning (all)", ("reasoning",))]
     for group in ("per_knowledge", "per_reasoning", "per_genre"):
         for name in result["likelihood"][group]:
