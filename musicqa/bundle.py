@@ -21,7 +21,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from musicqa.atomic import write_atomic
-from musicqa.records import Clip, QAPair
+from musicqa.records import Clip, MCQItem, QAPair
 from musicqa.sources import CardInfo, Source
 
 log = logging.getLogger(__name__)
@@ -30,10 +30,12 @@ log = logging.getLogger(__name__)
 COMMON_COLUMNS = ("audio", "clip_id", "source", "source_id", "split", "context", "qa")
 
 
-def features_for(source: Source, sample_rate: int):
+def features_for(source: Source, sample_rate: int, *, mcq: bool = False):
     """The ``datasets.Features`` of one source's config; declared, not inferred, so every shard agrees.
 
-    The one definition of the dataset's schema: tests and ``train/tiny.py`` write folders with it too.
+    The one definition of the dataset's schema: tests and ``train/tiny.py`` write folders with it too. ``mcq``
+    adds the ``mcq`` column (a build with the mcq task): its multiple-choice items, distractors in
+    ``records.DISTRACTOR_KINDS`` order.
     """
     from datasets import Audio, Features, List, Value
 
@@ -42,6 +44,9 @@ def features_for(source: Source, sample_rate: int):
         "source_id": Value("string"), "split": Value("string"), "context": Value("string"),
         "qa": List({"question": Value("string"), "answer": Value("string"), "task": Value("string")}),
     }
+    if mcq:
+        common["mcq"] = List({"question": Value("string"), "correct_answer": Value("string"),
+                              "distractors": List(Value("string")), "distractor_kinds": List(Value("string"))})
     own = source.features()
     clash = sorted(set(own) & set(common))
     if clash:
@@ -49,7 +54,8 @@ def features_for(source: Source, sample_rate: int):
     return Features({**common, **own})
 
 
-def make_row(clip: Clip, pairs: Sequence[QAPair], audio: Path | None, source: Source) -> dict[str, Any]:
+def make_row(clip: Clip, pairs: Sequence[QAPair], audio: Path | None, source: Source,
+             items: Sequence[MCQItem] | None = None) -> dict[str, Any]:
     """One dataset row: the clip, its source's metadata columns, its kept pairs and its audio file.
 
     ``audio`` holds the FLAC's path, not its bytes: the bytes are read one shard at a time in
@@ -61,6 +67,9 @@ def make_row(clip: Clip, pairs: Sequence[QAPair], audio: Path | None, source: So
         "context": clip.text,
         "qa": [{"question": p.question, "answer": p.answer, "task": p.task} for p in pairs],
     }
+    if items is not None:  # the build made the mcq task: every row has the column, empty or not
+        row["mcq"] = [{"question": i.question, "correct_answer": i.correct_answer, "distractors": list(i.distractors),
+                       "distractor_kinds": list(i.distractor_kinds)} for i in items]
     row.update(source.columns(clip))
     return row
 
@@ -136,16 +145,17 @@ def split_order(source: Source, present: Sequence[str]) -> list[str]:
 
 def bundle(out: Path, rows_by_config: Mapping[str, Mapping[str, list[dict[str, Any]]]], *,
            configs: Sequence[tuple[str, Source, Any]], sample_rate: int, clips_per_shard: int,
-           card_context: dict[str, Any], cards_dir: Path) -> list[ConfigInfo]:
+           card_context: dict[str, Any], cards_dir: Path, mcq: bool = False) -> list[ConfigInfo]:
     """Write every config/split that has rows, in ``configs`` order, plus the card; returns what was written.
 
     ``configs`` is the build's (config name, source, the source's config section) list; a config or split
-    without rows gets no shards (stale ones of an earlier run are removed) and no entry in the card.
+    without rows gets no shards (stale ones of an earlier run are removed) and no entry in the card. ``mcq``: the
+    rows carry the ``mcq`` column.
     """
     written: list[tuple[ConfigInfo, CardInfo]] = []
     for name, source, source_cfg in configs:
         rows_by_split = rows_by_config.get(name, {})
-        features = features_for(source, sample_rate)
+        features = features_for(source, sample_rate, mcq=mcq)
         cfg = ConfigInfo(name, extra_columns=tuple(source.features()), features_yaml=features._to_yaml_list())
         for split in split_order(source, list(rows_by_split)):
             rows = rows_by_split.get(split, [])

@@ -24,6 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("build", help="build a music QA dataset folder", description=BuildConfig.__doc__)
     p.add_argument("--config", type=Path, default=None, help="TOML file of options (flags override it)")
     add_flags(p, BuildConfig)
+    # the one short alias: `--tasks fixed open mcq` reads better than its section's name
+    p.add_argument("--tasks", dest="prompts.tasks", nargs="*", default=argparse.SUPPRESS, metavar="TASK",
+                   help="the same as --prompts.tasks")
     p.set_defaults(func=run)
 
 

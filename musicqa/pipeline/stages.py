@@ -137,7 +137,8 @@ class RenderStage:
 
     def __init__(self, prompts_dir: Path, system_template: str, chat_template: str, *, tasks: Sequence[str],
                  questions: Sequence[str], open_pairs: int, aspects: Sequence[str], max_answer_chars: int,
-                 sampling: Mapping[str, Sampling], model: str, plans: Sequence[SourcePlan]) -> None:
+                 sampling: Mapping[str, Sampling], model: str, plans: Sequence[SourcePlan], mcq_items: int = 2,
+                 mcq_chars: tuple[int, int] = (300, 200)) -> None:
         self.prompts_dir = prompts_dir
         self.system_template = system_template
         self.chat_template_name = chat_template
@@ -148,8 +149,10 @@ class RenderStage:
         self.sampling = dict(sampling)
         self.model = model
         self.plans = {p.name: p for p in plans}
+        self.mcq_items = mcq_items  # the mcq task's items per clip; its schema's limits are mcq_chars
         self.schemas = {t: schema_for(t, n_questions=len(self.questions), n_pairs=open_pairs,
-                                      max_chars=max_answer_chars) for t in self.tasks}
+                                      max_chars=mcq_chars[0] if t == "mcq" else max_answer_chars,
+                                      n_items=mcq_items, max_option_chars=mcq_chars[1]) for t in self.tasks}
         self._prompts: PromptSet | None = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -177,4 +180,4 @@ class RenderStage:
             clip, task, model=self.model, sampling=self.sampling[task], json_schema=self.schemas[task],
             questions=self.questions, n_pairs=self.open_pairs, aspects=self.aspects,
             template=plan.source.template(plan.config, task), duration_s=plan.source.duration(clip),
-            variables=plan.source.prompt_variables(clip))
+            variables={**plan.source.prompt_variables(clip), **({"n_items": self.mcq_items} if task == "mcq" else {})})
