@@ -67,6 +67,11 @@ def summary_lines(out: Path, summary: BuildSummary, notes: Sequence[str] = ()) -
                 lines.append(f"  {config:<16}{split:<12}{splits[split]:>6}{summary.pairs[config][split]:>7}")
     lines.append(f"dropped: {sum(summary.drops.values())} pairs (rejected.jsonl), {sum(summary.failed.values())} "
                  "replies that never parsed (failed_generations.jsonl); counts per reason in summary.json")
+    if summary.mcq:
+        share = summary.mcq["correct_longest_share_kept"]
+        lines.append(f"mcq: {summary.mcq['items_kept']} multiple-choice items kept of {summary.mcq['items_generated']}"
+                     + (f"; the correct option is the longest in {share:.0%} of them (chance: 25%)"
+                        if share is not None else ""))
     lines.extend(notes)
     if clips:
         config = next(iter(summary.clips))

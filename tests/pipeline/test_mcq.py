@@ -98,6 +98,10 @@ def test_mcq_items_reach_the_dataset_card_and_report(tmp_path):
     assert "## Multiple-choice items" in card and "the correct option is the longest" in card
     assert "`mcq_duplicate_option`" in card
 
+    from musicqa.cli.build import summary_lines
+
+    assert f"mcq: {clips} multiple-choice items kept of {2 * clips}; the correct option is the longest in 0% of them" \
+        in "\n".join(summary_lines(out, summary))
     page = write_report(out).read_text()
     assert "A kazoo ensemble" in page and "incorrect but related" in page
 
