@@ -95,7 +95,7 @@ def test_mcq_items_reach_the_dataset_card_and_report(tmp_path):
     rejected = [r for r in jsonl(out / "rejected.jsonl") if r["task"] == "mcq"]
     assert {r["reason"] for r in rejected} == {"mcq_duplicate_option"} and len(rejected[0]["distractors"]) == 3
     card = (out / "README.md").read_text()
-    assert "## Multiple-choice items" in card and "the correct option is the longest" in card
+    assert "## Multiple-choice items" in card and "the correct option is strictly the longest" in card
     assert "`mcq_duplicate_option`" in card
 
     from musicqa.cli.build import summary_lines
