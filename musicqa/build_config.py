@@ -19,7 +19,8 @@ from musicqa.analysis import AnalysisConfig
 from musicqa.config import field
 from musicqa.engines.base import EngineConfig
 from musicqa.filters.config import FiltersConfig
-from musicqa.prompts import OPEN_ASPECTS, PAPER_QUESTIONS, TASKS
+from musicqa.filters.mcq import CHECK_NAMES as MCQ_CHECKS
+from musicqa.prompts import DEFAULT_TASKS, OPEN_ASPECTS, PAPER_QUESTIONS, TASKS
 from musicqa.records import Sampling
 
 
@@ -38,8 +39,9 @@ class PromptsConfig:
 
     system_template: str = field("system.jinja", help="system message template inside --prompts-dir")
     chat_template: str = field("chat/chatml.jinja", help="chat format template (MPT-7B-chat's ChatML)")
-    tasks: list[str] = field(help="tasks to generate: fixed (the paper's 4 questions), open (new pairs)",
-                             factory=lambda: list(TASKS))
+    tasks: list[str] = field(help="tasks to generate: fixed (the paper's 4 questions), open (new pairs), mcq "
+                                  "(MuChoMusic-style multiple-choice items, options --mcq.*); --tasks for short",
+                             factory=lambda: list(DEFAULT_TASKS))
     questions: list[str] = field(help="the fixed task's questions", factory=lambda: list(PAPER_QUESTIONS))
     open_pairs: int = field(5, help="question-answer pairs asked for per clip in the open task")
     aspects: list[str] = field(help="aspects the open pairs cover, one pair each", factory=lambda: list(OPEN_ASPECTS))
@@ -76,6 +78,27 @@ class SamplingConfig:
 
     def to_sampling(self, seed: int) -> Sampling:
         return Sampling(self.temperature, self.top_k, self.top_p, self.max_tokens, seed)
+
+
+@dataclass
+class McqConfig(SamplingConfig):
+    """The mcq task: MuChoMusic-style items (question, correct answer, three distractors, one of each kind)."""
+
+    per_clip: int = field(2, help="multiple-choice items asked for per clip")
+    max_question_chars: int = field(300, help="longest question the JSON schema allows")
+    max_option_chars: int = field(200, help="longest option (correct answer or distractor) the JSON schema allows; "
+                                            "short options keep the correct one from standing out by its length")
+    checks: list[str] = field(help=f"item checks to run, cheapest first; known: {', '.join(MCQ_CHECKS)} (reasons "
+                                   "mcq_*, see the README)", factory=lambda: list(MCQ_CHECKS))
+
+    def __post_init__(self) -> None:
+        if self.per_clip < 1:
+            raise ValueError(f"--mcq.per-clip: {self.per_clip}, expected at least 1")
+        if self.max_question_chars < 1 or self.max_option_chars < 1:
+            raise ValueError("--mcq.max-question-chars and --mcq.max-option-chars must be >= 1")
+        unknown = [c for c in self.checks if c not in MCQ_CHECKS]
+        if unknown:
+            raise ValueError(f"--mcq.checks: unknown check {unknown[0]!r} (known: {', '.join(MCQ_CHECKS)})")
 
 
 EXECUTORS = ("local", "ray")
@@ -122,6 +145,7 @@ class BuildOptions:
     engine: EngineConfig = field(help="", factory=EngineConfig)
     fixed: SamplingConfig = field(help="", factory=lambda: SamplingConfig(temperature=0.5, max_tokens=768))
     open: SamplingConfig = field(help="", factory=lambda: SamplingConfig(temperature=0.4, max_tokens=1024))
+    mcq: McqConfig = field(help="", factory=lambda: McqConfig(temperature=0.4, max_tokens=768))
     filters: FiltersConfig = field(help="", factory=FiltersConfig)
     executor: str = field("local", help="where the audio and engine stages run: 'local' (this process) or 'ray' "
                                         "(a Ray cluster, options --ray.*); both give the same dataset")

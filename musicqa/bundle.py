@@ -24,7 +24,7 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from musicqa.atomic import atomic_folder, write_atomic
 from musicqa.dataset_folder import INTERRUPTED_CARD
 from musicqa.errors import InputError
-from musicqa.records import Clip, QAPair
+from musicqa.records import Clip, MCQItem, QAPair
 from musicqa.sources import CardInfo, Source
 
 log = logging.getLogger(__name__)
@@ -37,10 +37,12 @@ ANALYSIS_TYPES = {"tempo_bpm": "float64", "tempo_confidence": "float64", "key": 
                   "key_strength": "float64", "loudness_lufs": "float64", "duration_s": "float64"}
 
 
-def features_for(source: Source, sample_rate: int):
+def features_for(source: Source, sample_rate: int, *, mcq: bool = False):
     """The ``datasets.Features`` of one source's config; declared, not inferred, so every shard agrees.
 
-    The one definition of the dataset's schema: tests and ``train/tiny.py`` write folders with it too.
+    The one definition of the dataset's schema: tests and ``train/tiny.py`` write folders with it too. ``mcq``
+    adds the ``mcq`` column (a build with the mcq task): its multiple-choice items, distractors in
+    ``records.DISTRACTOR_KINDS`` order.
     """
     from datasets import Audio, Features, List, Value
 
@@ -50,6 +52,9 @@ def features_for(source: Source, sample_rate: int):
         "qa": List({"question": Value("string"), "answer": Value("string"), "task": Value("string")}),
         "analysis": {name: Value(kind) for name, kind in ANALYSIS_TYPES.items()},
     }
+    if mcq:
+        common["mcq"] = List({"question": Value("string"), "correct_answer": Value("string"),
+                              "distractors": List(Value("string")), "distractor_kinds": List(Value("string"))})
     own = source.features()
     clash = sorted(set(own) & set(common))
     if clash:
@@ -57,7 +62,8 @@ def features_for(source: Source, sample_rate: int):
     return Features({**common, **own})
 
 
-def make_row(clip: Clip, pairs: Sequence[QAPair], audio: Path | None, source: Source) -> dict[str, Any]:
+def make_row(clip: Clip, pairs: Sequence[QAPair], audio: Path | None, source: Source,
+             items: Sequence[MCQItem] | None = None) -> dict[str, Any]:
     """One dataset row: the clip, its source's metadata columns, its kept pairs and its audio file.
 
     ``audio`` holds the FLAC's path, not its bytes: the bytes are read one shard at a time in
@@ -70,6 +76,9 @@ def make_row(clip: Clip, pairs: Sequence[QAPair], audio: Path | None, source: So
         "qa": [{"question": p.question, "answer": p.answer, "task": p.task} for p in pairs],
         "analysis": dataclasses.asdict(clip.facts) if clip.facts is not None else None,
     }
+    if items is not None:  # the build made the mcq task: every row has the column, empty or not
+        row["mcq"] = [{"question": i.question, "correct_answer": i.correct_answer, "distractors": list(i.distractors),
+                       "distractor_kinds": list(i.distractor_kinds)} for i in items]
     row.update(source.columns(clip))
     return row
 
@@ -153,7 +162,7 @@ def split_order(source: Source, present: Sequence[str]) -> list[str]:
 
 def bundle(out: Path, rows_by_config: Mapping[str, Mapping[str, list[dict[str, Any]]]], *,
            configs: Sequence[tuple[str, Source, Any]], sample_rate: int, clips_per_shard: int,
-           card_context: dict[str, Any], cards_dir: Path) -> list[ConfigInfo]:
+           card_context: dict[str, Any], cards_dir: Path, mcq: bool = False) -> list[ConfigInfo]:
     """Write every config/split that has rows, in ``configs`` order, plus the card; returns what was written.
 
     ``configs`` is the build's (config name, source, the source's config section) list; a config or split
@@ -161,13 +170,13 @@ def bundle(out: Path, rows_by_config: Mapping[str, Mapping[str, list[dict[str, A
     ``data/`` folder beside the old one and the card is rendered, then the card is replaced by ``INTERRUPTED_CARD``
     (which ``load_dataset`` and musicqa's readers refuse), ``data/`` is swapped (``musicqa.atomic``) and the new
     card written. A kill or a full disk at any moment leaves the previous dataset, the new one, or a folder no
-    reader takes for a dataset; the rerun bundles again from the store.
+    reader takes for a dataset; the rerun bundles again from the store. ``mcq``: the rows carry the ``mcq`` column.
     """
     written: list[tuple[ConfigInfo, CardInfo]] = []
     with atomic_folder(out / "data") as data:
         for name, source, source_cfg in configs:
             rows_by_split = rows_by_config.get(name, {})
-            features = features_for(source, sample_rate)
+            features = features_for(source, sample_rate, mcq=mcq)
             cfg = ConfigInfo(name, extra_columns=tuple(source.features()), features_yaml=features._to_yaml_list())
             for split in split_order(source, list(rows_by_split)):
                 rows = rows_by_split.get(split, [])

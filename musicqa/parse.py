@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from musicqa.records import Generation, PromptRequest, QAPair
+from musicqa.records import Generation, MCQItem, PromptRequest, QAPair
 
 OK = "ok"
 PARSE_TRUNCATED = "parse_truncated"
@@ -43,8 +43,14 @@ def open_schema(n_pairs: int, max_chars: int = MAX_TEXT_CHARS) -> dict:
             "properties": {"pairs": {"type": "array", "items": pair, "minItems": 1, "maxItems": n_pairs}}}
 
 
-def schema_for(task: str, *, n_questions: int, n_pairs: int, max_chars: int = MAX_TEXT_CHARS) -> str:
-    """The serialised schema a request of ``task`` carries to the engine."""
+def schema_for(task: str, *, n_questions: int, n_pairs: int, max_chars: int = MAX_TEXT_CHARS, n_items: int = 2,
+               max_option_chars: int = 200) -> str:
+    """The serialised schema a request of ``task`` carries to the engine (``mcq``: see :mod:`musicqa.parse_mcq`)."""
+    if task == "mcq":
+        from musicqa.parse_mcq import mcq_schema
+
+        # keys unsorted: a constrained decoder writes properties in schema order, and the question must come first
+        return json.dumps(mcq_schema(n_items, max_chars, max_option_chars))
     schema = fixed_schema(n_questions, max_chars) if task == "fixed" else open_schema(n_pairs, max_chars)
     return json.dumps(schema, sort_keys=True)
 
@@ -56,6 +62,7 @@ class Parsed:
     status: str
     pairs: tuple[QAPair, ...] = ()
     detail: str = ""
+    items: tuple[MCQItem, ...] = ()  # the mcq task's items (its ``pairs`` stay empty)
 
 
 def _str_list(value: object) -> bool:
@@ -73,6 +80,11 @@ def parse(gen: Generation, req: PromptRequest) -> Parsed:
         return Parsed(status, detail=f"{err.msg} at char {err.pos}")
     if not isinstance(data, dict):
         return Parsed(PARSE_SCHEMA, detail="top level is not an object")
+    if req.task == "mcq":
+        from musicqa.parse_mcq import parse_items
+
+        items = parse_items(data, req)
+        return Parsed(PARSE_SCHEMA, detail=items) if isinstance(items, str) else Parsed(OK, items=items)
     if req.task == "fixed":
         answers = data.get("answers")
         if not _str_list(answers) or len(answers) != len(req.questions):

@@ -20,7 +20,8 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from musicqa.errors import InputError
 from musicqa.records import Clip, Facts, PromptRequest, Sampling
 
-TASKS = ("fixed", "open")
+TASKS = ("fixed", "open", "mcq")  # mcq: MuChoMusic-style multiple-choice items (musicqa.parse_mcq)
+DEFAULT_TASKS = ("fixed", "open")  # what a build makes unless --tasks says otherwise
 PAPER_QUESTIONS = (
     "Describe the audio",
     "Describe the audio in detail",

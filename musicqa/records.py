@@ -88,7 +88,7 @@ class PromptRequest:
 
     key: str  # resume key: hash of clip_id, task, template hash, model, sampling, attempt-free
     clip_id: str
-    task: str  # "fixed" | "open"
+    task: str  # "fixed" | "open" | "mcq"
     template: str  # template file name, e.g. "musiccaps_fixed.jinja"
     template_hash: str  # sha256 of the template file's bytes (first 16 hex chars)
     messages: tuple[tuple[str, str], ...]  # (role, content) pairs
@@ -123,3 +123,31 @@ class QAPair:
     task: str  # "fixed" | "open"
     template: str = ""
     index: int = 0  # position within the reply
+
+
+# MuChoMusic's three distractor kinds (Weck et al., ISMIR 2024, arXiv 2408.01337), in the order its released
+# CSV stores them as distractor_1..3_answer; every MCQItem lists its distractors in this order.
+DISTRACTOR_KINDS = ("incorrect_but_related", "correct_but_unrelated", "incorrect_and_unrelated")
+
+
+@dataclass(frozen=True, slots=True)
+class MCQItem:
+    """One multiple-choice item about one clip: a question, its one correct answer and three distractors.
+
+    ``distractor_kinds[i]`` says what ``distractors[i]`` is meant to be (one of ``DISTRACTOR_KINDS``): a
+    misunderstanding on the question's topic, something true of the music that does not answer the question, or
+    something off-topic with no support in the music.
+    """
+
+    clip_id: str
+    question: str
+    correct_answer: str
+    distractors: tuple[str, str, str]
+    distractor_kinds: tuple[str, str, str] = DISTRACTOR_KINDS
+    template: str = ""
+    index: int = 0  # position within the reply
+
+    @property
+    def options(self) -> tuple[str, str, str, str]:
+        """The four options, correct answer first."""
+        return (self.correct_answer, *self.distractors)

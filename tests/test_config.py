@@ -90,3 +90,22 @@ def test_help_explains_every_option(capsys):
                  "--magnatagatune.min-tags", "--audio.text-only", "--engine.trust-remote-code", "--config"]:
         assert flag in out
     assert "(default: mosaicml/mpt-7b-chat)" in out
+
+
+def test_tasks_alias_the_mcq_section_and_its_errors():
+    """`--tasks fixed open mcq` is --prompts.tasks; the default stays fixed + open; a bad [mcq] value names its flag."""
+    from musicqa.cli import build as cli_build
+
+    root = argparse.ArgumentParser()
+    cli_build.register(root.add_subparsers())
+    base = ["build", "--sources", "musiccaps", "--musiccaps.csv", "x.csv"]
+    ns = root.parse_args([*base, "--tasks", "fixed", "open", "mcq", "--mcq.per-clip", "3"])
+    cfg = from_args(BuildConfig, ns, ns.config)
+    assert cfg.prompts.tasks == ["fixed", "open", "mcq"] and cfg.mcq.per_clip == 3
+    assert parse(base[1:]).prompts.tasks == ["fixed", "open"]
+    with pytest.raises(InputError, match="--prompts.tasks: .*'quiz'"):
+        parse([*base[1:], "--prompts.tasks", "quiz"])
+    with pytest.raises(InputError, match="--mcq.per-clip: 0, expected at least 1"):
+        parse([*base[1:], "--mcq.per-clip", "0"])
+    with pytest.raises(InputError, match="--mcq.checks: unknown check 'vibes'"):
+        parse([*base[1:], "--mcq.checks", "leak", "vibes"])

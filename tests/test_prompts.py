@@ -93,7 +93,9 @@ def test_missing_template_is_an_error_before_any_work(tmp_path):
         PromptSet(tmp_path / "p").template_names(["musiccaps", "magnatagatune"], ["fixed", "open"])
 
 
-LAYOUTS = sorted(p.name for p in (REPO / "prompts").glob("*_*.jinja"))
+# the mcq task came after the caption-first layout (no store of it predates issue 12), so it has no old layout
+LAYOUTS = sorted(p.name for p in (REPO / "prompts").glob("*_*.jinja") if not p.name.endswith("_mcq.jinja"))
+MCQ_TEMPLATES = sorted(p.name for p in (REPO / "prompts").glob("*_mcq.jinja"))
 # what a source's reader gives a template besides the text: two clips that differ in all of it
 CLIP_VARIABLES = (
     {"genres": ["jazz"], "instruments": ["piano"], "moods": ["sad"], "full_track": False,
@@ -145,3 +147,28 @@ def test_the_caption_first_layout_keeps_the_resume_keys_of_stores_built_before_i
     assert render(ps, clip()).key == "e68d3a96e3bd460798867734"
     assert render(ps, clip(source="magnatagatune"), "open").key == "0332f789b354deb85320b564"
     assert render(PromptSet(REPO / "prompts"), clip()).key != render(ps, clip()).key
+
+
+def test_there_is_an_mcq_template_per_source_kind():
+    opens = sorted(n for n in LAYOUTS if n.endswith("_open.jinja"))
+    assert [n.replace("_mcq", "_open") for n in MCQ_TEMPLATES] == opens
+
+
+@pytest.mark.parametrize("template", MCQ_TEMPLATES)
+def test_mcq_requests_share_their_instructions_and_end_with_the_clip_text(template):
+    """As the fixed and open templates: the instructions (with the three distractor kinds) first, for the prefix
+    cache, and all of the clip's text in the last paragraph."""
+    a, b = (render(PromptSet(REPO / "prompts"), dataclasses.replace(
+        clip(("Solo piano, slow and sad.", "Distorted guitars, fast drums, shouted vocals.")[n]),
+        clip_id=f"musiccaps/{'ab'[n] * 11}", end_s=(40.0, 75.0)[n]), "mcq", template=template,
+        variables={**CLIP_VARIABLES[n], "n_items": 2}) for n in (0, 1))
+    user_a, user_b = a.messages[1][1], b.messages[1][1]
+    shared = user_a[:user_a.rindex("\n\n")]
+    assert user_b.startswith(shared + "\n\n")
+    assert user_a.startswith("Write 2 multiple-choice questions")
+    for kind in ("incorrect_but_related", "correct_but_unrelated", "incorrect_and_unrelated"):
+        assert kind in shared
+    for n, req in enumerate((a, b)):
+        tail = req.messages[1][1][len(shared):]
+        text = ("Solo piano, slow and sad.", "Distorted guitars, fast drums, shouted vocals.")[n]
+        assert any(d in tail for d in (text, *CLIP_VARIABLES[n]["captions"], *CLIP_VARIABLES[n]["genres"]))

@@ -24,6 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("build", help="build a music QA dataset folder", description=BuildConfig.__doc__)
     p.add_argument("--config", type=Path, default=None, help="TOML file of options (flags override it)")
     add_flags(p, BuildConfig)
+    # the one short alias: `--tasks fixed open mcq` reads better than its section's name
+    p.add_argument("--tasks", dest="prompts.tasks", nargs="*", default=argparse.SUPPRESS, metavar="TASK",
+                   help="the same as --prompts.tasks")
     p.set_defaults(func=run)
 
 
@@ -67,6 +70,11 @@ def summary_lines(out: Path, summary: BuildSummary, notes: Sequence[str] = ()) -
                 lines.append(f"  {config:<16}{split:<12}{splits[split]:>6}{summary.pairs[config][split]:>7}")
     lines.append(f"dropped: {sum(summary.drops.values())} pairs (rejected.jsonl), {sum(summary.failed.values())} "
                  "replies that never parsed (failed_generations.jsonl); counts per reason in summary.json")
+    if summary.mcq:
+        share = summary.mcq["correct_longest_share_kept"]
+        lines.append(f"mcq: {summary.mcq['items_kept']} multiple-choice items kept of {summary.mcq['items_generated']}"
+                     + (f"; the correct option is the longest in {share:.0%} of them (chance: 25%)"
+                        if share is not None else ""))
     lines.extend(notes)
     if clips:
         config = next(iter(summary.clips))

@@ -80,7 +80,8 @@ class Build:
             open_pairs=p.open_pairs, aspects=p.aspects, max_answer_chars=p.max_answer_chars,
             sampling={t: getattr(cfg, t).to_sampling(e.seed) for t in p.tasks},
             model=model_key(e.model, e.revision, e.structured_backend), plans=self.plans,
-            fact_thresholds=(cfg.analysis.min_tempo_confidence, cfg.analysis.min_key_strength))
+            fact_thresholds=(cfg.analysis.min_tempo_confidence, cfg.analysis.min_key_strength),
+            mcq_items=cfg.mcq.per_clip, mcq_chars=(cfg.mcq.max_question_chars, cfg.mcq.max_option_chars))
         self.generate = GenerateStage(e, self.render.prompts.chat_template, engine)
         self.filters = FilterStage(cfg.filters, p.max_answer_chars)
 
@@ -211,6 +212,7 @@ def card_context(build: Build, final: Mapping[str, Mapping[str, Any]], summary: 
     """What the card says about how this build was made (the bundle adds the per-source parts)."""
     from musicqa.analysis import REASONS as ANALYSIS_REASONS
     from musicqa.filters import REASONS as FILTER_REASONS
+    from musicqa.filters.mcq import REASONS as MCQ_REASONS
     from musicqa.parse import REASONS as PARSE_REASONS
 
     cfg = build.cfg
@@ -228,8 +230,9 @@ def card_context(build: Build, final: Mapping[str, Mapping[str, Any]], summary: 
         "filter_names": list(build.filters.names),
         "skipped": dict(sorted(summary.skipped.items())), "failed": dict(sorted(summary.failed.items())),
         "drops": dict(sorted(summary.drops.items())), "pairs_kept": summary.pairs_kept,
-        "reason_help": {**PARSE_REASONS, **FILTER_REASONS, **ANALYSIS_REASONS},
+        "reason_help": {**PARSE_REASONS, **FILTER_REASONS, **ANALYSIS_REASONS, **MCQ_REASONS},
         "analysis": analysis_card(cfg.analysis, summary),
+        "mcq": summary.mcq,
         "model_license_note": MODEL_LICENSE_NOTE.format(model=cfg.engine.model),
     }
 
@@ -249,25 +252,29 @@ def finish(build: Build, clips: Sequence[Clip], audio: Mapping[str, Path | None]
            final: Mapping[str, Mapping[str, Any]], summary: BuildSummary, started: float) -> BuildSummary:
     """Parse, filter, bundle and write the card and summary.json: everything after generation, on the driver."""
     from musicqa.bundle import bundle, make_row
+    from musicqa.pipeline.mcq import select_items
 
     kept, rejected, failed = select_pairs(build, clips, requests, final, summary)
+    items = select_items(build.cfg, clips, requests, final, summary, rejected)  # None: no mcq task
     write_jsonl(build.out / "failed_generations.jsonl", failed)
     write_jsonl(build.out / "rejected.jsonl", rejected)
     config_of = {p.name: p.config_name for p in build.plans}
     rows: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
     for clip in clips:
         pairs = sorted(kept.get(clip.clip_id, []), key=lambda p: (p.task != "fixed", p.index))
-        if not pairs:
+        clip_items = None if items is None else items.get(clip.clip_id, [])
+        if not pairs and not clip_items:
             summary.skipped["clip_no_pairs_kept"] += 1
             continue
         rows[config_of[clip.source]][clip.split].append(
-            make_row(clip, pairs, audio[clip.clip_id], build.sources[clip.source]))
+            make_row(clip, pairs, audio[clip.clip_id], build.sources[clip.source], clip_items))
     for config, splits in rows.items():
         summary.clips[config] = {s: len(r) for s, r in splits.items()}
         summary.pairs[config] = {s: sum(len(x["qa"]) for x in r) for s, r in splits.items()}
     bundle(build.out, rows, configs=[(p.config_name, p.source, p.config) for p in build.plans],
            sample_rate=build.cfg.audio.sample_rate, clips_per_shard=build.cfg.clips_per_shard,
-           card_context=card_context(build, final, summary), cards_dir=resource(Path("data_cards")))
+           card_context=card_context(build, final, summary), cards_dir=resource(Path("data_cards")),
+           mcq=items is not None)
     summary.seconds = round(time.perf_counter() - started, 1)
     write_atomic(build.out / "summary.json", json.dumps(summary.to_json(), indent=2) + "\n")
     log.info("build: %d clips, %d pairs kept of %d generated; drops %s; skipped %s; failed %s",

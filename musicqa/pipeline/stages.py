@@ -155,7 +155,8 @@ class RenderStage:
     def __init__(self, prompts_dir: Path, system_template: str, chat_template: str, *, tasks: Sequence[str],
                  questions: Sequence[str], open_pairs: int, aspects: Sequence[str], max_answer_chars: int,
                  sampling: Mapping[str, Sampling], model: str, plans: Sequence[SourcePlan],
-                 fact_thresholds: tuple[float, float] | None = None) -> None:
+                 fact_thresholds: tuple[float, float] | None = None, mcq_items: int = 2,
+                 mcq_chars: tuple[int, int] = (300, 200)) -> None:
         self.prompts_dir = prompts_dir
         self.system_template = system_template
         self.chat_template_name = chat_template
@@ -167,8 +168,10 @@ class RenderStage:
         self.model = model
         self.plans = {p.name: p for p in plans}
         self.fact_thresholds = fact_thresholds or (MIN_TEMPO_CONFIDENCE, MIN_KEY_STRENGTH)
+        self.mcq_items = mcq_items  # the mcq task's items per clip; its schema's limits are mcq_chars
         self.schemas = {t: schema_for(t, n_questions=len(self.questions), n_pairs=open_pairs,
-                                      max_chars=max_answer_chars) for t in self.tasks}
+                                      max_chars=mcq_chars[0] if t == "mcq" else max_answer_chars,
+                                      n_items=mcq_items, max_option_chars=mcq_chars[1]) for t in self.tasks}
         self._prompts: PromptSet | None = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -196,4 +199,5 @@ class RenderStage:
             clip, task, model=self.model, sampling=self.sampling[task], json_schema=self.schemas[task],
             questions=self.questions, n_pairs=self.open_pairs, aspects=self.aspects,
             template=plan.source.template(plan.config, task), duration_s=plan.source.duration(clip),
-            variables=plan.source.prompt_variables(clip), facts=audible(clip.facts, *self.fact_thresholds))
+            variables={**plan.source.prompt_variables(clip), **({"n_items": self.mcq_items} if task == "mcq" else {})},
+            facts=audible(clip.facts, *self.fact_thresholds))

@@ -34,6 +34,16 @@ class Pair:
 
 
 @dataclass(frozen=True, slots=True)
+class Item:
+    """One kept multiple-choice item as stored in the ``mcq`` column (a build with the mcq task)."""
+
+    question: str
+    correct_answer: str
+    distractors: tuple[str, ...]
+    distractor_kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ClipRow:
     """One dataset row without its audio; ``shard`` + ``row`` locate the audio bytes later."""
 
@@ -46,6 +56,7 @@ class ClipRow:
     pairs: tuple[Pair, ...]
     shard: Path
     row: int
+    items: tuple[Item, ...] = ()  # the ``mcq`` column, where the folder has one
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +112,7 @@ def _read_shard(path: Path) -> list[ClipRow]:
     if missing:
         raise InputError(f"{path}: missing column(s) {', '.join(missing)}, expected a musicqa dataset shard")
     label_of = {s: c for s, c in labels_columns().items() if c in names}
-    optional = ["source_id", *sorted(set(label_of.values()))]
+    optional = ["source_id", "mcq", *sorted(set(label_of.values()))]
     rows = dataset_folder.read_rows(path, [*_REQUIRED, *(c for c in optional if c in names)])
     out = []
     for i, r in enumerate(rows):
@@ -111,7 +122,8 @@ def _read_shard(path: Path) -> list[ClipRow]:
         out.append(ClipRow(clip_id=str(r["clip_id"]), source=path.parent.name,
                            source_id=str(r.get("source_id") or r["clip_id"]).rsplit("/", 1)[-1],
                            split=str(r["split"]), context=str(r["context"] or ""),
-                           labels=tuple(str(t) for t in labels or ()), pairs=pairs, shard=path, row=i))
+                           labels=tuple(str(t) for t in labels or ()), pairs=pairs, shard=path, row=i,
+                           items=tuple(_item(q, path, i) for q in (r.get("mcq") or ()))))
     return out
 
 
@@ -120,6 +132,15 @@ def _pair(item: dict[str, Any], path: Path, row: int) -> Pair:
         return Pair(str(item["question"]), str(item["answer"]), str(item.get("task") or ""))
     except (KeyError, TypeError) as err:
         raise InputError(f"{path}: row {row}: field 'qa' item {item!r}, expected {{question, answer, task}}") from err
+
+
+def _item(value: dict[str, Any], path: Path, row: int) -> Item:
+    try:
+        return Item(str(value["question"]), str(value["correct_answer"]),
+                    tuple(str(d) for d in value["distractors"]), tuple(str(k) for k in value["distractor_kinds"]))
+    except (KeyError, TypeError) as err:
+        raise InputError(f"{path}: row {row}: field 'mcq' item {value!r}, expected {{question, correct_answer, "
+                         "distractors, distractor_kinds}") from err
 
 
 def _read_rejected(path: Path) -> tuple[Rejected, ...]:

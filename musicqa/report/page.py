@@ -109,7 +109,10 @@ def _context(folder: Folder, plots: list[Plot], sample: list[ClipRow], audio: di
         "sample": [{"clip_id": c.clip_id, "source": c.source, "split": c.split, "context": c.context,
                     "labels": c.labels, "audio": audio.get(c.clip_id),
                     "pairs": [{"question": p.question, "answer": p.answer, "task": p.task,
-                               "type": question_type(p.question)} for p in c.pairs]} for c in sample],
+                               "type": question_type(p.question)} for p in c.pairs],
+                    "items": [{"question": i.question, "options": [(i.correct_answer, "correct"),
+                                                                   *zip(i.distractors, i.distractor_kinds)]}
+                              for i in c.items]} for c in sample],
         "sources": sorted({c.source for c in sample}),
         "splits": sorted({c.split for c in sample}, key=lambda s: (split_order(s), s)),
         "rejected": [{"reason": reason, "count": len(items), "examples": items[:config.rejected_examples]}
