@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT, TEXT_ONLY = REPO / "prompts", REPO / "prompts" / "text-only"
 TEMPLATES = sorted(p.name for p in DEFAULT.glob("*_*.jinja"))
 VARIABLES = {"genres": ["rock"], "instruments": ["guitar"], "moods": ["dark"], "title": "T", "artist": "A",
-             "captions": ["A slow piano piece."], "full_track": False}
+             "captions": ["A slow piano piece."], "full_track": False, "n_items": 2}
 FACTS = Facts(tempo_bpm=97.3, tempo_confidence=0.8, key="D", mode="minor", key_strength=0.9, loudness_lufs=-8.0,
               duration_s=10.0)
 
