@@ -40,12 +40,11 @@ import numpy as np  # noqa: E402
 from bench import analysis_clips as clips_mod  # noqa: E402
 from bench.analysis_score import key_relation, key_score, tempo_acc1, tempo_acc2  # noqa: E402
 from bench.common import OUT, machine, machine_line, table, warn_if_busy, write_json  # noqa: E402
+from musicqa.analysis import accent_octave  # noqa: E402
 
 SR = 24000  # what the analysis stage reads: the audio stage's normalised clips
 ESSENTIA_SR = 44100  # RhythmExtractor2013 runs at 44.1 kHz only
 TARGETS = {"acc1": 0.90, "mirex": 0.80, "x_rt": 20.0}
-OFFBEAT_DOUBLE = 0.75  # accent_octave: off-beat / beat strength above this doubles the tempo
-ALTERNATION_HALVE = 0.5  # ... the weaker / stronger of alternate ticks below this halves it
 KEY_PROFILES = ("bgate", "edma", "edmm", "temperley", "krumhansl", "shaath")
 # Krumhansl-Kessler probe-tone profiles, C major / C minor
 KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
@@ -90,42 +89,6 @@ def essentia_tempo(method: str) -> Callable[[dict], dict]:
         bpm, _ticks, confidence, _est, _iv = es.RhythmExtractor2013(method=method)(clip["x44"])
         return {"bpm": float(bpm), "confidence": float(confidence)}
     return run
-
-
-def onset_envelope(x: np.ndarray, sr: int, n_fft: int = 2048, hop: int = 512) -> tuple[np.ndarray, float, float]:
-    """Spectral flux (log magnitude, half-wave rectified), numpy only: envelope, frames per second, first time."""
-    frames = np.lib.stride_tricks.sliding_window_view(x, n_fft)[::hop] * np.hanning(n_fft).astype(np.float32)
-    logmag = np.log1p(100 * np.abs(np.fft.rfft(frames, axis=1)))
-    flux = np.maximum(0.0, np.diff(logmag, axis=0)).sum(axis=1)
-    return flux, sr / hop, (hop + n_fft / 2) / sr
-
-
-def accent_octave(bpm: float, ticks: np.ndarray, x: np.ndarray, sr: int) -> float:
-    """Halve or double a beat tracker's tempo by the accents on and between its ticks.
-
-    Every miss of essentia's trackers here is an octave error at the ends of 60-180 BPM (they keep to about
-    73-166). Off-beats as strong as the beats mean the tracker took every other beat (double it); every other
-    tick much weaker than its neighbours means it tracked the eighths (halve it). The thresholds were set by
-    looking at seed 0's clips (with degara's ticks and librosa's onset envelope the right tempos had off-beat/beat
-    <= 0.54 and alternation >= 0.56, the octave errors >= 0.88 or <= 0.47 but for three sixteenth-hat songs) and
-    checked on seed 1's 48 clips, which they were not set on.
-    """
-    if len(ticks) < 8:
-        return bpm
-    env, fps, t0 = onset_envelope(x, sr)
-
-    def strength(times: np.ndarray) -> np.ndarray:
-        idx = np.clip(np.round((times - t0) * fps).astype(int), 1, len(env) - 2)
-        return np.maximum(np.maximum(env[idx - 1], env[idx]), env[idx + 1])
-
-    on = strength(ticks)
-    off = strength((ticks[:-1] + ticks[1:]) / 2)
-    if off.mean() > OFFBEAT_DOUBLE * on.mean() and bpm * 2 <= 208:
-        return bpm * 2
-    even, odd = on[0::2].mean(), on[1::2].mean()
-    if min(even, odd) < ALTERNATION_HALVE * max(even, odd) and bpm / 2 >= 40:
-        return bpm / 2
-    return bpm
 
 
 def essentia_octave_checked(method: str) -> Callable[[dict], dict]:

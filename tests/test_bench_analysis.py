@@ -124,7 +124,7 @@ def _clicks(bpm: float, seconds: float, sr: int = 24000, weak_every_other: float
 
 
 def test_accent_octave_doubles_ticks_on_every_other_beat_and_halves_ticks_on_weak_eighths():
-    from bench.analysis import accent_octave
+    from musicqa.analysis import accent_octave
 
     x = _clicks(120, 12)
     beats = np.arange(0.5, 11.5, 0.5)
