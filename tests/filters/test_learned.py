@@ -143,3 +143,19 @@ def test_labelled_rows_are_checked(tmp_path: Path) -> None:
                                       '"question": "Q?", "answer": 3, "label": []}\n')
     with pytest.raises(InputError, match=r"b\.jsonl:1: field 'answer' = 3"):
         training.load_labelled(tmp_path)
+
+
+def test_labelled_rows_carry_measured_facts(tmp_path: Path) -> None:
+    from musicqa.filters import training
+
+    row = ('{"id": "1", "batch": "b", "clip_id": "c", "context": "A funk groove with slap bass.", '
+           '"question": "Tempo?", "answer": "About 100 BPM.", "label": []%s}\n')
+    (tmp_path / "b.jsonl").write_text(row % ', "analysis": {"tempo_bpm": 101.0, "key": null}')
+    rows = training.load_labelled(tmp_path)
+    assert training.row_facts(rows[0]).tempo_bpm == 101.0
+    assert training.rule_predictions(rows) == [set()]  # the measured tempo supports "about 100 BPM"
+    (tmp_path / "b.jsonl").write_text(row % "")
+    assert training.rule_predictions(training.load_labelled(tmp_path)) == [{"grounding"}]
+    (tmp_path / "b.jsonl").write_text(row % ', "analysis": 101')
+    with pytest.raises(InputError, match=r"b\.jsonl:1: field 'analysis' = 101"):
+        training.load_labelled(tmp_path)
