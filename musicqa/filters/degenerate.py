@@ -161,6 +161,16 @@ def _closed(question: str, q_words: list[str], a_words: list[str]) -> bool:
     return bool(_SLOT_Q.search(question)) or _is_terse_request(question, q_words)
 
 
+def short_closed_answer(question: str, answer: str) -> bool:
+    """True for a complete short answer of a closed question's type ("Male." to "male or female?"), which
+    the rules keep on purpose: the learned layer, trained when such answers were labelled too short, does
+    not judge them (see :class:`musicqa.filters.learned.WithClassifier`)."""
+    q_words, a_words = _words(question), _words(answer)
+    return (0 < len(a_words) < MIN_ANSWER_WORDS and _closed(question, q_words, a_words)
+            and not _is_truncated(answer.strip(), a_words, question)
+            and is_word(a_words[-1], frozenset(w.lower() for w in q_words)))
+
+
 def _is_truncated(answer: str, words: list[str], question: str) -> bool:
     text = answer.rstrip()
     if _BULLET.search(text) and "\n" in text:

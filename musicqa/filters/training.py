@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from musicqa.errors import InputError
+from musicqa.filters.degenerate import short_closed_answer
 from musicqa.filters.embeddings import EMBEDDER, Embedder
 from musicqa.filters.learned import FAMILIES, FEATURES_VERSION, Weights, pair_features
 from musicqa.records import Facts
@@ -153,6 +154,8 @@ def grouped_cv(x: np.ndarray, rows: Sequence[dict], rule_kept: np.ndarray, c: fl
         for family in FAMILIES:
             threshold = choose_threshold(oof[family][~test], good[~test], budget)
             fired[family][test] = oof[family][test] >= threshold
+    # as at inference: the degenerate classifier does not judge the short answers the rules accept on purpose
+    fired["degenerate"] &= ~np.array([short_closed_answer(r["question"], r["answer"]) for r in rows])
     return fired
 
 
