@@ -2,16 +2,17 @@
 
     python bench/filters_quality.py [--data data/filters] [--rules-only] [--show-errors] [--c 1.0] [--budget 0.01]
 
-Each row of ``data/filters/*.jsonl`` has ``question``, ``answer``, ``context`` (caption or tags; "" for
-none), ``clip_id``, ``batch`` (who wrote it, when) and ``label``: the families that should drop the
-pair (``[]`` = a good pair). The rules run over all rows in file order with every reason collected,
-as ``audit`` does. The learned layer is scored by leaving one batch out at a time: the batch is judged
-by a classifier fitted on the other batches only (see musicqa/filters/training.py), so the figure is
-what a new writer's phrasings would meet, not the fit. Recall for a family is the share of pairs
-labelled with it that earn one of its reasons; precision the share of pairs earning one of its
-reasons that are labelled with it; "good kept" the share of unlabelled pairs that earn no reason.
-Targets (issue 13): recall >= 0.95 for leak, refusal and degenerate, >= 0.80 for grounding, and
->= 0.95 of good pairs kept. Writes bench/out/filters_quality.json.
+Each row of ``data/filters/*.jsonl`` has ``question``, ``answer``, ``context`` (caption or tags; "" for none),
+``clip_id``, ``batch`` (who wrote it, when) and ``label``: the families that should drop the pair (``[]`` = a
+good pair); an optional ``analysis`` object carries the clip's measured facts, which the grounding rules see
+as ``Clip.facts`` (as they would after the analysis stage). The rules run over all rows in file order with
+every reason collected, as ``audit`` does. The learned layer is scored by leaving one batch out at a time: the
+batch is judged by a classifier fitted on the other batches only (see musicqa/filters/training.py), so the
+figure is what a new writer's phrasings would meet, not the fit. Recall for a family is the share of pairs
+labelled with it that earn one of its reasons; precision the share of pairs earning one of its reasons that
+are labelled with it; "good kept" the share of unlabelled pairs that earn no reason. Targets (issues 13 and
+24): recall >= 0.95 for leak, refusal and degenerate, >= 0.80 for grounding, and >= 0.95 of good pairs kept.
+Writes bench/out/filters_quality.json.
 """
 
 from __future__ import annotations

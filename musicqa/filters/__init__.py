@@ -41,6 +41,10 @@ REASONS: dict[str, str] = {
 _RULES: dict[str, Callable[..., Filter]] = {"refusal": lambda: refusal.refusal, "leak": lambda: leak.leak,
                                            # the caption/tags check, then the check against measured facts
                                            "grounding": lambda: measured.WithMeasured(grounding.grounding)}
+# "Male." to "Is the rapper male or female?": kept by the rules on purpose, so the classifier, fitted when such
+# answers were labelled too short, does not judge it
+_EXEMPT: dict[str, Callable[[QAPair], bool]] = {
+    "degenerate": lambda pair: degenerate.short_closed_answer(pair.question, pair.answer)}
 _CLASSIFIER_REASONS = {"degenerate": degenerate.DEGENERATE_CLASSIFIER, "refusal": refusal.REFUSAL_CLASSIFIER,
                        "leak": leak.LEAK_CLASSIFIER}
 
@@ -88,7 +92,7 @@ def make_filters(names: Sequence[str] = FILTER_NAMES, **options: Any) -> list[Fi
         if classifier is not None and name in _CLASSIFIER_REASONS:
             from musicqa.filters.learned import WithClassifier
 
-            f = WithClassifier(f, classifier, name, _CLASSIFIER_REASONS[name])
+            f = WithClassifier(f, classifier, name, _CLASSIFIER_REASONS[name], exempt=_EXEMPT.get(name))
         out.append(f)
     return out
 

@@ -22,9 +22,11 @@ DUPLICATE_ANSWER_ACROSS_CLIPS = "duplicate_answer_across_clips"
 REASONS = {
     DUPLICATE_QUESTION: "the same question (after normalisation) was already asked about this clip",
     DUPLICATE_ANSWER: "an answer about this clip already says the same thing (near-identical wording)",
-    DUPLICATE_ANSWER_ACROSS_CLIPS: "the identical answer was already given for another clip (template text)",
+    DUPLICATE_ANSWER_ACROSS_CLIPS: "the identical answer (four words or more) was already given for another clip "
+                                   "(template text)",
 }
 
+SHORT_ANSWER_WORDS = 4  # shorter answers (to closed questions: "Yes.", "Male.") are never compared
 NEAR_DUPLICATE = 0.8  # word-set Jaccard at or above which two answers about one clip are the same answer
 
 _WORD = re.compile(r"[^\W_]+")
@@ -74,14 +76,18 @@ class Duplicate:
         if q_key and q_key in self._questions:
             return Verdict(False, DUPLICATE_QUESTION)
         words = _answer_words(pair.answer)
-        for _, other in self._answers:
+        # "No." to "Any piano?" and to "Any strings?" are two answers, and "Yes." on two clips is not
+        # template text: answers to closed questions are too short to compare
+        short = len(_WORD.findall(pair.answer)) < SHORT_ANSWER_WORDS
+        for _, other in ([] if short else self._answers):
             union = len(words | other)
             if union and len(words & other) / union >= NEAR_DUPLICATE:
                 return Verdict(False, DUPLICATE_ANSWER)
-        if self.similar is not None and self._answers and self.similar(pair.answer, [a for a, _ in self._answers]):
+        if (self.similar is not None and self._answers and not short
+                and self.similar(pair.answer, [a for a, _ in self._answers])):
             return Verdict(False, DUPLICATE_ANSWER)
         digest = _digest(pair.answer)
-        first = self._seen.setdefault(digest, pair.clip_id) if self.across_clips else pair.clip_id
+        first = self._seen.setdefault(digest, pair.clip_id) if self.across_clips and not short else pair.clip_id
         if first != pair.clip_id:
             return Verdict(False, DUPLICATE_ANSWER_ACROSS_CLIPS)
         self._questions.add(q_key)

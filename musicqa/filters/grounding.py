@@ -27,17 +27,29 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from musicqa.filters.specifics import invented_specific, opposite_mode
 from musicqa.filters.vocab import BY_NAME, SPECIFIC_KINDS, Mention, ancestors, find_mentions, says_no_vocals
 from musicqa.records import KEEP, Clip, QAPair, Verdict
 
 GROUNDING_CONTRADICTION = "grounding_contradiction"
 GROUNDING_UNSUPPORTED = "grounding_unsupported"
+GROUNDING_INVENTED_SPECIFIC = "grounding_invented_specific"
 
 REASONS = {
     GROUNDING_CONTRADICTION: "answer contradicts the caption/tags (e.g. vocals when the source says no vocals, "
                              "fast when it says slow)",
     GROUNDING_UNSUPPORTED: "answer names instruments, vocals, genres or sounds the caption/tags do not support",
+    GROUNDING_INVENTED_SPECIFIC: "answer states an exact tempo, duration, year, name, head count, language or key "
+                                 "that neither the caption/tags nor the measured facts support",
 }
+# "guttural growls rather than clean singing" contrasts two kinds of one thing; it denies neither.
+_CONTRAST = re.compile(r"\b(?:rather\s+than|instead\s+of|as\s+opposed\s+to|in\s+place\s+of)\s+[^.,;:!?]*",
+                       re.IGNORECASE)
+
+
+def _without_contrast(text: str) -> str:
+    return _CONTRAST.sub(lambda m: " " * len(m.group(0)), text) if "ather" in text or "nstead" in text or (
+        "oppos" in text or "place of" in text) else text
 
 _YES = re.compile(r"^\W*(?:yes|yeah|yep|indeed|certainly|definitely|absolutely)\b", re.IGNORECASE)
 _NO = re.compile(r"^\W*(?:no|nope|not\s+at\s+all)\b", re.IGNORECASE)
@@ -61,6 +73,11 @@ _EXCLUSIVE = re.compile(
     r"(?:the|is)\s+only\s+(?:\w+\s+)?instrument|"
     r"no\s+accompaniment|solo\s+(?:\w+\s+)?(?:piano|guitar|violin|cello|flute|harp|performance|instrument|"
     r"recital))\b", re.IGNORECASE)
+
+
+# A beat implies something that plays it, though a caption that lists instruments may not name the drums
+_BEAT = re.compile(r"\b(?:(?:a|the|its|this|hip[- ]hop|lo-?fi|trap|dance|drum|steady|simple|programmed|electronic|"
+                   r"boom[- ]bap)\s+)+beats?\b|\bbreakbeats?\b|\brhythm\s+section\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +153,8 @@ def _source(text: str) -> Source:
         if extra:
             facts = Facts(facts.asserted | extra | {"vocals"}, facts.negated - extra - {"vocals"}, facts.mixed)
     plausible = set(facts.asserted)
+    if _BEAT.search(text) and not {"drums", "percussion"} & facts.negated:
+        plausible.add("drum machine")  # "a lofi beat", "a hip hop beat": something keeps it, drums or a machine
     # A caption that lists instruments lists all of them, so its genre doesn't make others plausible;
     # tags and instrument-less captions ("a rock song") leave the band to the genre.
     names_instruments = any(BY_NAME[n].kind == "instrument" for n in facts.asserted)
@@ -154,7 +173,7 @@ def _source(text: str) -> Source:
 
 
 def _answer_facts(pair: QAPair) -> Facts:
-    mentions = find_mentions(pair.answer)
+    mentions = find_mentions(_without_contrast(pair.answer))
     if _HYPOTHETICAL.search(pair.question):
         mentions = [m for m in mentions if BY_NAME[m.concept].kind not in ("sound", "genre")]
     facts = _facts(mentions, pair.answer)
@@ -207,8 +226,10 @@ def grounding(pair: QAPair, clip: Clip) -> Verdict:
         return KEEP
     source = _source(clip.text)
     answer = _answer_facts(pair)
-    if _contradicts(answer, source):
+    if _contradicts(answer, source) or opposite_mode(pair.answer, clip.text):
         return Verdict(False, GROUNDING_CONTRADICTION)
+    if invented_specific(pair.answer, pair.question, clip.text, clip.facts):
+        return Verdict(False, GROUNDING_INVENTED_SPECIFIC)
     specific = [n for n in answer.asserted if BY_NAME[n].kind in SPECIFIC_KINDS and n not in _GENDERS]
     if not source.has_genre:  # a source without any genre leaves naming one to the listener's inference
         specific = [n for n in specific if BY_NAME[n].kind != "genre"]

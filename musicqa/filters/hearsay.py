@@ -171,6 +171,8 @@ def _document_speaks(text: str) -> bool:
             between = tokens[i + 1:]
             if _PASSIVE & set(between):  # "the title of the audio is not mentioned": the document is not speaking
                 continue
+            if between == ["to"]:  # "a fair description to call the melody mournful": an infinitive, no subject
+                break
             if between and not set(between) <= _AUXILIARIES and (
                     between[0] not in _PREPOSITIONS or any(w in _SUBJECTS for w in between)):
                 continue

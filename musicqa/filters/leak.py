@@ -11,18 +11,22 @@ from __future__ import annotations
 import re
 
 from musicqa.filters.hearsay import cites_source
+from musicqa.filters.provenance import cites_provenance, recites_tags, talks_of_measurement
 from musicqa.filters.vocab import is_term
 from musicqa.records import KEEP, Clip, QAPair, Verdict
 
 LEAK_SOURCE_REFERENCE = "leak_source_reference"
 LEAK_TAG_QUESTION = "leak_tag_question"
 LEAK_GENERATION_SETUP = "leak_generation_setup"
+LEAK_MEASUREMENT = "leak_measurement"
 LEAK_CLASSIFIER = "leak_classifier"
 
 REASONS = {
     LEAK_SOURCE_REFERENCE: "question or answer cites the caption, tags, description or metadata instead of the music",
     LEAK_TAG_QUESTION: "question asks about a tag word or a genre in general rather than about the clip",
     LEAK_GENERATION_SETUP: "text mentions the prompt, the dataset or the generation process",
+    LEAK_MEASUREMENT: "text talks about a measurement of the clip instead of what is heard (\"the key-detection "
+                      "output gives\", \"from the supplied stats\", a LUFS figure)",
     LEAK_CLASSIFIER: "the learned layer scores the pair as citing its source (e.g. \"I'm told it was recorded in a "
                      "church\", \"Which moods were listed?\")",
 }
@@ -240,6 +244,8 @@ _GENERIC_QUESTION = re.compile(
     r"(?:what|which)\s+(?:\w+\s+){0,2}(?:genre|style|type|kind|subgenre|sub-genre|form)s?\s+of\s+(?:\w+\s+){0,2}"
     r"(?:music|song|songs)\s+(?:is|are|was)\s+(?:\w+ly\s+)?(?:characteri[sz]ed|known|associated|defined|"
     r"described|represented|typified|identified|recogni[sz]ed|marked|famous|popular|noted)\b|"
+    r"(?:what|which)\s+(?:genre|style|type|kind|subgenre|sub-genre)s?\s+of\s+(?!this\b|the\b|it\b)[\w&-]+\s+"
+    r"(?:is|are)\s+(?:\w+ly\s+)?(?:characteri[sz]ed|known|associated|defined|typified|marked|famous)\b|"
     r"(?:what|which)\s+(?:\w+\s+){0,2}(?:genre|style|type|kind|subgenre|sub-genre)s?\s+of\s+(?:\w+\s+){0,2}"
     r"(?:music|songs?)\s+(?:combines?|features?|blends?|fuses?|uses?|would|originated|emerged|developed)\b|"
     r"(?:what|which)\s+(?:\w+\s+){0,3}(?:instruments?|drum\s+machines?)\s+(?:is|are|was|were)\s+"
@@ -318,8 +324,11 @@ def leak(pair: QAPair, clip: Clip) -> Verdict:
     Checks both sides: a question "What genre is the audio tagged as?" leaks even when its answer doesn't.
     """
     if (_matches(_LEAK, pair.answer) or _matches(_LEAK, pair.question) or _SOURCE_QUESTION.search(pair.question)
-            or cites_source(pair.answer) or cites_source(pair.question)):
+            or cites_source(pair.answer) or cites_source(pair.question) or cites_provenance(pair.answer)
+            or cites_provenance(pair.question) or recites_tags(pair.answer, clip.text)):
         return Verdict(False, LEAK_SOURCE_REFERENCE)
+    if talks_of_measurement(pair.answer) or talks_of_measurement(pair.question):
+        return Verdict(False, LEAK_MEASUREMENT)
     if _QUOTED_LIST.search(pair.question) or _QUOTED_LABEL.search(pair.question) or _asks_what_a_term_is(
             pair.question) or _asks_about_a_genre_in_general(pair.question) or (
         (_GENERIC_QUESTION.search(pair.question) or _QUOTED_TERM.search(pair.question))

@@ -151,8 +151,10 @@ class WithClassifier:
     """
 
     def __init__(self, rules: Callable[[QAPair, Clip], Verdict], classifier: Classifier, family: str,
-                 reason: str, threshold: float | None = None) -> None:
+                 reason: str, threshold: float | None = None,
+                 exempt: Callable[[QAPair], bool] | None = None) -> None:
         self.rules = rules
+        self.exempt = exempt  # pairs the rules keep on purpose, which the classifier does not judge
         self.classifier = classifier
         self.family = family
         self.reason = reason
@@ -164,7 +166,7 @@ class WithClassifier:
 
     def __call__(self, pair: QAPair, clip: Clip) -> Verdict:
         verdict = self.rules(pair, clip)
-        if not verdict.keep:
+        if not verdict.keep or (self.exempt is not None and self.exempt(pair)):
             return verdict
         score = self.classifier.score(self.family, pair, clip)
         return Verdict(False, self.reason, round(score, 4)) if score >= self.threshold else KEEP

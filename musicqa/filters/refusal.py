@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import re
 
+from musicqa.filters.evasion import evades
 from musicqa.records import KEEP, Clip, QAPair, Verdict
 
 REFUSAL_CANNOT_ANSWER = "refusal_cannot_answer"
 REFUSAL_NOT_AVAILABLE = "refusal_not_available"
+REFUSAL_EVASIVE = "refusal_evasive"
 REFUSAL_CLASSIFIER = "refusal_classifier"
 
 REASONS = {
     REFUSAL_CANNOT_ANSWER: "answer declines: the model says it cannot listen, know or determine the answer",
     REFUSAL_NOT_AVAILABLE: "answer says the information is unknown, not specified or not available",
+    REFUSAL_EVASIVE: "answer commits to nothing about the clip: hands the question back, calls it subjective or "
+                     "playback-dependent, changes the subject, \"hard to say\", \"can't verify that\"",
     REFUSAL_CLASSIFIER: "the learned layer scores the answer as a refusal (e.g. \"whether it is live is anybody's "
                         "guess\", \"that depends on who is listening\")",
 }
@@ -78,7 +82,7 @@ _CANNOT = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
     (("possible", "difficult", "hard", "challenging", "tricky", "tough", "unclear", "not clear", "not easy"),
      r"\b(?:it\s+is|it's|it\s+was|is|are|was|it\s+would\s+be|would\s+be)\s+(?:\w+\s+)?(?:not\s+possible|"
      r"impossible|difficult|hard|challenging|tricky|tough|unclear|not\s+clear|not\s+easy)\s+"
-     r"(?:for\s+(?:me|us|anyone|one)\s+)?to\s+(?:\w+\s+){0,2}?" + _KNOW + r"\b"),
+     r"(?:for\s+(?:me|us|anyone|one)\s+)?to\s+(?:\w+\s+){0,2}?" + _KNOW + r"\b(?!\s+no\b)"),
     (("not be", "n't be"),
      r"\b(?:cannot|can't|can\s+not|could\s+not|couldn't)\s+be\s+(?:\w+ly\s+)?(?:determined|identified|known|"
      r"inferred|said|specified|ascertained|confirmed|established|told|answered|deduced)\b"),
@@ -187,6 +191,10 @@ _UNAVAILABLE_GATE = ("unknown", "unavailable", "documented", "revealed", "unspec
                      "known", "identified", "included", "shared", "supplied", "present")
 
 
+def _plain(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
 def refusal(pair: QAPair, clip: Clip) -> Verdict:
     """Drop answers that decline ("as an AI I cannot listen") or say the information isn't given.
 
@@ -200,4 +208,7 @@ def refusal(pair: QAPair, clip: Clip) -> Verdict:
         return Verdict(False, REFUSAL_CANNOT_ANSWER)
     if any(g in lower for g in _UNAVAILABLE_GATE) and _UNAVAILABLE.search(answer):
         return Verdict(False, REFUSAL_NOT_AVAILABLE)
+    # an answer that echoes its question is degenerate, not evasive
+    if evades(answer, pair.question) and _plain(answer) != _plain(pair.question):
+        return Verdict(False, REFUSAL_EVASIVE)
     return KEEP

@@ -15,13 +15,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
 
 from musicqa.errors import InputError
+from musicqa.filters.degenerate import short_closed_answer
 from musicqa.filters.embeddings import EMBEDDER, Embedder
 from musicqa.filters.learned import FAMILIES, FEATURES_VERSION, Weights, pair_features
+from musicqa.records import Facts
 
 C = 1.0  # inverse L2 strength of the logistic regressions (fixed before any evaluation, not tuned)
 BUDGET = 0.005  # per family: share of rule-kept good pairs the classifier may drop, on out-of-fold scores
@@ -47,8 +50,20 @@ def load_labelled(folder: Path) -> list[dict]:
                 if not isinstance(row.get(name), kind):
                     raise InputError(f"{path.name}:{number}: field {name!r} = {row.get(name)!r}, "
                                      f"expected a {kind.__name__}")
+            if row.get("analysis") is not None and not isinstance(row["analysis"], dict):
+                raise InputError(f"{path.name}:{number}: field 'analysis' = {row['analysis']!r}, expected an "
+                                 "object of measured facts")
             rows.append(row)
     return rows
+
+
+def row_facts(row: dict) -> Facts | None:
+    """The row's measured ``analysis`` (the Facts field names; absent or null = not measured)."""
+    analysis = row.get("analysis")
+    if not analysis:
+        return None
+    known = {f.name for f in fields(Facts)}
+    return Facts(**{k: v for k, v in analysis.items() if k in known})
 
 
 def data_digest(rows: Sequence[dict]) -> str:
@@ -139,6 +154,8 @@ def grouped_cv(x: np.ndarray, rows: Sequence[dict], rule_kept: np.ndarray, c: fl
         for family in FAMILIES:
             threshold = choose_threshold(oof[family][~test], good[~test], budget)
             fired[family][test] = oof[family][test] >= threshold
+    # as at inference: the degenerate classifier does not judge the short answers the rules accept on purpose
+    fired["degenerate"] &= ~np.array([short_closed_answer(r["question"], r["answer"]) for r in rows])
     return fired
 
 
@@ -149,7 +166,7 @@ def rule_predictions(rows: Sequence[dict], **options: object) -> list[set[str]]:
     from musicqa.records import Clip, QAPair
 
     items = [(QAPair(r["clip_id"], r["question"], r["answer"], "open"),
-              Clip(r["clip_id"], "labelled", r["clip_id"], "test", r["context"])) for r in rows]
+              Clip(r["clip_id"], "labelled", r["clip_id"], "test", r["context"], facts=row_facts(r))) for r in rows]
     filters = make_filters(**{**options, "classifier": False})
     return [{reason.split("_", 1)[0] for reason in reasons}
             for _, _, reasons in run_filters(items, filters, collect_all=True)]

@@ -331,6 +331,12 @@ _EXCLUDE_BEFORE = {  # keyed by form: words just before a form that give it anot
     "sings": r"\b(?:cello|violin|violins|guitar|guitars|piano|sax|saxophone|trumpet|flute|strings|melody|lead|"
              r"synth|clarinet|horn|horns|organ|solo|line)\s+$",
     "score": r"\b(?:high|low|perfect)\s+$",
+    # "drums with a lazy swing", "a slight swing": a feel, not the genre
+    "swing": r"\b(?:lazy|slight|subtle|gentle|light|laid-back|loose|little|some|heavy|bit\s+of|hint\s+of|touch\s+of|"
+             r"steady|natural)\s+$",
+    # "pushes the groove forward", "a steady groove": the feel of any music, not the genre
+    "groove": r"\b(?:the|a|its|this|that|their|steady|tight|solid|laid-back|deep|driving|relaxed|swinging|"
+              r"rolling|infectious|hypnotic|slow|mid-tempo)\s+$",
 }
 
 
@@ -449,7 +455,9 @@ _INSTRUMENTAL = re.compile(
     r"break|part|backing|bed|interlude|parts|sections|breaks))|"
     r"\binstrumental\s+(?:piece|track|song|music|composition|version|performance|number|tune|work|recording|"
     r"arrangement|cover|rendition|jam)\b|"
-    r"\b(?:no|without|without any|lack of|absence of)\s+(?:\w+\s+)?(?:vocals?|voices?|singers?|singing|lyrics)\b",
+    r"\b(?:no|without|without any|lack of|absence of)\s+(?:\w+\s+)?(?:vocals?|voices?|singers?|singing|lyrics)\b|"
+    # "plays this rock instrumental.": the noun closing its phrase names the whole piece
+    r"\b(?:a|an|this|the)\s+(?:[\w-]+\s+)?instrumental(?=\s*(?:[.,;!]|$))",
     re.IGNORECASE,
 )
 

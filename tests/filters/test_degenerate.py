@@ -119,3 +119,37 @@ def test_the_expected_language_is_configurable() -> None:
     assert d.Degenerate(language="de")(german, clip()).keep
     assert d.Degenerate(language="")(german, clip()).keep  # check off
     assert d.Degenerate()(german, clip()).reason == d.DEGENERATE_WRONG_LANGUAGE
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Is the rapper male or female?", "Male."),
+    ("Which language?", "Portuguese."),
+    ("Relaxing or rowdy?", "Relaxing."),
+    ("Is there a piano?", "Yes."),
+    ("Singer?", "No."),
+    ("key", "D major"),
+    ("Tempo approx", "About 125 BPM."),
+    ("Organ type?", "Hammond-style."),
+    ("What's the tempo?", "Medium."),
+])
+def test_closed_questions_and_terse_requests_accept_a_short_answer(question: str, answer: str) -> None:
+    assert d.degenerate(pair(answer, question), clip()).keep
+
+
+@pytest.mark.parametrize(("question", "answer", "reason"), [
+    ("What is the mood of the song?", "Melancholic.", d.DEGENERATE_TOO_SHORT),  # an open question
+    ("Is there a piano?", "lol", d.DEGENERATE_TOO_SHORT),  # not of the question's type
+    ("vibe?", "energet", d.DEGENERATE_TOO_SHORT),  # cut off mid-word
+    ("Name the instruments.", "Drums, bass, guitar.", d.DEGENERATE_TOO_SHORT),  # a list request is open
+    ("piano", "The piano plays a slow, gentle melody in a major key.", d.DEGENERATE_NOT_A_QUESTION),
+    ("Tempo?", "The tempo.", d.DEGENERATE_RESTATES_QUESTION),
+])
+def test_short_answers_to_open_questions_still_trip(question: str, answer: str, reason: str) -> None:
+    assert d.degenerate(pair(answer, question), clip()).reason == reason
+
+
+def test_a_bullet_list_is_not_truncated() -> None:
+    answer = "Tension comes from:\n- dissonant clusters\n- low drones"
+    assert d.degenerate(pair(answer, "Where does the tension come from?"), clip()).keep
+    cut = "Tension comes from:\n- dissonant clusters\n- low drones and the"
+    assert d.degenerate(pair(cut, "Where does the tension come from?"), clip()).reason == d.DEGENERATE_TRUNCATED

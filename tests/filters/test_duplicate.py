@@ -51,3 +51,13 @@ def test_similarity_hook_catches_paraphrases() -> None:
     reasons = run([("c1", "How does it feel?", "Calm and slow."), ("c1", "What is the pace?", "Slow and calm here.")],
                   similar=lambda answer, previous: True)
     assert reasons == ["", DUPLICATE_ANSWER]
+
+
+def test_short_answers_to_closed_questions_are_not_duplicates() -> None:
+    dup = Duplicate()
+    assert dup(pair("Yes.", "Is there a piano?", "a/1"), clip(clip_id="a/1")).keep
+    assert dup(pair("Yes.", "Are there drums?", "a/1"), clip(clip_id="a/1")).keep
+    assert dup(pair("Yes.", "Is there a piano?", "b/1"), clip(clip_id="b/1")).keep
+    long = "The artist of the audio is unknown."
+    assert dup(pair(long, "Who?", "a/1"), clip(clip_id="a/1")).keep
+    assert dup(pair(long, "Who?", "b/1"), clip(clip_id="b/1")).reason == DUPLICATE_ANSWER_ACROSS_CLIPS

@@ -115,3 +115,21 @@ def test_one_word_answers_with_a_description_are_kept(context: str, question: st
 def test_a_real_voiceover_is_still_unsupported() -> None:
     answer = "A voice over explains the history of the song while a piano plays."
     assert grounding(pair(answer, "What do you hear?"), clip("piano, classical")).reason == GROUNDING_UNSUPPORTED
+
+
+@pytest.mark.parametrize(("context", "question", "answer"), [
+    ("A lofi hip hop beat with a mellow electric piano and vinyl crackle.", "What keeps time?",
+     "Soft, dusty drums with a lazy swing."),
+    ("A bass player plays slap bass with a drummer.", "How does it feel?", "Funky and bouncy."),
+    ("A pop ballad with piano and strings; it modulates up a whole step.", "Is there a key change?",
+     "Yes, there is a key change before the last chorus."),
+    ("A choir sings without accompaniment.", "Any instruments?", "No, they sing completely unaccompanied."),
+])
+def test_implications_of_the_vocabulary_are_supported(context: str, question: str, answer: str) -> None:
+    assert grounding(pair(answer, question), clip(context)).keep
+
+
+def test_a_beat_implies_drums_unless_the_caption_denies_them() -> None:
+    answer = pair("Soft, dusty drums with a lazy swing.", "What keeps time?")
+    assert grounding(answer, clip("A lofi beat with piano. There are no drums.")).reason == GROUNDING_CONTRADICTION
+    assert grounding(answer, clip("A slow piano piece with an upbeat feel.")).reason == GROUNDING_UNSUPPORTED

@@ -143,3 +143,40 @@ def test_labelled_rows_are_checked(tmp_path: Path) -> None:
                                       '"question": "Q?", "answer": 3, "label": []}\n')
     with pytest.raises(InputError, match=r"b\.jsonl:1: field 'answer' = 3"):
         training.load_labelled(tmp_path)
+
+
+def test_labelled_rows_carry_measured_facts(tmp_path: Path) -> None:
+    from musicqa.filters import training
+
+    row = ('{"id": "1", "batch": "b", "clip_id": "c", "context": "A funk groove with slap bass.", '
+           '"question": "Tempo?", "answer": "About 100 BPM.", "label": []%s}\n')
+    (tmp_path / "b.jsonl").write_text(row % ', "analysis": {"tempo_bpm": 101.0, "key": null}')
+    rows = training.load_labelled(tmp_path)
+    assert training.row_facts(rows[0]).tempo_bpm == 101.0
+    assert training.rule_predictions(rows) == [set()]  # the measured tempo supports "about 100 BPM"
+    (tmp_path / "b.jsonl").write_text(row % "")
+    assert training.rule_predictions(training.load_labelled(tmp_path)) == [{"grounding"}]
+    (tmp_path / "b.jsonl").write_text(row % ', "analysis": 101')
+    with pytest.raises(InputError, match=r"b\.jsonl:1: field 'analysis' = 101"):
+        training.load_labelled(tmp_path)
+
+
+def test_short_closed_answers_are_not_judged_by_the_degenerate_classifier() -> None:
+    from musicqa.filters import degenerate, make_filters
+    from musicqa.filters.learned import WithClassifier
+    from musicqa.records import KEEP, Clip, QAPair
+
+    class AlwaysDegenerate:  # a classifier that scores every pair as broken
+        def score(self, family: str, pair: QAPair, clip: Clip) -> float:
+            return 0.99
+
+    def exempt(p: QAPair) -> bool:
+        return degenerate.short_closed_answer(p.question, p.answer)
+
+    layer = WithClassifier(lambda p, c: KEEP, AlwaysDegenerate(), "degenerate",  # type: ignore[arg-type]
+                           degenerate.DEGENERATE_CLASSIFIER, threshold=0.5, exempt=exempt)
+    clip = Clip("c", "t", "c", "test", "")
+    assert layer(QAPair("c", "Is the rapper male or female?", "Male.", "open"), clip).keep
+    assert layer(QAPair("c", "What is the mood?", "Melancholic and slow, like a lament.", "open"), clip).reason == (
+        degenerate.DEGENERATE_CLASSIFIER)
+    assert make_filters(["degenerate"], classifier=False)  # the exemption needs no model when the layer is off

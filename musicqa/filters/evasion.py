@@ -1,0 +1,112 @@
+"""Soft evasions: answers that never say "cannot" yet commit to no property of the clip.
+
+A refusal in a writer's own words rarely names what is missing. It hands the question back ("Good
+question, which instrument do you think it is?"), calls the matter subjective ("the mood varies from
+listener to listener"), blames the playback ("loudness depends on your speakers"), changes the subject
+("let's move on to the next round"), or sends the asker elsewhere ("you'd have to ask the performers").
+A model trained on them learns to dodge. Each of these *moves* is harmless beside a real description
+("depends on your speakers, but the sub-bass is huge"), so a move counts only when the answer also
+commits to nothing: it names no instrument, voice, genre, sound, tempo or mood of the vocabulary and
+gives no figure. "Hard to say" and "I can't verify that" are refusals even before a guess, as the
+labelling rules say of any hedge followed by a guess.
+"""
+
+from __future__ import annotations
+
+import re
+
+from musicqa.filters.vocab import find_mentions
+
+# "Hmm, hard to say", "I can't verify that from here": a refusal whatever follows
+_ALWAYS = re.compile(
+    r"\bhard\s+to\s+(?:say|tell|pin\s+down)\b(?!\s+no\b)|\b(?:a\s+)?tough\s+(?:one\s+to\s+(?:call|answer)|call)\b|"
+    r"\b(?:can['’]t|cannot|can\s+not|couldn['’]t|could\s+not)\s+(?:really\s+|honestly\s+)?(?:verify|vouch\s+for)\b|"
+    r"\bno\s+way\s+(?:to|of)\s+(?:verify|check)\w*\b",
+    re.IGNORECASE)
+_MOVES = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
+    # handing the question back to the asker
+    (("you", "question", "tell me"),
+     r"\bwhat\s+do\s+you\s+(?:think|hear|reckon|feel|say)\b|\b(?:can|do|did|could)\s+you\s+(?:hear|tell|guess|pick)\b"
+     r"[^.!]*\?|\btell\s+me\s+(?:what|which|how|who|if|whether)\b|\blisten\s+(?:\w+\s+){0,2}and\s+(?:tell|decide|"
+     r"see|judge)\b|\byour\s+(?:call|guess|pick)\b|\bwhat['’]s\s+your\s+(?:guess|take|view|opinion|call)\b|"
+     r"\bgood\s+question\b|\bi['’]ll\s+let\s+you\s+(?:decide|judge|guess)\b"),
+    # subjectivity: the answer is the listener's, not the clip's
+    (("subjective", "varies", "differ", "personal", "ear of", "matter of", "up to", "answer", "differently"),
+     r"\bsubjective\b|\b(?:varies|vary|differs?|changes?)\s+(?:from|between|by|with)\s+(?:\w+\s+){0,2}?"
+     r"(?:listeners?|persons?|people|individuals?|ears?)\b|\b(?:everyone|everybody|each\s+listener)\s+"
+     r"(?:hears|feels|experiences|perceives|takes)\s+(?:it\s+|music\s+|this\s+)?differently\b|"
+     r"\b(?:so|very|too|deeply|quite|really)\s+personal\b|\bin\s+the\s+ears?\s+of\s+the\b|"
+     r"\bmatter\s+of\s+(?:taste|opinion|preference)\b|\bup\s+to\s+(?:you|the\s+listener|each\s+listener|your\s+ears?)\b|"
+     r"\bno\s+(?:right|single|wrong|one)\s+answer\b"),
+    # playback: the asker's speakers, not the clip
+    (("speaker", "headphone", "system", "volume", "playback", "setup", "set-up", "monitor", "room", "device",
+      "stereo", "earbud", "equipment", "knob"),
+     r"\b(?:depends?|depending|dependent|comes?\s+down|varies)\s+(?:up)?(?:on|to|with)\s+(?:your|the\s+listener['’]s|"
+     r"the|what|how|which)\s+(?:\w+\s+){0,2}?(?:speakers?|headphones|system|volume|playback|setup|set-up|monitors?|"
+     r"room|device|stereo|earbuds|equipment|knob)\b"),
+    # changing the subject
+    (("let", "moving on", "next", "anyway", "anyhow"),
+     r"\b(?:let['’]s|let\s+us)\s+(?:move\s+on|skip|talk\s+about\s+something|focus\s+on\s+something|not\s+(?:go|get)"
+     r"\s+into)\b|\bmoving\s+on\b|\b(?:the\s+)?next\s+(?:round|question|one)\b|^\W*(?:anyway|anyhow)\b"),
+    # somebody else would know
+    (("ask",),
+     r"\b(?:have|need)\s+to\s+ask\b|\bask\s+(?:the|a|its)\s+(?:performers?|artists?|band|composer|producer|"
+     r"musicians?|engineer|label|singer|players?)\b|\bbetter\s+asked\s+(?:of|to)\b"),
+    # background first
+    (("before", "first", "kind of music", "sort of music"),
+     r"\bbefore\s+i\s+(?:answer|say|can\s+say)\b|\b(?:first|before\s+that),?\s+(?:tell|let)\s+me\s+(?:know|what)\b|"
+     r"\bwhat\s+(?:kind|sort|type)\s+of\s+music\s+do\s+you\b"),
+]]
+_FIGURE = re.compile(r"\d")
+# A negative or uncertain answer that names nothing heard: "Authorship is unclear here", "The band's
+# origins are a mystery", "Dating the recording would just be guessing", "never keyed it".
+_NEGATIVE = re.compile(
+    r"\b(?:not|no|never|nobody|nothing|none|cannot|won['’]t|unclear|undetermined|unknown|uncertain|a\s+mystery|lost|"
+    r"uncredited|unnamed|unanswered|impossible|guess|guessing|dunno|clue|unsure|unable|nowhere)\b|n['’]t\b",
+    re.IGNORECASE)
+# Words that describe what is heard, beyond the vocabulary's instruments, genres and moods
+_HEARD = re.compile(
+    r"\b(?:beat|beats|groove|melody|melodic|rhythm|rhythmic|texture|chords?|phrases?|fade|fades|noise|noisy|distort\w*|"
+    r"harmon\w*|tone|tones|timbre|riffs?|hook|chorus|verse|bridge|intro|outro|notes?|tempo|silence|silent|loud|"
+    r"quiet|soft|catchy|abrupt|restless|slurred|muffled|dynamics|crescendo|pulse|swing|syncopat\w*|drone|echo|"
+    r"reverb|mix|volume|pitch|key|scale|solo|lyrics|words|tune|sound|sounds)\b", re.IGNORECASE)
+_YES_NO_Q = re.compile(r"^\W*(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should|any)\b",
+                       re.IGNORECASE)
+_YES_NO_A = re.compile(r"^\W*(?:yes|yeah|yep|no|nope|not|none|nah)\b", re.IGNORECASE)
+
+
+def commits_to_something(answer: str) -> bool:
+    """True when the answer names an asserted concept of the music vocabulary or gives a figure."""
+    if _FIGURE.search(answer):
+        return True
+    return any(not m.negated for m in find_mentions(answer))
+
+
+# Questions about facts a listener cannot hear and a caption rarely gives: who, where, when, the title, the key
+_FACT_QUESTION = re.compile(
+    r"\b(?:who|whom|whose|where|when|year|how\s+old|title|name|label|album|composer|producer|artist|band|origins?|"
+    r"language|key|lyrics|length|how\s+long|made\s+of|recorded|released|country|era|date|decade|standard|"
+    r"credits?|written|wrote|composed|produced|romantic|famous)\b", re.IGNORECASE)
+
+
+def noncommittal(answer: str, question: str) -> bool:
+    """True for a negative or uncertain answer to a question of fact that names nothing of the clip, not
+    even as absent ("Is there a beat?" - "There's no beat at all" names the beat; "No." answers a yes/no
+    question; "a mood of darkness and mystery" answers a question of taste)."""
+    if not _FACT_QUESTION.search(question) or not _NEGATIVE.search(answer) or _FIGURE.search(answer) or (
+            _HEARD.search(answer)):
+        return False
+    if _YES_NO_Q.search(question) and _YES_NO_A.match(answer):
+        return False
+    return not find_mentions(answer)
+
+
+def evades(answer: str, question: str = "") -> bool:
+    """True for a soft evasion: "hard to say" / "can't verify", a dodging move in an answer that
+    commits to no property of the clip, or a negative answer that names nothing of it."""
+    if _ALWAYS.search(answer) or noncommittal(answer, question):
+        return True
+    lower = answer.lower()
+    if not any(any(g in lower for g in gate) and rx.search(answer) for gate, rx in _MOVES):
+        return False
+    return not commits_to_something(answer)

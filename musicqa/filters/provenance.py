@@ -1,0 +1,84 @@
+"""Where a fact came from, said aloud: measurements, tag strings, a summary "above", a cataloguer.
+
+Once prompts carry measured tempo, key and loudness (issue 23), a generator can betray the setup by
+talking about the measurement instead of the music: "the key-detection output gives G major", "122 BPM /
+G minor (from the supplied stats)", "per the loudness readout of -6.9 LUFS", "based on the fields I
+received", "why does the tempo detector say 145?". A listener hears "about 125 BPM" or "a half-time feel
+around 70 BPM", never a detector, a readout, a confidence or an integrated-loudness figure, so those are
+leaks and the heard versions are not. The same goes for reciting a source's tag strings
+(``instrument---trumpet``, ``mood/theme---calm``, or the clip's own comma-separated tag list), for "as
+summarised above", for whoever catalogued the clip, and for questions built on the text ("From the text we
+know there is a harmonica: when does it come in?", "Which of the listed categories does it fall under?").
+"""
+
+from __future__ import annotations
+
+import re
+
+_MEASURE = re.compile(
+    # the instrument that measured: "tempo detector", "key-detection output", "loudness readout", "the analyser"
+    r"\b(?:tempo|bpm|beat|key|pitch|loudness|lufs|level|chord|onset)[\s-]*(?:detection|detector|tracker|tracking|"
+    r"estimator|estimation|analy[sz]er|meter|readout|reading|algorithm|extractor|extraction|tool)s?\b(?!\s+(?:of|to)\s+the\s+(?:song|music|piece|clip|track|melody))|"
+    r"\b(?:the|a|per\s+the|from\s+the|by\s+the)\s+(?:\w+\s+){0,2}?(?:readouts?|detectors?|analy[sz]ers?|"
+    r"measurements?|analysis\s+(?:fields?|data|output|results?|says|gives|puts|shows|reports))\b|"
+    # figures handed over: "from the supplied stats", "the fields I received", "the numbers we were given"
+    r"\b(?:supplied|provided|given|attached|measured|reported|detected)\s+(?:stats|statistics|figures|numbers|values|"
+    r"fields|measurements|metrics|readings|data)\b|"
+    r"\b(?:fields?|values|figures|stats|statistics|numbers|measurements|metrics|readings|data)\s+(?:that\s+)?"
+    r"(?:i|we)\s+(?:received|was\s+given|were\s+given|got|have\s+been\s+given|was\s+handed|were\s+handed)\b|"
+    r"\b(?:measured|detected)\s+(?:tempo|key|bpm|loudness|mode)\b|"
+    r"\b(?:key|mode)[\s_-]strength\b|\btempo[\s_-]confidence\b|\bconfidence\s+(?:of|score|value|level)\s+(?:of\s+)?"
+    r"(?:0?\.\d|\d)|"
+    # values no ear gives: an integrated-loudness figure, a tempo to the decimal
+    r"\bLUFS\b|\bLKFS\b|\b\d{2,3}\.\d+\s*(?:bpm|beats\s+per\s+minute)\b",
+    re.IGNORECASE)
+_MEASURE_GATE = ("detect", "track", "estimat", "analy", "meter", "readout", "reading", "algorithm", "extract",
+                 "module", "tool", "software", "plug", "measure", "supplied", "provided", "given", "attached",
+                 "reported", "received", "got", "handed", "strength", "confidence", "lufs", "lkfs", "bpm", "beats per")
+
+# MTG-Jamendo's "genre---rock", "instrument---electricguitar", "mood/theme---calm"
+_TAG_STRING = re.compile(r"\b[a-z]+(?:/[a-z]+)?---[\w-]+|\bmood/theme\b", re.IGNORECASE)
+
+_PROVENANCE = re.compile(
+    r"\bas\s+(?:summari[sz]ed|described|outlined|stated|listed|given|noted|indicated)\s+(?:above|below|earlier)\b|"
+    r"\bas\s+(?:mentioned|said)\s+above\b|"
+    r"\b(?:whoever|someone\s+who|somebody\s+who|the\s+(?:person|people|one)\s+who)\s+(?:\w+\s+){0,2}?"
+    r"(?:catalogu?ed|tagged|labell?ed|annotated|filed|logged|described|classified|categori[sz]ed|entered|"
+    r"summari[sz]ed|wrote\s+(?:this|it)\s+up)\b|"
+    r"\b(?:listed|given|provided|supplied|above|offered|available)\s+(?:categories|options|genres|moods|tags|"
+    r"labels|terms|attributes|descriptors|keywords|choices)\b|"
+    r"\b(?:from|in|per)\s+the\s+text\b(?!\s+of\b)|\bthe\s+text\s+(?:says|tells|mentions|notes|states)\b",
+    re.IGNORECASE)
+_PROVENANCE_GATE = ("above", "below", "earlier", "who", "listed", "given", "provided", "supplied", "offered",
+                    "available", "text")
+
+
+def talks_of_measurement(text: str) -> bool:
+    """True when ``text`` talks about a measurement of the clip rather than what is heard."""
+    lower = text.lower()
+    return any(g in lower for g in _MEASURE_GATE) and bool(_MEASURE.search(text))
+
+
+def _tags(context: str) -> list[str]:
+    items = [t.strip().lower() for t in context.split(",")]
+    return items if len(items) >= 3 and all(0 < len(t.split()) <= 4 for t in items) else []
+
+
+def recites_tags(answer: str, context: str) -> bool:
+    """True when the answer is a string of tags: any ``x---y`` tag, or three or more comma-separated
+    items that are the clip's own tags (and nothing else but a word or two)."""
+    if "---" in answer or "mood/theme" in answer.lower():
+        return bool(_TAG_STRING.search(answer))
+    tags = _tags(context)
+    if not tags:
+        return False
+    items = [t.strip(" .;:!").lower() for t in answer.split(",")]
+    if len(items) < 3 or any(len(t.split()) > 3 for t in items):
+        return False
+    return sum(t in tags for t in items) >= max(3, len(items) - 1)
+
+
+def cites_provenance(text: str) -> bool:
+    """True for "as summarised above", "whoever catalogued this", "the listed categories", "from the text"."""
+    lower = text.lower()
+    return any(g in lower for g in _PROVENANCE_GATE) and bool(_PROVENANCE.search(text))

@@ -1,0 +1,50 @@
+"""evasion: soft evasions that commit to nothing are refusals; the same moves beside a description are kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from musicqa.filters.refusal import REFUSAL_EVASIVE, refusal
+from tests.filters.helpers import clip, pair
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Which instrument leads?", "Good question, which instrument do you think it is?"),
+    ("What is the mood?", "Music is subjective, the mood varies from listener to listener."),
+    ("Is it loud?", "Loudness depends on your speakers and your volume knob, so there's no single answer."),
+    ("What's the tuning?", "You'd have to ask the performers, honestly."),
+    ("What would you use it for?", "Let's move on to the next round instead!"),
+    ("Which part do you like best?", "Hmm, hard to say really."),
+    ("Is the orchestra big?", "I can't verify that from here."),
+    ("Who wrote the song?", "Authorship is unclear here."),
+    ("Where was the band from?", "The band's origins are a mystery."),
+    ("What's the bass doing?", "What do you think it's doing? Listen closely and tell me."),
+    ("Who sings?", "Before I answer, what kind of music do you usually like?"),
+])
+def test_evasions_trip(question: str, answer: str) -> None:
+    assert refusal(pair(answer, question), clip()).reason == REFUSAL_EVASIVE
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Is it loud?", "It depends on your speakers, but the sub-bass is huge and the kick hits hard."),
+    ("What is the mood?", "Everyone hears it differently, but to me it's a melancholic piano ballad."),
+    ("Is there a beat?", "There's no beat at all; the piece is pure texture."),
+    ("Any vocals?", "No."),
+    ("Is there a saxophone?", "No, it's just the trio."),
+    ("What do you hear?", "Can you hear the cello answering the piano? It enters after the first phrase."),
+    ("Is it danceable?", "It is impossible not to tap your foot to this groove; the beat is relentless."),
+    ("How does it end?", "Nobody would expect the sudden silence; the track just stops mid-phrase."),
+    ("Is there a singer?", "Yes, a woman talks through the chord changes, but nobody sings."),
+])
+def test_near_misses_are_kept(question: str, answer: str) -> None:
+    assert refusal(pair(answer, question), clip()).keep
+
+
+def test_hard_to_say_is_a_refusal_even_before_a_guess() -> None:
+    assert refusal(pair("Hard to say, but it sounds like a waltz in three.", "What metre?"), clip()).reason == (
+        REFUSAL_EVASIVE)
+    assert refusal(pair("It's hard to say no to this groove: a swung shuffle.", "Is it catchy?"), clip()).keep
+
+
+def test_an_echoed_question_is_left_to_the_degenerate_filter() -> None:
+    assert refusal(pair("What do you hear in the audio?", "What do you hear in the audio?"), clip()).keep

@@ -1,0 +1,61 @@
+"""provenance: talk of measurements, tag strings, "as summarised above" and the cataloguer are leaks."""
+
+from __future__ import annotations
+
+import pytest
+
+from musicqa.filters.leak import LEAK_MEASUREMENT, LEAK_SOURCE_REFERENCE, leak
+from tests.filters.helpers import clip, pair
+
+JAMENDO = "genre---jazz, instrument---trumpet, instrument---piano, mood/theme---relaxing"
+MTT = "guitar, rock, loud, male vocal, drums"
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("What key is it in?", "The key-detection output gives G major."),
+    ("Key and tempo?", "122 BPM / G minor (from the supplied stats)."),
+    ("How loud is it?", "Per the loudness readout of -6.9 LUFS it is loud."),
+    ("What tempo?", "Based on the fields I received, it is at 112."),
+    ("Why does the tempo detector say 145?", "Because the hi-hats run in sixteenths."),
+    ("How loud is it?", "Quiet and intimate; it's mastered at -18 LUFS."),
+    ("What tempo?", "It runs at 121.7 BPM."),
+    ("How sure is the key?", "G minor, with a key strength of 0.8."),
+])
+def test_measurement_talk_trips(question: str, answer: str) -> None:
+    assert leak(pair(answer, question), clip()).reason == LEAK_MEASUREMENT
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("What tempo?", "About 125 BPM, a brisk walking pace."),
+    ("What's the feel?", "A half-time feel around 70 BPM."),
+    ("What metre?", "Each measure has three beats, a waltz meter."),
+    ("How loud is it?", "Very loud and compressed, like a modern pop master."),
+    ("What key?", "It sounds like D minor, with a sad, dark colour."),
+    ("What does the teacher hear?", "A harmonic analysis of the chords gives a ii-V-I."),
+])
+def test_heard_versions_are_kept(question: str, answer: str) -> None:
+    assert leak(pair(answer, question), clip()).keep
+
+
+@pytest.mark.parametrize(("context", "question", "answer"), [
+    (JAMENDO, "What's in the band?", "instrument---trumpet, instrument---piano, genre---jazz."),
+    (JAMENDO, "What mood?", "It fits mood/theme relaxing."),
+    (MTT, "What does it sound like?", "guitar, rock, loud, male vocal, drums"),
+    ("", "What's the story of the piece?", "As summarised above, it's a dramatic classical piece."),
+    ("", "What mood?", "Whoever catalogued this marked it as calm and spacey."),
+    ("", "Which of the listed categories does it fall under?", "Jazz, under the relaxing mood."),
+    ("", "From the text we know there is a harmonica: when does it come in?", "After the first verse."),
+])
+def test_source_provenance_trips(context: str, question: str, answer: str) -> None:
+    assert leak(pair(answer, question), clip(context)).reason == LEAK_SOURCE_REFERENCE
+
+
+@pytest.mark.parametrize(("context", "question", "answer"), [
+    (MTT, "What's playing?", "A loud rock band: distorted guitar, drums and a male singer shouting."),
+    (MTT, "What do you hear?", "Guitar, drums, and a bass line that growls underneath."),
+    ("", "Is it a fair description to call the melody mournful?", "Yes, it falls at the end of every phrase."),
+    ("", "What's the song about?", "The text of the lyrics is about leaving home."),
+    ("", "How does it open?", "As described by the first bar, a rising arpeggio; the rest follows it."),
+])
+def test_near_misses_are_kept(context: str, question: str, answer: str) -> None:
+    assert leak(pair(answer, question), clip(context)).keep
