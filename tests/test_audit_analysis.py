@@ -66,7 +66,9 @@ def test_the_analysis_column_of_a_dataset_folder_is_used(tmp_path: Path) -> None
     pq.write_table(table, folder / "train-00000-of-00001.parquet")
     audit(tmp_path / "ds", cfg(tmp_path))
     out = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
-    assert [r["drop_reasons"] for r in out] == [[], [], []]  # b has no facts: its 150 BPM cannot be checked
+    # b has no facts, so nothing contradicts its 150 BPM; but its context ("a piano piece") does not support an exact
+    # tempo either, and an unsupported specific is invented (issue 24)
+    assert [r["drop_reasons"] for r in out] == [[], [], ["grounding_invented_specific"]]
     table = table.set_column(3, "analysis", pa.array([D_MINOR_97, D_MINOR_97], type=analysis_type))
     pq.write_table(table, folder / "train-00000-of-00001.parquet")
     audit(tmp_path / "ds", cfg(tmp_path))
