@@ -289,14 +289,14 @@ class DatasetInput:
     def write_clean(self, path: Path, kept: dict[int, list[int]]) -> None:
         """A copy of the folder whose ``qa`` lists hold only the kept pairs (rows and audio unchanged)."""
         import pyarrow as pa
-        import pyarrow.parquet as pq
+        import pyarrow.parquet as pq  # writes; reads go through dataset_folder
 
         path.mkdir(parents=True, exist_ok=True)
         for item in self.path.iterdir():
             if item.is_file():
                 shutil.copy2(item, path / item.name)
         for file in self.files:
-            table = pq.read_table(file)
+            table = dataset_folder.read_table(file)
             qa = table.column("qa").to_pylist()
             new = [[pairs[t] for t in kept.get(self._record_of.get((file, row), -1), [])] if pairs else pairs
                    for row, pairs in enumerate(qa)]

@@ -23,11 +23,10 @@ from jinja2.sandbox import SandboxedEnvironment
 from musicqa.atomic import write_atomic
 from musicqa.records import Clip, QAPair
 from musicqa.sources import CardInfo, Source
+from musicqa.sources.contract import check_schema
 
 log = logging.getLogger(__name__)
 
-# Every config has these columns first; a source's own columns (``Source.features``) follow.
-COMMON_COLUMNS = ("audio", "clip_id", "source", "source_id", "split", "context", "qa")
 
 
 def features_for(source: Source, sample_rate: int):
@@ -42,10 +41,7 @@ def features_for(source: Source, sample_rate: int):
         "source_id": Value("string"), "split": Value("string"), "context": Value("string"),
         "qa": List({"question": Value("string"), "answer": Value("string"), "task": Value("string")}),
     }
-    own = source.features()
-    clash = sorted(set(own) & set(common))
-    if clash:
-        raise ValueError(f"source {source.name}: column(s) {', '.join(clash)} clash with the common columns")
+    own = check_schema(source)
     return Features({**common, **own})
 
 
