@@ -174,7 +174,7 @@ class DatasetInput:
         import shutil
 
         import pyarrow as pa
-        import pyarrow.parquet as pq
+        import pyarrow.parquet as pq  # writes; reads go through dataset_folder
 
         from musicqa.atomic import atomic_path
 
@@ -184,13 +184,16 @@ class DatasetInput:
                 if item.is_file():
                     shutil.copy2(item, path / item.name)
         for file in self.files:
-            table = pq.read_table(file)
+            table = dataset_folder.read_table(file)
             qa = table.column("qa").to_pylist()
             new = [[pairs[t] for t in kept.get((file, row), [])] if pairs else pairs for row, pairs in enumerate(qa)]
             index = table.schema.get_field_index("qa")
             field_ = table.schema.field(index)
             table = table.set_column(index, field_, pa.array(new, type=field_.type))
-            with atomic_path(path / file.relative_to(self.path)) as tmp:
+            target = path / file.relative_to(self.path)
+            with storage(target.parent, "cannot write"):
+                target.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(target) as tmp:
                 pq.write_table(table, tmp)
 
 

@@ -26,11 +26,10 @@ from musicqa.dataset_folder import INTERRUPTED_CARD
 from musicqa.errors import InputError
 from musicqa.records import Clip, MCQItem, QAPair
 from musicqa.sources import CardInfo, Source
+from musicqa.sources.contract import check_schema
 
 log = logging.getLogger(__name__)
 
-# Every config has these columns first; a source's own columns (``Source.features``) follow.
-COMMON_COLUMNS = ("audio", "clip_id", "source", "source_id", "split", "context", "qa", "analysis")
 # ``analysis``: the clip's measured facts (musicqa.analysis), a struct with the fields of ``records.Facts``; null
 # where the clip was not measured (no audio, --no-analysis.enabled, or a clip too short or silent to measure).
 ANALYSIS_TYPES = {"tempo_bpm": "float64", "tempo_confidence": "float64", "key": "string", "mode": "string",
@@ -55,10 +54,7 @@ def features_for(source: Source, sample_rate: int, *, mcq: bool = False):
     if mcq:
         common["mcq"] = List({"question": Value("string"), "correct_answer": Value("string"),
                               "distractors": List(Value("string")), "distractor_kinds": List(Value("string"))})
-    own = source.features()
-    clash = sorted(set(own) & set(common))
-    if clash:
-        raise ValueError(f"source {source.name}: column(s) {', '.join(clash)} clash with the common columns")
+    own = check_schema(source)
     return Features({**common, **own})
 
 

@@ -48,7 +48,12 @@ def _is_seq(kind: Any) -> bool:
 
 
 def add_flags(parser: argparse.ArgumentParser, cls: type, prefix: str = "") -> None:
-    """Add one ``--prefix.name`` flag per dataclass field (nested dataclasses recurse)."""
+    """Add one ``--prefix.name`` flag per dataclass field (nested dataclasses recurse).
+
+    A section named with an underscore (the ``mtg_jamendo`` source) also takes its flags spelled as the name is
+    (``--mtg_jamendo.annotations`` beside ``--mtg-jamendo.annotations``): users type the name they just passed to
+    ``--sources``. The alias is hidden from ``--help``.
+    """
     hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
         kind = hints[f.name]
@@ -62,14 +67,15 @@ def add_flags(parser: argparse.ArgumentParser, cls: type, prefix: str = "") -> N
         help_text = f"{help_text} (default: {_show(default)})"
         dest = f"{prefix}{f.name}"
         if base is bool:
-            parser.add_argument(name, dest=dest, action=argparse.BooleanOptionalAction,
-                                default=argparse.SUPPRESS, help=help_text)
+            kw: dict[str, Any] = {"action": argparse.BooleanOptionalAction}
         elif _is_seq(kind):
-            parser.add_argument(name, dest=dest, nargs="*", default=argparse.SUPPRESS, help=help_text,
-                                metavar="VALUE")
+            kw = {"nargs": "*", "metavar": "VALUE"}
         else:
-            parser.add_argument(name, dest=dest, default=argparse.SUPPRESS, help=help_text,
-                                metavar=getattr(base, "__name__", "VALUE").upper())
+            kw = {"metavar": getattr(base, "__name__", "VALUE").upper()}
+        parser.add_argument(name, dest=dest, default=argparse.SUPPRESS, help=help_text, **kw)
+        alias = f"--{prefix}{f.name.replace('_', '-')}"
+        if alias != name:
+            parser.add_argument(alias, dest=dest, default=argparse.SUPPRESS, help=argparse.SUPPRESS, **kw)
 
 
 def _default_of(f: dataclasses.Field) -> Any:

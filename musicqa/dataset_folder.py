@@ -8,7 +8,7 @@ needs the text never loads the ~1.5 GB of FLAC a full MusicCaps folder holds.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,6 +90,39 @@ def read_rows(path: Path, columns: Sequence[str] | None = None) -> list[dict[str
         return pq.read_table(path, columns=list(columns) if columns is not None else None).to_pylist()
     except (OSError, ValueError) as err:
         raise InputError(f"{path}: cannot read as Parquet ({err})") from err
+
+
+def read_table(path: Path) -> Any:
+    """One whole shard as a ``pyarrow.Table`` (every column, audio included), for a tool that rewrites it."""
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_table(path)
+    except (OSError, ValueError) as err:
+        raise InputError(f"{path}: cannot read as Parquet ({err})") from err
+
+
+def read_audio_bytes(path: Path, rows: Iterable[int]) -> dict[int, bytes | None]:
+    """The embedded audio bytes of some rows of one shard (None: the cell has none), reading only the row groups
+    that hold them: a report of 48 clips reads 48 clips' audio, not the folder's gigabytes."""
+    import pyarrow.parquet as pq
+
+    wanted = sorted(set(rows))
+    out: dict[int, bytes | None] = {}
+    try:
+        pf = pq.ParquetFile(path)
+        start = 0
+        for group in range(pf.metadata.num_row_groups):
+            n = pf.metadata.row_group(group).num_rows
+            hits = [r for r in wanted if start <= r < start + n]
+            if hits:
+                audio = pf.read_row_group(group, columns=["audio"]).column("audio").combine_chunks()
+                data = audio.field("bytes") if hasattr(audio, "field") else audio  # struct{bytes, path} or raw
+                out.update({r: data[r - start].as_py() or None for r in hits})
+            start += n
+    except (OSError, ValueError, KeyError) as err:
+        raise InputError(f"{path}: cannot read the audio column ({err})") from err
+    return out
 
 
 def iter_rows(root: Path, config: str, split: str, columns: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:

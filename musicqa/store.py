@@ -32,9 +32,13 @@ def _now() -> str:
 
 
 class JsonlStore:
-    """One append-only jsonlines file whose every line carries ``schema`` (refused if it is another version)."""
+    """One append-only jsonlines file whose every line carries ``schema`` (refused if it is another version).
 
-    def __init__(self, path: Path, schema: int = SCHEMA_VERSION) -> None:
+    The one owner of JSON-lines appends: the build's stores, the download manifests, training's metrics and the
+    MuChoMusic run's partial results. ``schema=None``: lines are stored as given, with no version stamp or check.
+    """
+
+    def __init__(self, path: Path, schema: int | None = SCHEMA_VERSION) -> None:
         self.path = path
         self.schema = schema
         check_regular(path, "store")  # a FIFO here would hang the first read, after the audio stage
@@ -72,15 +76,14 @@ class JsonlStore:
                 if not isinstance(rec, dict):
                     log.warning("%s:%d: line is not a JSON object, skipped", self.path, lineno)
                     continue
-                if rec.get("schema", self.schema) != self.schema:  # a line without one is read as current
+                if self.schema is not None and rec.get("schema", self.schema) != self.schema:  # none: current
                     raise InputError(f"{self.path}:{lineno}: field 'schema' = {rec.get('schema')!r}, "
                                      f"expected {self.schema} (written by another musicqa version)")
                 yield rec
 
     def append(self, records: Iterable[dict[str, Any]]) -> int:
         """Append a batch durably (flush + fsync once per batch); returns the number written."""
-        lines = [json.dumps({**r, "schema": self.schema}, ensure_ascii=False, sort_keys=True) + "\n"
-                 for r in records]
+        lines = self._lines(records)
         if not lines:
             return 0
         # a failed append (disk full) may leave a torn last line: the next start cuts it (_repair)
@@ -89,6 +92,16 @@ class JsonlStore:
             fh.flush()
             os.fsync(fh.fileno())
         return len(lines)
+
+    def rewrite(self, records: Iterable[dict[str, Any]]) -> int:
+        """Replace the whole file by ``records`` atomically (dropping lines a resumed run will write again)."""
+        lines = self._lines(records)
+        write_atomic(self.path, "".join(lines))
+        return len(lines)
+
+    def _lines(self, records: Iterable[dict[str, Any]]) -> list[str]:
+        stamp = {} if self.schema is None else {"schema": self.schema}
+        return [json.dumps({**r, **stamp}, ensure_ascii=False, sort_keys=True) + "\n" for r in records]
 
 
 def generation_record(gen: Generation, *, status: str, template: str, template_hash: str,

@@ -109,3 +109,18 @@ def test_tasks_alias_the_mcq_section_and_its_errors():
         parse([*base[1:], "--mcq.per-clip", "0"])
     with pytest.raises(InputError, match="--mcq.checks: unknown check 'vibes'"):
         parse([*base[1:], "--mcq.checks", "leak", "vibes"])
+
+
+def test_a_source_named_with_an_underscore_takes_its_flags_in_both_spellings(capsys):
+    from musicqa.build_config import config_class
+
+    cls = config_class()
+    p = argparse.ArgumentParser()
+    add_flags(p, cls)
+    for spelling in ("--mtg_jamendo.min-tags", "--mtg-jamendo.min-tags"):  # as typed after --sources mtg_jamendo
+        assert vars(p.parse_args([spelling, "3"])) == {"mtg_jamendo.min_tags": "3"}
+    p.print_help()
+    shown = capsys.readouterr().out
+    assert "--mtg-jamendo.min-tags" in shown and "--mtg_jamendo.min-tags" not in shown  # the alias is hidden
+    with pytest.raises(SystemExit):
+        p.parse_args(["--mtg_jamendo.min_tags", "3"])  # field names keep their dashes

@@ -43,3 +43,20 @@ def test_not_a_dataset_folder_is_one_line_naming_what_is_wrong(tmp_path):
     shard.write_bytes(b"not parquet at all")
     with pytest.raises(InputError, match="cannot read as Parquet"):
         dataset_folder.read_rows(shard)
+
+
+def test_audio_bytes_of_chosen_rows_and_whole_tables(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    shard = tmp_path / "train-00000-of-00001.parquet"
+    audio = pa.array([{"bytes": b"fLaC-one", "path": None}, {"bytes": None, "path": "x.flac"},
+                      {"bytes": b"fLaC-three", "path": None}])
+    pq.write_table(pa.table({"audio": audio, "clip_id": ["a", "b", "c"]}), shard, row_group_size=1)
+    assert dataset_folder.read_audio_bytes(shard, [2, 1]) == {1: None, 2: b"fLaC-three"}  # only two row groups
+    assert dataset_folder.read_table(shard).column("clip_id").to_pylist() == ["a", "b", "c"]
+    (tmp_path / "bad.parquet").write_text("not parquet")
+    with pytest.raises(InputError, match=r"bad\.parquet: cannot read"):
+        dataset_folder.read_table(tmp_path / "bad.parquet")
+    with pytest.raises(InputError, match=r"bad\.parquet: cannot read the audio column"):
+        dataset_folder.read_audio_bytes(tmp_path / "bad.parquet", [0])

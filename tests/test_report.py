@@ -301,3 +301,18 @@ def test_page_in_headless_chromium(browser: tuple[str, str], served: str, report
     finally:
         driver.quit()
 
+
+
+def test_every_source_gets_a_badge_colour_and_an_odd_name_none() -> None:
+    from musicqa.report.page import BADGE_COLORS, badge_colors
+
+    names = ["musiccaps", "magnatagatune", "mtg_jamendo", "song_describer", "custom", "fma"]
+    colors = badge_colors(names + ["musiccaps", "bad name;}"])
+    assert sorted(colors) == sorted(names)  # one per source, however many; a non-identifier gets no CSS rule
+    assert len(set(colors.values())) == len(names) <= len(BADGE_COLORS)
+
+
+def test_the_page_styles_the_badge_of_each_source_in_the_folder(report: Path) -> None:
+    html = report.read_text()
+    for source in {s for s, _, _ in LAYOUT}:
+        assert f".badge.source-{source} {{ background: #" in html and f'class="badge source-{source}"' in html

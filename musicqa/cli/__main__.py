@@ -23,8 +23,12 @@ def main(argv: list[str] | None = None) -> int:
                                      "music question-answering datasets. Training: python -m musicqa.train.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log DEBUG messages")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMANDS:
-        importlib.import_module(f"musicqa.cli.{name}").register(sub)
+    try:  # the build's flags come from the sources: a source breaking its contract is one line, even for --help
+        for name in COMMANDS:
+            importlib.import_module(f"musicqa.cli.{name}").register(sub)
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")

@@ -8,6 +8,7 @@ lullaby") name no source, so every pattern below needs a determiner or verb that
 
 from __future__ import annotations
 
+import functools
 import re
 
 from musicqa.filters.hearsay import cites_source
@@ -304,6 +305,15 @@ def _asks_about_a_genre_in_general(question: str) -> bool:
     return "this genre of music" in question.lower() or "genre of music that" in question.lower()
 
 
+@functools.cache
+def _dataset_names() -> list[tuple[tuple[str, ...], re.Pattern[str]]]:
+    """Every registered dataset's name (``sources.dataset_names``), spaced or hyphenated: a new source is covered."""
+    from musicqa.sources import dataset_names
+
+    words = [w for w in (re.findall(r"[a-z0-9]+", n.lower()) for n in dataset_names()) if w]
+    return [((w[0],), re.compile(r"\b" + r"[\s_-]*".join(w) + r"\b", re.IGNORECASE)) for w in words]
+
+
 def _matches(table: list[tuple[tuple[str, ...], re.Pattern[str]]], text: str) -> bool:
     lower = text.lower()
     return any(any(g in lower for g in gate) and rx.search(text) for gate, rx in table)
@@ -335,6 +345,6 @@ def leak(pair: QAPair, clip: Clip) -> Verdict:
         and not _CLIP_REF.search(pair.question)
     ):
         return Verdict(False, LEAK_TAG_QUESTION)
-    if _matches(_SETUP, pair.answer) or _matches(_SETUP, pair.question):
+    if any(_matches(table, text) for table in (_SETUP, _dataset_names()) for text in (pair.answer, pair.question)):
         return Verdict(False, LEAK_GENERATION_SETUP)
     return KEEP

@@ -20,6 +20,7 @@ from musicqa.parse import OK, schema_for
 from musicqa.prompts import PromptSet
 from musicqa.records import Clip, PromptRequest, Sampling
 from musicqa.sources import CONTROL_CHARS, DUPLICATE_ID, RowError, Source
+from musicqa.sources.contract import checked_read
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +51,10 @@ class ReadStage:
         self.max_context_chars = max_context_chars
 
     def open(self) -> list[tuple[SourcePlan, Iterator[Clip | RowError]]]:
-        """Every source's reader, started now: a missing file or column raises InputError before any work."""
-        return [(p, p.source.read(p.config, max_context_chars=self.max_context_chars)) for p in self.plans]
+        """Every source's reader, started now: a missing file or column, or a source breaking its contract
+        (``sources.contract``), raises InputError before any work."""
+        return [(p, checked_read(p.source, p.source.read(p.config, max_context_chars=self.max_context_chars)))
+                for p in self.plans]
 
     def __call__(self) -> Iterator[tuple[SourcePlan, Clip | RowError]]:
         seen: set[str] = set()

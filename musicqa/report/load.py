@@ -193,26 +193,14 @@ def read_audio(clips: Sequence[ClipRow]) -> dict[str, bytes]:
 
     A clip whose audio cell has no bytes (a path-only Audio value) is left out and logged.
     """
-    import pyarrow.parquet as pq
-
     wanted: dict[Path, dict[int, str]] = defaultdict(dict)
     for c in clips:
         wanted[c.shard][c.row] = c.clip_id
     out: dict[str, bytes] = {}
     for shard, rows in wanted.items():
-        pf = pq.ParquetFile(shard)
-        start = 0
-        for group in range(pf.metadata.num_row_groups):
-            n = pf.metadata.row_group(group).num_rows
-            hits = [r for r in rows if start <= r < start + n]
-            if hits:
-                audio = pf.read_row_group(group, columns=["audio"]).column("audio").combine_chunks()
-                data = audio.field("bytes") if hasattr(audio, "field") else audio  # struct{bytes, path} or raw
-                for r in hits:
-                    value = data[r - start].as_py()
-                    if value:
-                        out[rows[r]] = value
-                    else:
-                        log.warning("%s: row %d (%s) has no embedded audio bytes", shard, r, rows[r])
-            start += n
+        for r, value in dataset_folder.read_audio_bytes(shard, rows).items():
+            if value:
+                out[rows[r]] = value
+            else:
+                log.warning("%s: row %d (%s) has no embedded audio bytes", shard, r, rows[r])
     return out

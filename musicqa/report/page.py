@@ -13,7 +13,7 @@ import json
 import random
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -114,11 +114,23 @@ def _context(folder: Folder, plots: list[Plot], sample: list[ClipRow], audio: di
                                                                    *zip(i.distractors, i.distractor_kinds)]}
                               for i in c.items]} for c in sample],
         "sources": sorted({c.source for c in sample}),
+        "badges": badge_colors(c.source for c in folder.clips),
         "splits": sorted({c.split for c in sample}, key=lambda s: (split_order(s), s)),
         "rejected": [{"reason": reason, "count": len(items), "examples": items[:config.rejected_examples]}
                      for reason, items in sorted(by_reason.items(), key=lambda kv: (-len(kv[1]), kv[0]))],
         "config": to_dict(config),
     }
+
+
+# Badge backgrounds, light enough for black text; a source gets one by its place among the folder's sources.
+BADGE_COLORS = ("#e3eaf6", "#fbe9dd", "#e2f2e4", "#f3e3f3", "#fbf3d5", "#dff1f3", "#ece6dc", "#e9e9f7")
+
+
+def badge_colors(sources: Iterable[str]) -> dict[str, str]:
+    """A background per source in the folder, whatever its name (a name that is not an identifier gets none:
+    it goes into the page's CSS as a class)."""
+    names = sorted({s for s in sources if s.isidentifier()})
+    return {name: BADGE_COLORS[i % len(BADGE_COLORS)] for i, name in enumerate(names)}
 
 
 def _short(value: Any, limit: int = 400) -> str:

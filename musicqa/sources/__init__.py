@@ -30,11 +30,13 @@ from musicqa.sources.base import (
     RowError,
     Source,
 )
+from musicqa.sources.contract import SourceError, check_source, origin
 
 __all__ = [
     "AUDIO_NOT_FOUND", "BAD_CLIP_INFO", "BAD_ID", "BAD_VALUE", "CONTEXT_TOO_LONG", "CONTROL_CHARS", "DUPLICATE_ID",
     "EMPTY_TAGS", "EMPTY_TEXT", "MALFORMED_ROW", "NOT_IN_SPLIT", "PATH_ESCAPE", "TOO_FEW_TAGS", "CardInfo",
-    "RowError", "Source", "default_names", "find", "get", "names", "register", "registered", "unregister",
+    "RowError", "Source", "SourceError", "dataset_names", "default_names", "find", "get", "names", "register",
+    "registered", "unregister",
 ]
 
 _registry: dict[str, Source] = {}
@@ -42,7 +44,11 @@ _discovered = False
 
 
 def _discover() -> None:
-    """Import every module of this package that defines ``SOURCE`` (once; helpers such as base.py define none)."""
+    """Import every module of this package that defines ``SOURCE`` (once; helpers such as base.py define none).
+
+    A ``SOURCE`` that breaks the contract (``contract.check_source``) stops here with one line naming its module,
+    instead of being skipped or silently replacing another source.
+    """
     global _discovered
     if _discovered:
         return
@@ -51,23 +57,28 @@ def _discover() -> None:
         if info.name.startswith("_") or info.ispkg:
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
-        source = getattr(module, "SOURCE", None)
-        if isinstance(source, Source) and source.name not in _registry:
-            _registry[source.name] = source
+        if not hasattr(module, "SOURCE"):
+            continue
+        source = check_source(module.SOURCE, module.__name__, "SOURCE", _taken())
+        _registry[source.name] = source
 
 
 def register(source: Source, *, replace: bool = False) -> Source:
-    """Add ``source`` to the registry (its name must be new unless ``replace``); returns it."""
+    """Add ``source`` to the registry (its name must be new unless ``replace``); returns it.
+
+    Raises ``SourceError`` (a ValueError) naming the module that defined it and what is wrong.
+    """
     _discover()
-    if not isinstance(source, Source):
-        raise TypeError(f"expected a musicqa.sources.Source instance, got {type(source).__name__}")
-    if not getattr(source, "name", "") or not source.name.isidentifier():
-        raise ValueError(f"source name {getattr(source, 'name', '')!r} must be a Python identifier (it is a "
-                         "TOML table, a flag prefix and a template prefix)")
-    if source.name in _registry and not replace and _registry[source.name] is not source:
-        raise ValueError(f"a source named {source.name!r} is already registered")
+    name = getattr(source, "name", None)
+    taken = {n: o for n, o in _taken().items() if not (replace and n == name) and _registry[n] is not source}
+    check_source(source, origin(source), "register()", taken)
     _registry[source.name] = source
     return source
+
+
+def _taken() -> dict[str, str]:
+    """Each registered name -> the module that defined its source (named in a clash's message)."""
+    return {n: origin(s) for n, s in _registry.items()}
 
 
 def unregister(name: str) -> None:
@@ -89,6 +100,12 @@ def names() -> list[str]:
 def default_names() -> list[str]:
     """The sources a build uses when ``--sources`` is not given."""
     return [s.name for s in registered() if s.default_order is not None]
+
+
+def dataset_names() -> list[str]:
+    """The proper names of the registered datasets ("MusicCaps", "Song Describer"), for the leak filter: the
+    titles with a capital letter (not the custom source's "your own clips", words an answer may well use)."""
+    return [s.title for s in registered() if any(c.isupper() for c in s.title)]
 
 
 def find(name: str) -> Source | None:

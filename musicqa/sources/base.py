@@ -35,6 +35,9 @@ BAD_CLIP_INFO = "source_bad_clip_info"  # a clip_info_final.csv row; the clip is
 AUDIO_NOT_FOUND = "source_audio_not_found"  # a warning: the clip is kept and the audio stage skips it (audio_missing)
 NOT_IN_SPLIT = "source_not_in_split"  # a normal skip: the row is in none of the split files given
 
+# Every dataset config has these columns first (bundle.py); a source's own columns (``Source.features``) follow.
+COMMON_COLUMNS = ("audio", "clip_id", "source", "source_id", "split", "context", "qa", "analysis", "mcq")
+
 
 @dataclass(frozen=True, slots=True)
 class RowError:

@@ -117,9 +117,39 @@ def read_custom(cfg: CustomConfig, *, max_context_chars: int = 2000) -> Iterator
     else:
         if not path.is_file():
             raise InputError(f"{path}: file not found, expected a JSON-lines table of your clips")
+        _check_jsonl_fields(path, cfg)
         rows = _jsonl_rows(path, wanted)
     root = audio_root(cfg.audio_dir, "the folder of your audio files")
     return _read(path, rows, cfg, root, max_context_chars)
+
+
+def _check_jsonl_fields(path: Path, cfg: CustomConfig) -> None:
+    """Stop now if no row of the JSON-lines table has a field the options name, as a CSV header check does.
+
+    Reads until every named field has been seen (the first row, in a good file); only a file that lacks one is read
+    to the end. Otherwise each row would be skipped one by one and the build would make nothing from the file.
+    """
+    flags = {cfg.id_field: "id", cfg.audio_field: "audio", cfg.text_field: "text",
+             **({cfg.split_field: "split"} if cfg.split_field else {})}
+    unseen, keys = set(flags), {}
+    with path.open(encoding="utf-8", errors="replace") as f:
+        for line in f:
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(row, dict):
+                keys.update(dict.fromkeys(row))
+                unseen -= row.keys()
+                if not unseen:
+                    return
+    if not keys:
+        return  # no object at all: each line's own error says why
+    missing = next(name for name in flags if name in unseen)
+    spare = [k for k in keys if k not in flags]
+    hint = f": pass --custom.{flags[missing]}-field {spare[0]}" if len(spare) == 1 else \
+        f": pass --custom.{flags[missing]}-field with the right one"
+    raise InputError(f"{path}: field {missing!r} missing in every row; the file has {', '.join(keys)}{hint}")
 
 
 def _table_rows(path: Path, delimiter: str, header: list[str]) -> Iterator[tuple[str, dict[str, Any] | RowError]]:

@@ -35,10 +35,17 @@ def main(argv: list[str] | None = None) -> int:
 
         cfg = from_args(TrainConfig, args, args.config, preset=train_values)
         if args.param_counts:
-            from musicqa.train.model import parameter_counts
+            from musicqa.train.model import LLAMA2_7B, parameter_counts
 
-            for name, n in parameter_counts(cfg.model).items():
+            counts = parameter_counts(cfg.model)
+            for name, n in counts.items():
                 print(f"{name:45s} {n:>15,}")
+            # The reference also marks the gates of its non-adapted layers trainable, though they never get a
+            # gradient; its printed pretrain count is ours plus those.
+            unused = (LLAMA2_7B["num_hidden_layers"] - cfg.model.adapter_layers) * LLAMA2_7B["num_attention_heads"]
+            pre = counts["pretrain trainable (bridge+prefix+gates)"]
+            print(f"note: the reference prints {pre + unused:,} pretrain trainables: {unused:,} more, the gates of "
+                  "its first layers, which it marks trainable but never trains (musicqa drops them)")
             return 0
         if not cfg.data.dataset:
             raise InputError("--data.dataset is required (a musicqa dataset folder or hub id)")

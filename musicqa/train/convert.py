@@ -32,6 +32,7 @@ from musicqa.config import to_dict
 from musicqa.errors import InputError
 from musicqa.train import data
 from musicqa.train import model as mdl
+from musicqa.train.checkpoint import write_meta
 from musicqa.train.config import LLAMA_ID, LLAMA_REVISION, MERT_ID, MERT_REVISION, ModelConfig
 from musicqa.train.presets import MULLAMA_BIASES, MULLAMA_MODEL
 
@@ -92,8 +93,28 @@ class Converted:
     layers: int  # LLaMA layers the checkpoint has
 
 
+# Trained adapter weights are small (prefix, bridge, gates, LoRA: |x| < 10 in the released checkpoints); random bytes
+# read as float32 are NaN, inf or huge about half the time, so a corrupt tensor trips this bound.
+MAX_TRAINED_ABS = 1e4
+
+
 def convert(state: dict[str, torch.Tensor], cfg: ModelConfig) -> Converted:
-    """Map every key of the reference state_dict; unknown keys or a legacy (LayerNorm) bridge are errors."""
+    """Map every key of the reference state_dict; a missing, unknown, misshapen or corrupt tensor is one line."""
+    try:
+        conv = _convert(state, cfg)
+    except KeyError as err:
+        raise InputError(f"checkpoint has no {err.args[0]!r}, which every MU-LLaMA checkpoint has") from err
+    except (IndexError, ValueError) as err:  # no layers at all, or a tensor of another rank than the reference's
+        raise InputError(f"checkpoint is not shaped like MU-LLaMA's LLaMA_adapter state_dict ({err})") from err
+    for name, t in (*conv.pretrain.items(), *conv.finetune.items()):
+        peak = t.float().abs().max().item() if t.numel() else 0.0
+        if not peak < MAX_TRAINED_ABS:  # also NaN
+            raise InputError(f"checkpoint tensor {name} holds {peak:.3g}, expected trained weights below "
+                             f"{MAX_TRAINED_ABS:g}: the file is corrupt")
+    return conv
+
+
+def _convert(state: dict[str, torch.Tensor], cfg: ModelConfig) -> Converted:
     phase = "finetune" if any("lora_" in k or k.endswith(".bias") for k in state if k.startswith("llama.")) \
         else "pretrain"
     legacy = [k for k in state if k.startswith(("mu_mert_norm", "mu_mert_f")) and k.endswith(".bias")]
@@ -101,7 +122,8 @@ def convert(state: dict[str, torch.Tensor], cfg: ModelConfig) -> Converted:
         raise InputError(f"checkpoint has a legacy LayerNorm bridge ({legacy[0]}): musicqa builds the RMSNorm one")
     layers = 1 + max(int(m.group(1)) for k in state if (m := _LAYER.match(k)))
     dim = state["llama.tok_embeddings.weight"].shape[1]
-    heads = state["llama.layers.0.attention.gate"].shape[1]
+    gate = next((t for k, t in state.items() if k.endswith(".attention.gate")), None)  # any: a first one may lack
+    heads = (gate if gate is not None else state["llama.layers.0.attention.gate"]).shape[1]
     kv_heads = state["llama.layers.0.attention.wk.weight"].shape[0] // (dim // heads)
     n_prefix = state["prefix_query.weight"].shape[0]
     blocks = sum(1 for k in state if re.fullmatch(r"mu_mert_norm_\d+\.weight", k))
@@ -121,6 +143,7 @@ def convert(state: dict[str, torch.Tensor], cfg: ModelConfig) -> Converted:
         for w in ("w1", "w2", "w3"):
             pre[f"bridge.blocks.{b}.{w}.weight"] = state[f"mu_mert_f{w[1]}_{b + 1}.weight"]
     gates = torch.zeros(n_prefix, heads)
+    adapted: set[int] = set()
     fine: dict[str, torch.Tensor] = {}
     base: dict[str, torch.Tensor] = {}
     ignored = {"mert_model (MERT, reloaded by id + revision)": 0, "unused gates of the first layers": 0}
@@ -146,8 +169,11 @@ def convert(state: dict[str, torch.Tensor], cfg: ModelConfig) -> Converted:
         i, rest = int(m.group(1)), m.group(2)
         hf = f"model.layers.{i}."
         if rest == "attention.gate":
+            if t.numel() != heads:
+                raise InputError(f"checkpoint tensor {key} has shape {list(t.shape)}, expected [1, {heads}, 1, 1]")
             if i >= first:
                 gates[i - first] = t.reshape(-1).float()
+                adapted.add(i)
             else:
                 ignored["unused gates of the first layers"] += 1
                 if t.abs().max() > 0:
@@ -176,6 +202,10 @@ def convert(state: dict[str, torch.Tensor], cfg: ModelConfig) -> Converted:
                 fine[f"{name}.lora_B.default.weight"] = hf_rows(t, n) if rotary else t
         else:
             raise InputError(f"checkpoint key {key!r} is not a MU-LLaMA key musicqa knows")
+    missing = [i for i in range(first, layers) if i not in adapted]
+    if missing:  # a zero gate would silently switch the layer's music path off
+        raise InputError(f"checkpoint has no llama.layers.{missing[0]}.attention.gate, expected a gate in each of "
+                         f"the last {n_prefix} layers ({len(missing)} missing)")
     pre["gates"] = gates
     biased = sorted({k.split(".")[-3] for k in fine if k.endswith(".base_layer.bias")})
     if phase == "finetune" and set(biased) != set(MULLAMA_BIASES):
@@ -275,12 +305,12 @@ def _fill(tmp: Path, phase: str, tensors: dict[str, torch.Tensor], conv: Convert
                    target_modules=list(conv.cfg.lora_targets), bias="none", task_type="CAUSAL_LM",
                    base_model_name_or_path=conv.cfg.llm).save_pretrained(str(tmp / mdl.ADAPTER_DIR))
     template = data.template_name("mullama")
-    meta = {"schema": 1, "phase": phase, "step": 0, "total_steps": 0,
+    meta = {"phase": phase, "step": 0, "total_steps": 0,
             "parent": str(parent.resolve()) if parent else None, "model": to_dict(conv.cfg), "dims": dims,
             "prompt_template": template, "prompt_template_hash": data.template_hash(template), "tokenize": "joint",
             "train_config": None, "trainable": {n: list(t.shape) for n, t in tensors.items()},
             "converted_from": source}
-    (tmp / "checkpoint.json").write_text(json.dumps(meta, indent=2) + "\n")
+    write_meta(tmp, meta)
 
 
 def run(path: Path, out: Path, cfg: ModelConfig, verify: bool = False) -> Path:

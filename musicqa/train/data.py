@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from musicqa import mullama
 from musicqa.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -157,18 +158,19 @@ def load_alpaca(path: Path, limit: int | None = None) -> tuple[list[Example], Cl
     clip = silence_clip()
     examples = []
     for i, row in enumerate(rows[:limit] if limit else rows):
-        try:
-            if isinstance(row, dict) and "conversation" in row:
-                conv = row["conversation"]
-                question = next(t["value"] for t in conv if t["from"] == "human")
-                answer = next(t["value"] for t in conv if t["from"] == "gpt")
-            else:
+        if isinstance(row, dict) and "conversation" in row:  # MU-LLaMA's format: parsed by its one owner
+            pairs = mullama.pairs_of(row)
+            if isinstance(pairs, str):
+                raise InputError(f"{path}: item {i}: {pairs}; expected {{conversation: [human, gpt]}}")
+            (question, answer), *_ = pairs
+        else:
+            try:
                 extra = (row.get("input") or "").strip()
                 question = row["instruction"] + (f"\n{extra}" if extra else "")
                 answer = row["output"]
-        except (KeyError, TypeError, AttributeError, StopIteration) as err:
-            raise InputError(f"{path}: item {i}: expected {{instruction, input, output}} or "
-                             "{conversation: [human, gpt]}") from err
+            except (KeyError, TypeError, AttributeError) as err:
+                raise InputError(f"{path}: item {i}: expected {{instruction, input, output}} or "
+                                 "{conversation: [human, gpt]}") from err
         if not isinstance(question, str) or not isinstance(answer, str):
             raise InputError(f"{path}: item {i}: instruction/output must be text")
         if question.strip() and answer.strip():

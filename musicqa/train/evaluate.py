@@ -45,7 +45,7 @@ import warnings
 from pathlib import Path
 
 from musicqa import mullama
-from musicqa.atomic import atomic_folder
+from musicqa.atomic import atomic_folder, write_atomic
 from musicqa.config import field
 from musicqa.errors import InputError
 
@@ -338,7 +338,7 @@ def run(cfg: EvalConfig) -> int:
         shown = f"{value:.4f}" if isinstance(value, float) and not math.isnan(value) else str(value)
         print(f"{key:18s} {shown}")
     if cfg.out:
-        cfg.out.write_text(json.dumps(result, indent=2) + "\n")
+        write_atomic(cfg.out, json.dumps(result, indent=2) + "\n")  # as muchomusic writes its results
     log.info("evaluate: %d pairs scored (compat %s)", len(cands), cfg.compat)
     return 0
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from musicqa.config import field
 from musicqa.errors import InputError
+from musicqa.train.checkpoint import read_meta
 from musicqa.train.config import PRESETS
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,7 @@ class Answerer:
         from musicqa.train.loop import pick_device
 
         chain = mdl.checkpoint_chain(checkpoint)
-        meta = json.loads((checkpoint / "checkpoint.json").read_text())
+        meta = read_meta(checkpoint)
         self.template = meta.get("prompt_template") or data.PROMPT_TEMPLATE
         self.tokenize = meta.get("tokenize", "split")
         if not (data.TEMPLATES / self.template).is_file():
@@ -215,8 +216,7 @@ def run(cfg: InferConfig) -> int:
 
     if cfg.checkpoint is None or cfg.audio is None:
         raise InputError("--checkpoint and --audio are required")
-    if not (cfg.checkpoint / "checkpoint.json").exists():
-        raise InputError(f"--checkpoint {cfg.checkpoint}: not a checkpoint folder (checkpoint.json missing)")
+    read_meta(cfg.checkpoint, "--checkpoint")
     files = audio_files(cfg.audio)
     torch.manual_seed(cfg.seed)
     if cfg.preset == "mullama" and cfg.knn_index is None:

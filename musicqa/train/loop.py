@@ -13,7 +13,6 @@ every N-th example of the epoch's permutation and DistributedDataParallel averag
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import math
 import os
@@ -27,13 +26,14 @@ import torch
 from musicqa.atomic import atomic_folder, write_atomic
 from musicqa.config import to_dict, to_toml
 from musicqa.errors import InputError
+from musicqa.store import JsonlStore
 from musicqa.train import data, features
 from musicqa.train import model as mdl
+from musicqa.train.checkpoint import read_meta, write_meta
 from musicqa.train.config import TrainConfig
 
 log = logging.getLogger(__name__)
 
-SCHEMA = 1
 LATEST = "latest"  # text file in OUT naming the newest checkpoint folder
 METRICS = "metrics.jsonl"
 
@@ -104,13 +104,13 @@ def _fill_checkpoint(tmp: Path, model: mdl.MusicLlama, optimizer: torch.optim.Op
     if scaler is not None and scaler.is_enabled():
         state["scaler"] = scaler.state_dict()
     torch.save(state, tmp / "optimizer.pt")
-    meta = {"schema": SCHEMA, "phase": cfg.phase, "step": step, "total_steps": total,
+    meta = {"phase": cfg.phase, "step": step, "total_steps": total,
             "parent": str(parent.resolve()) if parent else None, "model": to_dict(cfg.model),
             "dims": mdl.dims_dict(model), "prompt_template": data.template_name(cfg.data.prompt),
             "prompt_template_hash": data.template_hash(data.template_name(cfg.data.prompt)),
             "tokenize": cfg.data.tokenize, "train_config": to_dict(cfg),
             "trainable": {n: list(t.shape) for n, t in mdl.trainable_state(model, cfg.phase).items()}}
-    (tmp / "checkpoint.json").write_text(json.dumps(meta, indent=2) + "\n")
+    write_meta(tmp, meta)
 
 
 def resolve_resume(cfg: TrainConfig) -> Path | None:
@@ -123,17 +123,14 @@ def resolve_resume(cfg: TrainConfig) -> Path | None:
             log.info("--resume auto: no checkpoint in %s yet, starting fresh", cfg.out)
             return None
         return cfg.out / latest.read_text().strip()
-    if not (cfg.resume / "checkpoint.json").exists():
-        raise InputError(f"--resume {cfg.resume}: not a checkpoint folder (checkpoint.json missing)")
+    read_meta(cfg.resume, "--resume")
     return cfg.resume
 
 
-def _truncate_metrics(path: Path, step: int) -> None:
+def _truncate_metrics(metrics: JsonlStore, step: int) -> None:
     """Drop metric lines past the resumed step (written after the checkpoint by the interrupted run)."""
-    if not path.exists():
-        return
-    lines = [ln for ln in path.read_text().splitlines() if ln.strip() and json.loads(ln)["step"] <= step]
-    write_atomic(path, "".join(ln + "\n" for ln in lines))
+    if metrics.path.exists():
+        metrics.rewrite([r for r in metrics.read() if r["step"] <= step])
 
 
 def _features_for(cfg: TrainConfig, clips: dict[str, data.Clip], device: torch.device) -> features.FeatureCache:
@@ -187,12 +184,12 @@ def run(cfg: TrainConfig) -> Path:
     chain = mdl.checkpoint_chain(resume) if resume else (mdl.checkpoint_chain(cfg.init_from) if cfg.init_from
                                                          else [])
     if resume:
-        meta = json.loads((resume / "checkpoint.json").read_text())
+        meta = read_meta(resume, "--resume")
         if meta["phase"] != cfg.phase:
             raise InputError(f"--resume {resume}: a {meta['phase']} checkpoint, but --phase is {cfg.phase}")
     parent = chain[-2] if resume and len(chain) > 1 else (chain[-1] if chain and not resume else None)
     if cfg.phase == "finetune" and not any(
-            json.loads((c / "checkpoint.json").read_text())["phase"] == "pretrain" for c in chain):
+            read_meta(c)["phase"] == "pretrain" for c in chain):
         raise InputError("--phase finetune needs --init-from PRETRAIN_CHECKPOINT: with zero, frozen gates the "
                          "music token would have no effect")
     if main:
@@ -241,12 +238,13 @@ def run(cfg: TrainConfig) -> Path:
     warmup = round(cfg.warmup_epochs * batches.per_epoch / cfg.accum_steps)
 
     step = 0
+    metrics = JsonlStore(cfg.out / METRICS, schema=None) if main else None  # a torn last line is cut here
     if resume:
         state = torch.load(resume / "optimizer.pt", map_location=device, weights_only=True)
         optimizer.load_state_dict(state["optimizer"])
         step = state["step"]
         if main:
-            _truncate_metrics(cfg.out / METRICS, step)
+            _truncate_metrics(metrics, step)
         log.info("resumed from %s at step %d", resume, step)
     train_model: torch.nn.Module = model
     if world > 1:
@@ -296,8 +294,7 @@ def run(cfg: TrainConfig) -> Path:
         if cfg.eval_every and step % cfg.eval_every == 0 and eval_items:
             record["eval_loss"] = _mean_loss(model, eval_items, cache, pad, cfg.batch_size, device, autocast)
         if main:
-            with open(cfg.out / METRICS, "a") as fh:
-                fh.write(json.dumps(record) + "\n")
+            metrics.append([record])
             bar.update(1)
             bar.set_postfix(loss=f"{record['loss']:.4f}", lr=f"{lr:.2e}")
             if step % cfg.log_every == 0 or step == total:

@@ -22,7 +22,6 @@ plain LLaMA, and the hooks are re-installed after peft wraps ``o_proj``.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -36,6 +35,7 @@ from torch import nn
 
 from musicqa.errors import InputError
 from musicqa.train import mert
+from musicqa.train.checkpoint import META, read_meta
 from musicqa.train.config import ModelConfig
 
 log = logging.getLogger(__name__)
@@ -322,15 +322,11 @@ def checkpoint_chain(ckpt: Path) -> list[Path]:
     """``ckpt`` and the checkpoints it was initialised from, oldest first (pretrain, then finetune)."""
     chain: list[Path] = []
     while ckpt is not None:
-        meta_path = Path(ckpt) / "checkpoint.json"
-        try:
-            meta = json.loads(meta_path.read_text())
-        except FileNotFoundError as err:
-            raise InputError(f"{meta_path}: not a musicqa.train checkpoint (checkpoint.json missing)") from err
+        meta = read_meta(ckpt)
         chain.insert(0, Path(ckpt))
         ckpt = Path(meta["parent"]) if meta.get("parent") else None
         if len(chain) > 8:
-            raise InputError(f"{meta_path}: checkpoint parents form a cycle")
+            raise InputError(f"{Path(ckpt) / META}: checkpoint parents form a cycle")
     return chain
 
 
@@ -344,7 +340,7 @@ def build(cfg: ModelConfig, phase: str, chain: list[Path], device: str | torch.d
     torch.manual_seed(seed)
     model = MusicLlama(llm, Dims.of(encoder_spec(cfg), llm.config), cfg).to(device)
     for ckpt in chain:
-        ckpt_phase = json.loads((ckpt / "checkpoint.json").read_text())["phase"]
+        ckpt_phase = read_meta(ckpt)["phase"]
         if ckpt_phase == "finetune" and not model.is_peft:
             model.enable_finetune()
         load_trainable(model, ckpt_phase, ckpt)

@@ -32,14 +32,15 @@ import csv
 import hashlib
 import json
 import logging
-import os
 import random
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from musicqa.errors import InputError
+from musicqa.atomic import write_atomic
+from musicqa.errors import AudioError, InputError
+from musicqa.store import JsonlStore
 
 log = logging.getLogger(__name__)
 
@@ -79,26 +80,35 @@ def _categories(value: str, where: str) -> tuple[str, ...]:
 
 def read_questions(path: Path) -> list[Question]:
     """The benchmark CSV's rows; a missing column or a bad cell is a one-line error naming row and field."""
+    rows: list[tuple[int, dict]] = []  # (the line the row starts on, the row)
     try:
         with open(path, newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
+            reader = csv.DictReader(fh, strict=True)
             missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
             if missing:
                 raise InputError(f"{path}: not the MuChoMusic CSV: column(s) {', '.join(missing)} missing")
-            rows = list(reader)
+            start = reader.line_num + 1
+            for row in reader:
+                rows.append((start, row))
+                start = reader.line_num + 1
     except FileNotFoundError as err:
         raise InputError(f"--questions {path}: file not found") from err
-    except (IsADirectoryError, UnicodeDecodeError, csv.Error) as err:
+    except csv.Error as err:  # strict: an unclosed quote reaches the end of the file instead of eating the rest
+        raise InputError(f"--questions {path}:{start}: {err}; is a quote (\") left unclosed on that line?") from err
+    except (IsADirectoryError, UnicodeDecodeError) as err:
         raise InputError(f"--questions {path}: not a UTF-8 CSV file ({type(err).__name__})") from err
     out = []
-    for n, row in enumerate(rows, 2):  # line 1 is the header
+    for n, row in rows:
+        if None in row.values() or None in row:  # too few or too many fields: quoting went wrong
+            raise InputError(f"{path}:{n}: the row's fields do not match the header's {len(reader.fieldnames or [])}"
+                             ": is a quote (\") left unclosed?")
         options = tuple((row[c] or "").strip() for c in COLUMNS[3:7])
         for col, text in zip(COLUMNS[3:7], options):
             if not text:
                 raise InputError(f"{path}:{n}: field '{col}' is empty")
         if not (row["question"] or "").strip() or not (row["dataset_identifier"] or "").strip():
             raise InputError(f"{path}:{n}: field 'question'/'dataset_identifier' is empty")
-        qid = (row.get("question_id") or "").strip() or str(n - 2)
+        qid = (row.get("question_id") or "").strip() or str(len(out))
         out.append(Question(qid, row["question"].strip(), row["dataset"].strip(),
                             row["dataset_identifier"].strip(), options,  # type: ignore[arg-type]
                             _categories(row["music_knowledge"], f"{path}:{n}: field 'music_knowledge'"),
@@ -201,24 +211,14 @@ def _signature(cfg, questions: list[Question]) -> str:
     return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _done(path: Path, signature: str) -> dict[tuple[str, str], dict]:
-    """Records of an interrupted run with the same signature, by (control, qid) (a torn last line is dropped)."""
-    if not path.exists():
+def _done(store: JsonlStore, signature: str) -> dict[tuple[str, str], dict]:
+    """Records of an interrupted run with the same signature, by (control, qid) (the store drops a torn last line)."""
+    records = list(store.read())
+    if records and records[0].get("signature") != signature:
+        log.warning("%s is from another configuration: starting over", store.path)
+        store.path.unlink()
         return {}
-    lines = path.read_text(encoding="utf-8").splitlines()
-    if not lines or json.loads(lines[0]).get("signature") != signature:
-        log.warning("%s is from another configuration: starting over", path)
-        path.unlink()
-        return {}
-    done = {}
-    for n, line in enumerate(lines[1:], 2):
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            log.warning("%s:%d: torn line dropped", path, n)
-            continue
-        done[rec.get("control", ""), rec["qid"]] = rec
-    return done
+    return {(rec.get("control", ""), rec["qid"]): rec for rec in records[1:]}
 
 
 def _score(answerer, feats, q: Question, path: Path, cfg, control: str) -> dict:
@@ -227,7 +227,8 @@ def _score(answerer, feats, q: Question, path: Path, cfg, control: str) -> dict:
     text = prompt(q, shown, cfg.in_context)
     scores = answerer.option_logprobs(feats, text, shown)
     reply = answerer.generate(feats, text, max_new_tokens=cfg.max_new_tokens, temperature=0.0)[0]
-    return {"qid": q.qid, "control": control, "audio_path": str(path), "prompt": text, "answers": shown,
+    return {"qid": q.qid, "dataset_identifier": q.identifier, "control": control, "audio_path": str(path),
+            "prompt": text, "answers": shown,
             "answer_orders": order, "correct_index": order.index(0), "option_logprobs": scores,
             "likelihood": max(range(len(shown)), key=scores.__getitem__), "model_output": reply,
             "generated": parse_letter(reply, shown), "dataset": q.dataset, "genre": q.genre,
@@ -256,14 +257,14 @@ def run_benchmark(cfg) -> dict:
     through ``<out>.partial.jsonl``."""
     from tqdm import tqdm
 
+    from musicqa.train.checkpoint import read_meta
     from musicqa.train.infer import Answerer, knn_cache
 
     for flag, value in (("--questions", cfg.questions), ("--audio-dir", cfg.audio_dir),
                         ("--checkpoint", cfg.checkpoint), ("--out", cfg.out)):
         if value is None:
             raise InputError(f"--benchmark muchomusic needs {flag}")
-    if not (cfg.checkpoint / "checkpoint.json").exists():
-        raise InputError(f"--checkpoint {cfg.checkpoint}: not a checkpoint folder (checkpoint.json missing)")
+    read_meta(cfg.checkpoint, "--checkpoint")
     questions = read_questions(cfg.questions)
     if cfg.limit:
         questions = questions[:cfg.limit]
@@ -277,7 +278,7 @@ def run_benchmark(cfg) -> dict:
     if not todo:
         raise InputError(f"--audio-dir {cfg.audio_dir}: no audio file for any question (see --help for the names)")
 
-    partial = cfg.out.with_name(cfg.out.name + ".partial.jsonl")
+    partial = JsonlStore(cfg.out.with_name(cfg.out.name + ".partial.jsonl"), schema=None)
     signature = _signature(cfg, questions)
     done = _done(partial, signature)
     answerer = Answerer(cfg.checkpoint, cfg.device, cfg.llm, cfg.encoder, knn_cache(cfg))
@@ -285,42 +286,45 @@ def run_benchmark(cfg) -> dict:
     by_file: dict[Path, list[Question]] = defaultdict(list)
     for q in todo:
         by_file[located[q.qid]].append(q)
-    total = len(todo) * len(controls)
-    with open(partial, "a", encoding="utf-8") as sink, \
-            tqdm(total=total, initial=sum(k in done for k in ((c, q.qid) for c in controls for q in todo)),
-                 unit="question", desc="muchomusic") as bar:
-        if sink.tell() == 0:
-            sink.write(json.dumps({"signature": signature}) + "\n")
+    unreadable: set[str] = set()
+    with tqdm(total=len(todo) * len(controls), initial=sum((c, q.qid) in done for c in controls for q in todo),
+              unit="question", desc="muchomusic") as bar:
+        if not partial.path.exists() or partial.path.stat().st_size == 0:
+            partial.append([{"signature": signature}])
         for path, qs in by_file.items():
             for control in controls:
                 left = [q for q in qs if (control, q.qid) not in done]
                 if not left:
                     continue
-                feats = answerer.features([path], control=control or None, seed=cfg.seed)
+                try:
+                    feats = answerer.features([path], control=control or None, seed=cfg.seed)
+                except AudioError as err:  # as a missing file: warned, counted, not scored; the run goes on
+                    log.warning("%s; its %d question(s) are not scored", err, len(qs))  # err names the file
+                    unreadable.update(q.qid for q in qs)
+                    bar.update(sum((c, q.qid) not in done for c in controls for q in qs))
+                    break
+                batch = []
                 for q in left:
-                    rec = _score(answerer, feats, q, path, cfg, control)
-                    sink.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                    batch.append(rec := _score(answerer, feats, q, path, cfg, control))
                     done[control, q.qid] = rec
                     bar.update(1)
-                sink.flush()
-                os.fsync(sink.fileno())
-    records = [done["", q.qid] for q in todo]
+                partial.append(batch)  # durable once per audio file and control: a kill loses at most those
+    scored = [q for q in todo if q.qid not in unreadable]
+    records = [done["", q.qid] for q in scored]
     result = {"benchmark": "muchomusic", "questions": len(questions), "scored": len(records),
-              "missing_audio": len(missing), "seed": cfg.seed, "in_context": cfg.in_context,
-              "checkpoint": str(cfg.checkpoint), **summarise(records)}
+              "missing_audio": len(missing) + len(todo) - len(scored), "seed": cfg.seed,
+              "in_context": cfg.in_context, "checkpoint": str(cfg.checkpoint), **summarise(records)}
     if cfg.audio_controls:
         result["audio_controls"] = control_summary(
-            records, {c: [done[c, q.qid] for q in todo] for c in cfg.audio_controls})
-    from musicqa.store import write_atomic
-
+            records, {c: [done[c, q.qid] for q in scored] for c in cfg.audio_controls})
     # per-question records in the benchmark's own input format (its evaluate.py reads this file as it is)
     for control in controls:
         name = f"{cfg.out.stem}.{control}.predictions.json" if control else f"{cfg.out.stem}.predictions.json"
         write_atomic(cfg.out.with_name(name), json.dumps(
-            [{"id": q.qid, **{k: v for k, v in done[control, q.qid].items() if k != "qid"}} for q in todo],
+            [{"id": q.qid, **{k: v for k, v in done[control, q.qid].items() if k != "qid"}} for q in scored],
             ensure_ascii=False, indent=1))
     write_atomic(cfg.out, json.dumps(result, indent=2) + "\n")
-    partial.unlink()
+    partial.path.unlink()
     return result
 
 
@@ -339,7 +343,8 @@ def table(result: dict) -> str:
         return f"{label:38s} {cells[0]:>10s} {cells[1]:>10s}"
 
     lines.append(row("accuracy", ()))
-    lines.append(f"{'unanswered rate':38s} {'0.000':>10s} {result['generated']['unanswered_rate']:>10.3f}")
+    unanswered = result["generated"]["unanswered_rate"]  # None when nothing was scored
+    lines.append(f"{'unanswered rate':38s} {'0.000':>10s} {'-' if unanswered is None else f'{unanswered:.3f}':>10s}")
     for control, modes in result.get("audio_controls", {}).items():
         cells = [("-" if modes[m][k] is None else f"{modes[m][k]:+.3f}" if k == "audio_dependence" else
                   f"{modes[m][k]:.3f}") for k in ("accuracy", "audio_dependence") for m in MODES]

@@ -72,7 +72,16 @@ def train_values(given: dict[str, Any]) -> dict[str, Any]:
     over = _overridden(values, given)
     if over:
         log.warning("--preset mullama (%s): overridden by the config/flags: %s", phase, ", ".join(over))
+    split = (given.get("data") or {}).get("split", "train")
+    if "+" not in split and phase in _ALL_DATA:
+        log.warning("--preset mullama (%s): training on the %r split only, where the reference trained on %s, test "
+                    "clips included; pass --data.split %s to match it", phase, split, *_ALL_DATA[phase])
     return values
+
+
+# What the reference trained each phase on, and the split expression that reads the same clips from our folder.
+_ALL_DATA = {"pretrain": ("every MusicCaps clip", "train+test"),
+             "finetune": ("the MTT folders 0-f", "train+validation+test")}
 
 
 def infer_values(given: dict[str, Any]) -> dict[str, Any]:

@@ -156,6 +156,23 @@ def test_bad_options_and_files_stop_before_any_work(tmp_path: Path) -> None:
         read_custom(cfg(audio_dir=tmp_path / "nope"))
 
 
+def test_a_json_lines_field_missing_in_every_row_stops_at_once_naming_the_files_fields(tmp_path: Path) -> None:
+    rows = [{"id": f"a{i}", "audio": "asc-frontiers-30s.mp3", "caption": "A calm piano piece."} for i in range(3)]
+    with pytest.raises(InputError) as err:
+        read_custom(cfg(jsonl(tmp_path, *rows)))  # raised by the call, before any row is read
+    assert str(err.value) == (f"{tmp_path / 'mine.jsonl'}: field 'text' missing in every row; the file has id, "
+                              "audio, caption: pass --custom.text-field caption")
+    two_spare = [{**r, "genre": "jazz"} for r in rows]
+    with pytest.raises(InputError, match="the file has id, audio, caption, genre: pass --custom.text-field with "):
+        read_custom(cfg(jsonl(tmp_path, *two_spare)))
+
+
+def test_a_json_lines_field_missing_in_some_rows_only_skips_those_rows(tmp_path: Path) -> None:
+    path = jsonl(tmp_path, {"id": "x", "audio": "asc-frontiers-30s.mp3", "caption": "no text"}, GOOD)
+    items = list(read_custom(cfg(path)))  # the near miss: the field exists in the file, so rows are judged one by one
+    assert [e.reason for e in errors(items)] == ["source_malformed_row"] and list(clips(items)) == ["a1"]
+
+
 def test_the_readme_command_for_your_own_music_sets_the_custom_options() -> None:
     import argparse
     import shlex

@@ -102,3 +102,44 @@ def test_a_pickle_with_arbitrary_objects_is_refused(tiny, tiny_models, tiny_mert
     torch.save({"model": {"llama.norm.weight": torch.ones(2)}, "extra": _Payload()}, path)
     assert _convert(tiny_models, tiny_mert, path, tmp_path / "out") == 2
     assert "safe loader" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("fault", "message"), [
+    ("missing adapted gate", "checkpoint has no llama.layers.2.attention.gate, expected a gate in each of the last 3"),
+    ("wrong-shape gate", r"checkpoint tensor llama.layers.3.attention.gate has shape \[1, 3, 1, 1\], expected "
+                         r"\[1, 2, 1, 1\]"),
+    ("missing prefix_query", "checkpoint has no 'prefix_query.weight', which every MU-LLaMA checkpoint has"),
+    ("missing mu_mert_agg", "checkpoint has no 'mu_mert_agg.weight'"),
+    ("missing tok_embeddings", "checkpoint has no 'llama.tok_embeddings.weight'"),
+    ("corrupt prefix", r"checkpoint tensor prefix.weight holds 5.7e\+29, expected trained weights below 10000: "
+                       "the file is corrupt"),
+    ("nan in a lora", r"checkpoint tensor .*lora_A.default.weight holds nan, expected trained weights below"),
+])
+def test_a_broken_reference_checkpoint_is_one_line_not_a_silent_zero(tiny, fault, message):
+    from musicqa.errors import InputError
+
+    llm, mert_state = tiny
+    sd = reference.state_dict(llm, mert_state, num_states=4, enc_dim=32, n_prefix=N_PREFIX, phase="finetune")
+    heads = sd["llama.layers.3.attention.gate"].shape[1]
+    if fault == "missing adapted gate":
+        del sd["llama.layers.2.attention.gate"]
+    elif fault == "wrong-shape gate":
+        sd["llama.layers.3.attention.gate"] = torch.zeros(1, heads + 1, 1, 1)
+    elif fault.startswith("missing"):
+        key = {"prefix_query": "prefix_query.weight", "mu_mert_agg": "mu_mert_agg.weight",
+               "tok_embeddings": "llama.tok_embeddings.weight"}[fault.split()[1]]
+        del sd[key]
+    elif fault == "corrupt prefix":
+        sd["prefix_query.weight"][1, 5] = 5.7e29  # what a few flipped bytes did in a real copy
+    else:
+        sd["llama.layers.1.attention.lora_wv_l1.weight"][0, 0] = float("nan")
+    with pytest.raises(InputError, match=message):
+        convert.convert(sd, ModelConfig())
+
+
+def test_an_unused_gate_of_a_first_layer_may_be_missing(tiny):
+    llm, mert_state = tiny  # the near miss: layer 0 is not adapted, its gate is never used
+    sd = reference.state_dict(llm, mert_state, num_states=4, enc_dim=32, n_prefix=N_PREFIX, phase="pretrain")
+    del sd["llama.layers.0.attention.gate"]
+    conv = convert.convert(sd, ModelConfig())
+    assert conv.pretrain["gates"].shape == (N_PREFIX, sd["llama.layers.3.attention.gate"].shape[1])

@@ -121,3 +121,16 @@ def test_alpaca_rows_are_text_with_one_second_of_silence(tmp_path):
     (tmp_path / "bad.json").write_text('[{"instruction": "x", "output": "y"}, {"prompt": "z"}]')
     with pytest.raises(InputError, match="bad.json: item 1"):
         data.load_alpaca(tmp_path / "bad.json")
+
+
+def test_alpaca_in_mullama_form_is_read_by_the_mullama_reader_assistant_turns_included(tmp_path):
+    import json
+
+    rows = [{"conversation": [{"from": "human", "value": "Name a scale."}, {"from": "gpt", "value": "C major."}]},
+            {"conversation": [{"from": "user", "value": "Name a mode."}, {"from": "assistant", "value": "Dorian."}]}]
+    (tmp_path / "a.json").write_text(json.dumps(rows))
+    examples, _ = data.load_alpaca(tmp_path / "a.json")
+    assert [(e.question, e.answer) for e in examples] == [("Name a scale.", "C major."), ("Name a mode.", "Dorian.")]
+    (tmp_path / "b.json").write_text(json.dumps([{"conversation": [{"from": "human", "value": "Q?"}]}]))
+    with pytest.raises(InputError, match=r"b\.json: item 0: record has no answer \(no 'gpt' turn after a 'human' "):
+        data.load_alpaca(tmp_path / "b.json")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from pathlib import Path
 
 from safetensors.torch import load_file
 
@@ -104,3 +106,53 @@ def test_a_finetune_checkpoint_rebuilds_the_trained_model(finetuned, pretrained)
     lora = {n: p for n, p in params.items() if ".lora_B." in n}
     assert lora and any(p.abs().sum() > 0 for p in lora.values())  # trained LoRA-B, not peft's zero init
     assert torch.count_nonzero(model.gates) > 0
+
+
+# Resumes a 1-step run for a second step and SIGKILLs itself just before the finished checkpoint folder is
+# renamed into place: what a kill or a power cut between the write and the swap leaves behind.
+_KILLED_SAVE = """
+import os, signal, sys
+from pathlib import Path
+from musicqa import atomic
+from musicqa.train.loop import run
+from tests.train.conftest import train_config
+
+out, llm, mert, dataset, cache = map(Path, sys.argv[1:6])
+real = os.replace
+
+def replace(src, dst):
+    if Path(dst).name == "step-000002":
+        os.kill(os.getpid(), signal.SIGKILL)
+    real(src, dst)
+
+atomic.os.replace = replace
+run(train_config(out, llm, mert, dataset, cache, max_steps=2, save_every=1, resume="auto"))
+"""
+
+
+def test_a_kill_during_a_checkpoint_save_leaves_the_previous_one_loadable(tiny_models, tiny_mert, musicqa_dataset,
+                                                                           tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from musicqa.atomic import recover_folder
+    from musicqa.train import model as mdl
+    from musicqa.train.loop import resolve_resume
+
+    out, llm, cache = tmp_path / "killed", tiny_models / "tiny-llama", tmp_path / "features"
+    first = run(train_config(out, llm, tiny_mert, musicqa_dataset, cache, max_steps=1, save_every=1))
+    assert first == out / "step-000001"
+    saved = {n: t.tolist() for n, t in _checkpoint_tensors(first).items()}
+    repo = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-c", _KILLED_SAVE, str(out), str(llm), str(tiny_mert),
+                           str(musicqa_dataset), str(cache)], capture_output=True, cwd=repo,
+                          env={**os.environ, "PYTHONPATH": str(repo)})
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
+    assert any(p.name.startswith(".step-000002.new-") for p in out.iterdir())  # the save had been written
+    assert [json.loads(ln)["step"] for ln in (out / "metrics.jsonl").read_text().splitlines()] == [1, 2]
+    ckpt = resolve_resume(train_config(out, llm, tiny_mert, musicqa_dataset, cache, resume="auto"))
+    assert ckpt == out / "step-000001" and mdl.checkpoint_chain(ckpt) == [ckpt]  # latest still names step 1
+    assert {n: t.tolist() for n, t in _checkpoint_tensors(ckpt).items()} == saved
+    recover_folder(out / "step-000002")  # what the next save does first: the dead writer's folder goes
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith((".", "step-"))) == ["step-000001"]

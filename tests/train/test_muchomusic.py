@@ -187,3 +187,26 @@ def test_an_unknown_audio_control_is_a_one_line_error(capsys):
     assert err.count("\n") == 1 and "unknown control 'pink'" in err
     assert ev.main(["--predictions", "p.jsonl", "--references", "r.jsonl", "--audio-controls", "noise"]) == 2
     assert "--audio-controls needs --benchmark muchomusic" in capsys.readouterr().err
+
+
+def test_an_unclosed_quote_is_named_as_such_on_its_line(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(CSV.read_text().replace(",A tuba,", ',"A tuba,'))
+    with pytest.raises(InputError, match=r"bad\.csv:7: .*is a quote \(\"\) left unclosed"):
+        mc.read_questions(bad)
+
+
+def test_an_undecodable_audio_file_is_skipped_like_a_missing_one(converted_checkpoint, tmp_path):
+    audio = tmp_path / "audio"
+    (audio / "00").mkdir(parents=True)
+    (audio / "00" / "415600.2min.mp3").write_bytes(b"not audio at all" * 64)  # questions 0 and 1 share this clip
+    (audio / "10").mkdir()
+    (audio / "10" / "1021.2min.mp3").symlink_to(CLIPS[1])  # question 2's
+    out = tmp_path / "r.json"
+    assert ev.main(["--benchmark", "muchomusic", "--questions", str(CSV), "--audio-dir", str(audio), "--limit", "3",
+                    "--checkpoint", str(converted_checkpoint), "--out", str(out), "--max-new-tokens", "2"]) == 0
+    result = json.loads(out.read_text())
+    assert (result["questions"], result["scored"], result["missing_audio"]) == (3, 1, 2)
+    (pred,) = json.loads((tmp_path / "r.predictions.json").read_text())
+    third = mc.read_questions(CSV)[2]
+    assert (pred["id"], pred["dataset_identifier"]) == (third.qid, "1021")  # the question's own id, and its clip's

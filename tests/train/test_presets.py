@@ -42,11 +42,27 @@ def test_flags_override_the_preset_and_say_so(caplog):
     assert any("overridden" in r.getMessage() and "precision" in r.getMessage() for r in caplog.records)
 
 
+def test_the_preset_says_loudly_that_it_trains_on_one_split_unlike_the_reference(caplog):
+    with caplog.at_level("WARNING"):
+        _resolve("--preset", "mullama")
+    said = [r.getMessage() for r in caplog.records if "split only" in r.getMessage()]
+    assert said and "every MusicCaps clip" in said[0] and "--data.split train+test" in said[0]
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        cfg = _resolve("--preset", "mullama", "--phase", "finetune", "--init-from", "x",
+                       "--data.split", "train+validation+test")
+    assert cfg.data.split == "train+validation+test"  # the near miss: matching the reference is silent
+    assert not [r for r in caplog.records if "split only" in r.getMessage()]
+
+
 def test_param_counts_under_the_preset_match_the_reference(capsys):
     assert main(["--param-counts", "--preset", "mullama"]) == 0
     out = capsys.readouterr().out
     line = next(ln for ln in out.splitlines() if ln.startswith("finetune trainable"))
     assert line.split()[-1] == "41,340,928"  # llama_adapter.py's finetune trainables, counted by hand in the README
+    pre = next(ln for ln in out.splitlines() if ln.startswith("pretrain trainable")).split()[-1]
+    assert pre == "608,273,050"  # what the reference trains; it prints 384 more (gates it never trains), said below
+    assert "note: the reference prints 608,273,434 pretrain trainables: 384 more, the gates of its first" in out
 
 
 def test_a_mullama_run_trains_with_alpaca_rows_fp16_and_a_zero_first_lr(tiny_models, tiny_mert, musicqa_dataset,
