@@ -171,6 +171,7 @@ def unique_flacs(pool: list[Path], n: int, cache: Path) -> list[Path]:
 def lay_out(work: Path, scale: int, with_audio: bool, max_retries: int, flac_cache: Path,
             limit: int | None = None) -> tuple[Any, dict[str, Any]]:
     """Write the scaled CSV, audio and recorded store under ``work``; returns the BuildConfig and what was made."""
+    from musicqa.analysis import AnalysisConfig
     from musicqa.build_config import AudioConfig, BuildConfig
     from musicqa.engines.base import EngineConfig
     from musicqa.parse import parse
@@ -202,7 +203,10 @@ def lay_out(work: Path, scale: int, with_audio: bool, max_retries: int, flac_cac
 
     cfg = BuildConfig(out=out, sources=["musiccaps"], report=False,
                       musiccaps=MusicCapsConfig(csv=csv_path, audio_dir=src_dir if with_audio else None),
-                      audio=AudioConfig(text_only=not with_audio), engine=EngineConfig(max_retries=max_retries))
+                      audio=AudioConfig(text_only=not with_audio), engine=EngineConfig(max_retries=max_retries),
+                      # the analysis stage has its own bench (bench.analysis); here it would change the prompts, so
+                      # the recorded keys, and its store would see one fake sha256 for every clip
+                      analysis=AnalysisConfig(enabled=False))
     build = Build(cfg)
     clips = read_clips(build, BuildSummary())
     audio_store = JsonlStore(out / "work" / "audio.jsonl")

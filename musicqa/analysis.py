@@ -64,11 +64,11 @@ MIN_TEMPO_CONFIDENCE = 0.5
 MIN_KEY_STRENGTH = 0.8
 # What the card and the README say of the method's accuracy, measured by this module with its defaults on the 120
 # labelled clips of `python -m bench.analysis` (FluidSynth-rendered General MIDI songs with drums, 60-180 BPM, all
-# 24 keys, 10-30 s) and on 24 synthetic songs (tests/synth.py), on this project's 2-core machine (shared).
-ACCURACY = ("on 120 FluidSynth-rendered songs with drums (60-180 BPM, all 24 keys): tempo within 4% 0.82, 1.00 "
-            "allowing half/double tempo (the misses are songs under 73 BPM read at double and over 165 BPM read at "
-            "half); key MIREX score 0.99 (right or relative 0.99, and 113/113 of the keys strong enough to be told "
-            "to the LLM); on 24 synthetic songs tempo 0.96 and key 1.00; 41x real time per CPU core")
+# 24 keys, 10-30 s; seed 0, and 48 more with --seed 1), on this project's 2-core machine.
+ACCURACY = ("on 120 FluidSynth-rendered songs with drums (60-180 BPM, all 24 keys): tempo within 4% 0.90 (0.94 on "
+            "48 others), 1.00 allowing half/double tempo (the misses are slow songs read at double); key MIREX score "
+            "0.99 (right or relative 0.99, and every key strong enough to be told to the LLM, 94% of them, right); "
+            "31x real time per CPU core")
 
 
 @dataclass

@@ -110,7 +110,8 @@ def test_no_analysis_gives_the_prompts_no_facts(table, tmp_path):
 
 
 class TempoEngine:
-    """A test double: answers every fixed question with a tempo, the one in the prompt or 150 BPM for D minor."""
+    """A test double: answers every fixed question with a tempo, the one in the prompt or 150 BPM for D minor; told
+    none, it names no number (a BPM figure nobody measured is an invented specific, dropped by grounding)."""
 
     name, version = "tempo", "0"
 
@@ -122,8 +123,9 @@ class TempoEngine:
         out = []
         for r in requests:
             told = re.search(r"about (\d+) BPM", r.messages[1][1])
-            bpm = 150 if r.clip_id.endswith("d-minor") else (told.group(1) if told else 100)
-            answers = [f"A steady piano piece at about {bpm} BPM, take {i}." for i in range(4)]
+            bpm = 150 if r.clip_id.endswith("d-minor") else (told.group(1) if told else None)
+            tempo = f"about {bpm} BPM" if bpm else "a moderate tempo"
+            answers = [f"A steady piano piece at {tempo}, take {i}." for i in range(4)]
             text = json.dumps({"answers": answers} if r.task == "fixed" else
                               {"pairs": [{"question": "What is the tempo?", "answer": answers[0]}]})
             out.append(Generation(r.key, r.clip_id, r.task, text, "stop", "tempo", r.attempt))

@@ -55,7 +55,9 @@ class Scripted:
             elif self.broken and self.broken in r.clip_id:
                 text = json.dumps({"items": [{"question": "Which instrument?", "correct_answer": "Piano"}]})
             else:
-                words = " ".join(clip_text(r.messages[-1][1]).split()[:4])
+                # the clip's own words, as prose (a tag list recited verbatim is a leak: mcq_leak)
+                w = [x.strip(",.") for x in clip_text(r.messages[-1][1]).split()]
+                words = f"Mostly {w[0]} with {w[1]} and {w[2]}"
                 good = {"question": "What stands out in this clip?", "correct_answer": words,
                         "incorrect_but_related": "A kazoo ensemble", "correct_but_unrelated": f"Heard: {words}",
                         "incorrect_and_unrelated": "Bagpipes"}
