@@ -35,7 +35,7 @@ from musicqa.sources.base import (
     Source,
 )
 from musicqa.sources.paths import audio_root, locate
-from musicqa.sources.table import check_limits, iter_records, read_header, show, structure_error, undecodable_field
+from musicqa.sources.table import check_limits, iter_records, read_header, row_problem, show
 
 log = logging.getLogger(__name__)
 
@@ -156,15 +156,11 @@ def _table_rows(path: Path, delimiter: str, header: list[str]) -> Iterator[tuple
     """(file:line, the row by column) per CSV/TSV row, or its structural problem."""
     for rec in iter_records(path, delimiter):
         where = f"{path.name}:{rec.first_line}"
-        bad = structure_error(rec, path.name, len(header))
+        bad = row_problem(rec, path.name, header)
         if bad:
             yield where, bad
             continue
         assert rec.fields is not None
-        column = undecodable_field(rec.fields, header)
-        if column:
-            yield where, RowError(MALFORMED_ROW, f"{where}: field {column!r} is not valid UTF-8, expected UTF-8 text")
-            continue
         yield where, dict(zip(header, rec.fields))
 
 

@@ -31,8 +31,8 @@ from musicqa.sources.base import (
     RowError,
     Source,
 )
-from musicqa.sources.musiccaps_segments import SEGMENT_COLUMNS, YTID, parse_segment, row_problem
-from musicqa.sources.table import Record, check_limits, iter_records, read_header, show
+from musicqa.sources.musiccaps_segments import SEGMENT_COLUMNS, YTID, parse_segment
+from musicqa.sources.table import Record, check_limits, iter_records, read_header, row_problem, show
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from musicqa.sources.base import BAD_ID, BAD_VALUE, DUPLICATE_ID, MALFORMED_ROW, RowError
-from musicqa.sources.table import Record, iter_records, read_header, show, structure_error, undecodable_field
+from musicqa.sources.base import BAD_ID, BAD_VALUE, DUPLICATE_ID, RowError
+from musicqa.sources.table import iter_records, read_header, row_problem, show
 
 SEGMENT_COLUMNS = ("ytid", "start_s", "end_s")
 # A YouTube id is 11 characters of this alphabet. It becomes a file name and a dataset id, so nothing
@@ -67,17 +67,6 @@ def _segments(path: Path, header: list[str]) -> Iterator[Segment]:
         else:
             yield Segment(rec.first_line, ytid, item[1], item[2])
 
-
-def row_problem(rec: Record, name: str, header: list[str]) -> RowError | None:
-    bad = structure_error(rec, name, len(header))
-    if bad:
-        return bad
-    assert rec.fields is not None
-    column = undecodable_field(rec.fields, header)
-    if column:
-        return RowError(MALFORMED_ROW, f"{name}:{rec.first_line}: field {column!r} is not valid UTF-8, "
-                                       "expected UTF-8 text")
-    return None
 
 
 def parse_segment(get: Callable[[str], str], where: str, line: int,

@@ -33,7 +33,6 @@ from musicqa.sources.base import (
     CONTEXT_TOO_LONG,
     DUPLICATE_ID,
     EMPTY_TEXT,
-    MALFORMED_ROW,
     CardInfo,
     RowError,
     Source,
@@ -44,9 +43,8 @@ from musicqa.sources.table import (
     check_limits,
     iter_records,
     read_header,
+    row_problem,
     show,
-    structure_error,
-    undecodable_field,
 )
 
 log = logging.getLogger(__name__)
@@ -147,13 +145,10 @@ def _row(rec: Record, name: str, header: list[str], tracks: dict[str, _Track], s
          valid_only: bool) -> RowError | None:
     """Check one caption row and add it to its track; the row's first problem, if any."""
     where = f"{name}:{rec.first_line}"
-    bad = structure_error(rec, name, len(header))
+    bad = row_problem(rec, name, header)
     if bad:
         return bad
     assert rec.fields is not None
-    column = undecodable_field(rec.fields, header)
-    if column:
-        return RowError(MALFORMED_ROW, f"{where}: field {column!r} is not valid UTF-8, expected UTF-8 text")
     value = {h: v.strip() for h, v in zip(header, rec.fields)}
     for id_field in ("caption_id", "track_id"):
         if not _INT.fullmatch(value[id_field]):

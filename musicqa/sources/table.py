@@ -135,3 +135,16 @@ def undecodable_field(fields: Sequence[str], header: Sequence[str]) -> str | Non
         except UnicodeEncodeError:  # lone surrogates from errors="surrogateescape"
             return column
     return None
+
+
+def row_problem(rec: Record, name: str, header: Sequence[str]) -> RowError | None:
+    """The row's first structural problem (unparsable, wrong field count, bytes that are not UTF-8), if any."""
+    bad = structure_error(rec, name, len(header))
+    if bad:
+        return bad
+    assert rec.fields is not None
+    column = undecodable_field(rec.fields, header)
+    if column:
+        return RowError(MALFORMED_ROW, f"{name}:{rec.first_line}: field {column!r} is not valid UTF-8, "
+                                       "expected UTF-8 text")
+    return None
