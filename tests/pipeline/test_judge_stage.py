@@ -145,6 +145,11 @@ def test_the_judge_drops_failing_pairs_as_judge_cause_with_the_models_reason(tmp
     assert all(r["question"] and r["answer"] and r["prompt_version"] for r in stored)
     card = (out / "README.md").read_text()
     assert "`judge_cites_source`: the LLM judge found the answer citing a text source" in card
+    assert f"mosaicml/mpt-7b-chat@default+xgrammar rated the\n{pairs} pairs the filters kept" in card
+    from musicqa.cli.build import summary_lines
+
+    assert f"judge: {pairs - 4 * CLIPS} of {pairs} pairs kept by mosaicml/mpt-7b-chat@default+xgrammar ({pairs} " \
+        f"judged now, {CLIPS} replies were no verdict)" in "\n".join(summary_lines(out, summary))
 
 
 def test_the_judge_is_off_by_default(tmp_path):
