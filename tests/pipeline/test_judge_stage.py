@@ -197,6 +197,23 @@ def test_a_new_judge_prompt_judges_again(tmp_path):
     assert len(engine.judged) == summary.judge["pairs"] and engine.generated == []
 
 
+def test_another_judge_model_is_loaded_on_its_own_engine(tiny_models, tmp_path):
+    """--filters.judge.model: generation stays on the build's (scripted) engine, the judge loads the tiny model on
+    the transformers engine; without xgrammar its replies are unconstrained word salad, kept as unparsed."""
+    pytest.importorskip("transformers")
+    out = tmp_path / "out"
+    engine = Scripted()
+    model = str(tiny_models / "tiny-mpt-chat")
+    summary = run_build(config(out, musiccaps__limit=1, magnatagatune__limit=0, engine__name="transformers",
+                               filters__judge__model=model, filters__judge__max_tokens=8), engine=engine)
+    assert engine.judge_calls == 0 and engine.generated  # the scripted engine only generated
+    stored = jsonl(out / "work" / "judgements.jsonl")
+    assert len(stored) == summary.judge["pairs"] == summary.pairs_generated > 0
+    assert {r["model"] for r in stored} == {model} and {r["engine"] for r in stored} == {"transformers"}
+    assert summary.judge["model"] == f"{model}@default+xgrammar"
+    assert summary.judge["kept"] + sum(summary.judge["dropped"].values()) == summary.judge["pairs"]
+
+
 def judged_by_tiny_model(out: Path) -> dict[str, str]:
     return {r["key"]: r["text"] for r in jsonl(out / "work" / "judgements.jsonl")}
 
