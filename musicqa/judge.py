@@ -27,6 +27,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from musicqa.config import field
+from musicqa.engines.base import looks_local
 from musicqa.errors import InputError
 from musicqa.records import Clip, Facts, PromptRequest, QAPair, Sampling, Verdict
 
@@ -82,6 +83,9 @@ class JudgeConfig:
             raise ValueError(f"--filters.judge.max-reason-chars: {self.max_reason_chars}, expected at least 1")
         if self.batch_size is not None and self.batch_size < 1:
             raise ValueError(f"--filters.judge.batch-size: {self.batch_size}, expected at least 1 (or unset)")
+        if self.model is not None and looks_local(self.model) and not Path(self.model).expanduser().exists():
+            raise ValueError(f"--filters.judge.model: {self.model}: no such folder (a local path; a hub id is "
+                             "'org/name')")
         if self.revision is not None and self.model is None:
             raise ValueError("--filters.judge.revision needs --filters.judge.model (the build's model is pinned "
                              "by --engine.revision)")

@@ -131,6 +131,9 @@ def test_the_judge_is_off_by_default_and_its_flags_are_checked_by_name():
         JudgeConfig(max_tokens=0)
     with pytest.raises(ValueError, match="--filters.judge.revision needs --filters.judge.model"):
         JudgeConfig(revision="abc")
+    with pytest.raises(ValueError, match="--filters.judge.model: ./no-such-judge: no such folder"):
+        JudgeConfig(model="./no-such-judge")
+    assert JudgeConfig(model="org/judge-7b").model == "org/judge-7b"  # a hub id is not checked here
 
 
 def test_every_judge_flag_has_help():
