@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -185,8 +186,6 @@ def test_a_build_killed_mid_judge_resumes_without_judging_a_pair_twice(tmp_path)
 
 
 def test_a_new_judge_prompt_judges_again(tmp_path):
-    import shutil
-
     out = tmp_path / "out"
     run_build(config(out), engine=Scripted())
     prompts = tmp_path / "judge-prompts"
@@ -219,25 +218,55 @@ def judged_by_tiny_model(out: Path) -> dict[str, str]:
 
 
 TINY = {"filters__enabled": [], "filters__judge__enabled": True, "filters__judge__max_reason_chars": 24,
-        "filters__judge__max_tokens": 96, "musiccaps__limit": 2, "magnatagatune__limit": 2,
-        "filters__judge__batch_size": 8}
+        "filters__judge__max_tokens": 96, "musiccaps__limit": 1, "magnatagatune__limit": 1,
+        "filters__judge__batch_size": 4}
 
 
-def test_the_tiny_model_judges_under_the_verdict_schema_and_resumes(tiny_models, smoke_dirs, vllm_engine, tmp_path):
+class KilledOnJudgeCall:
+    """The real engine, with the process "killed" (an exception) at its ``n``-th judge call: fault injection."""
+
+    def __init__(self, engine, n: int) -> None:
+        self.engine, self.n, self.calls = engine, n, 0
+        self.name, self.version = engine.name, engine.version
+
+    def generate(self, requests):
+        if requests and requests[0].task == "judge":
+            self.calls += 1
+            if self.calls == self.n:
+                raise RuntimeError("killed mid-judge")
+        return self.engine.generate(requests)
+
+    def close(self) -> None:
+        pass
+
+
+def test_the_tiny_model_judges_under_the_schema_and_resumes_after_a_kill(tiny_models, smoke_dirs, vllm_engine,
+                                                                       tmp_path):
     """Real vLLM on the tiny random MPT: its verdicts are word salad, so this checks the mechanics (every kept pair
-    judged once, stored, parsed into a keep or a judge_<cause>), not their quality."""
+    judged once, stored, parsed into a keep or a judge_<cause>, the same after a kill), not their quality."""
     from musicqa.judge import parse_verdict
 
     out = tmp_path / "dataset"
+    with pytest.raises(RuntimeError, match="killed mid-judge"):
+        run_build(smoke_config(tiny_models, smoke_dirs, out, **TINY), engine=KilledOnJudgeCall(vllm_engine, 2))
+    assert len(judged_by_tiny_model(out)) == TINY["filters__judge__batch_size"]  # the first batch was stored
     summary = run_build(smoke_config(tiny_models, smoke_dirs, out, **TINY), engine=vllm_engine)
+    stored = [r["key"] for r in jsonl(out / "work" / "judgements.jsonl")]
+    assert len(stored) == len(set(stored)) == summary.judge["pairs"] == summary.pairs_generated > 4
+    assert summary.judge["judged_now"] == summary.judge["pairs"] - 4
+
     judged = judged_by_tiny_model(out)
-    assert summary.judge["pairs"] == summary.pairs_generated > 0 and len(judged) == summary.judge["judged_now"]
     parsed = [parse_verdict(t) for t in judged.values()]
     assert sum(j.status == "ok" for j in parsed) >= len(parsed) // 2  # the schema holds the decoder to booleans
     rejected = [r for r in jsonl(out / "rejected.jsonl") if r["reason"].startswith("judge_")]
     assert len(rejected) == sum(summary.judge["dropped"].values()) == sum(not j.verdict.keep for j in parsed)
-    again = run_build(smoke_config(tiny_models, smoke_dirs, out, **TINY), engine=vllm_engine)
-    assert again.judge["judged_now"] == 0 and again.judge == {**summary.judge, "judged_now": 0}
+
+    (tmp_path / "whole" / "work").mkdir(parents=True)  # the same replies, judged in one uninterrupted run
+    shutil.copy(out / "work" / "generations.jsonl", tmp_path / "whole" / "work" / "generations.jsonl")
+    whole = run_build(smoke_config(tiny_models, smoke_dirs, tmp_path / "whole", **TINY), engine=vllm_engine)
+    assert whole.generated_now == 0 and whole.judge["judged_now"] == whole.judge["pairs"]
+    assert judged_by_tiny_model(tmp_path / "whole") == judged  # the kill changed no verdict
+    assert {**whole.judge, "judged_now": 0} == {**summary.judge, "judged_now": 0}
 
 
 @pytest.mark.slow
