@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 
 class Executor:
-    """Runs a build; subclasses say where ``map_audio`` and ``map_generate`` do their work."""
+    """Runs a build; subclasses say where ``map_audio``, ``map_analysis``, ``map_generate`` and ``map_judge`` work."""
 
     engine: Any = None  # an engine the caller shares between builds (tests); only the local executor can use one
 

@@ -6,6 +6,7 @@ the Ray executor as under the local one."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -280,4 +281,5 @@ def test_the_ray_executor_gives_the_same_verdicts_as_the_local_one(tiny_models, 
     assert judged_by_tiny_model(tmp_path / "ray") == judged_by_tiny_model(tmp_path / "local")
     assert len(judged_by_tiny_model(tmp_path / "local")) == local.judge["pairs"] > 0
     assert remote.judge == local.judge
+    assert {r["pid"] for r in jsonl(tmp_path / "ray" / "work" / "judgements.jsonl")} != {os.getpid()}  # on actors
     assert jsonl(tmp_path / "ray" / "rejected.jsonl") == jsonl(tmp_path / "local" / "rejected.jsonl")
