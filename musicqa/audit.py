@@ -49,6 +49,8 @@ class AuditConfig:
     def __post_init__(self) -> None:
         if self.out is None:
             raise ValueError("--out is required: the JSON Lines file to write the verdicts to")
+        if self.filters.judge.enabled:  # the judge needs an engine; audit loads none
+            raise ValueError("--filters.judge.enabled: the LLM judge runs in `build` only (audit loads no engine)")
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from musicqa.atomic import write_atomic
 from musicqa.errors import InputError, StorageError, check_regular, os_error_line, storage
 from musicqa.records import SCHEMA_VERSION, Clip, Generation
 
-__all__ = ["JsonlStore", "OutputLock", "clip_to_record", "generation_record", "write_atomic"]
+__all__ = ["JsonlStore", "OutputLock", "clip_to_record", "generation_record", "judgement_record", "write_atomic"]
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,15 @@ def generation_record(gen: Generation, *, status: str, template: str, template_h
     return {**dataclasses.asdict(gen), "status": status, "template": template, "template_hash": template_hash,
             "sampling": sampling, "engine": engine, "engine_version": engine_version, "revision": revision,
             "node": node, "pid": pid, "time": _now()}
+
+
+def judgement_record(gen: Generation, *, prompt_version: str, engine: str, engine_version: str, revision: str | None,
+                     node: str | None = None, pid: int | None = None) -> dict:
+    """A stored judge reply (``work/judgements.jsonl``): its raw text is re-parsed on every run, like a generation
+    (the driver adds the judged pair's question and answer, for people reading the store)."""
+    return {**dataclasses.asdict(gen), "prompt_version": prompt_version,
+            "engine": engine, "engine_version": engine_version, "revision": revision, "node": node, "pid": pid,
+            "time": _now()}
 
 
 def clip_to_record(clip: Clip) -> dict[str, Any]:

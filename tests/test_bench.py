@@ -99,3 +99,65 @@ def test_scaleout_bench_compares_local_and_ray_replicas_on_the_same_replies(tiny
     assert set(data["results"]) == {"local", "1x1"}
     for run in data["results"].values():
         assert run["requests"] == 4 and run["same_replies"] and 0 < run["span_s"] <= run["wall_s"]
+
+
+JUDGED_ROWS = [  # (answer, the scripted judge's verdict field that fails, or None, the row's label)
+    ("Hard to say, music is subjective.", "evasive", ["refusal"]),
+    ("The tags list a solo piano.", "cites_source", ["leak"]),
+    ("It is sad.", "answers_question", ["degenerate"]),
+    ("Recorded in 1987 by Bill Evans.", "supported", ["grounding"]),
+    ("A slow solo piano, soft and even.", None, []),
+]
+
+
+def labelled(folder: Path) -> Path:
+    folder.mkdir()
+    rows = [{"id": f"j/{i}", "batch": "judge-test", "clip_id": f"j/{i}", "context": "A slow solo piano piece.",
+             "question": "What is the tempo?", "answer": a, "label": label}
+            for i, (a, _, label) in enumerate(JUDGED_ROWS)]
+    (folder / "judge.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return folder
+
+
+class ScriptedJudge:
+    """Fails, for each answer of JUDGED_ROWS, the check listed beside it."""
+
+    def generate(self, requests):
+        from musicqa.records import Generation
+
+        out = []
+        for r in requests:
+            failing = next(f for a, f, _ in JUDGED_ROWS if f'Answer: "{a}"' in r.messages[-1][1])
+            verdict = {"evasive": False, "cites_source": False, "answers_question": True, "supported": True,
+                       "reason": "ok"}
+            if failing:
+                verdict[failing] = not verdict[failing]
+            out.append(Generation(r.key, r.clip_id, r.task, json.dumps(verdict), "stop", "scripted"))
+        return out
+
+
+def test_filters_quality_counts_each_judge_cause_for_its_family(tmp_path):
+    sys.path.insert(0, str(REPO))
+    from bench.filters_quality import evaluate, judge_predictions
+    from musicqa.filters import training
+
+    rows = training.load_labelled(labelled(tmp_path / "data"))
+    chat = (REPO / "prompts" / "chat" / "chatml.jinja").read_text()
+    judged = judge_predictions(rows, ScriptedJudge(), "scripted", chat, batch_size=2)
+    assert judged == [{"refusal"}, {"leak"}, {"degenerate"}, {"grounding"}, set()]
+    result = evaluate(rows, judged)
+    assert all(result[f]["recall"] == 1.0 for f in ("refusal", "leak", "degenerate", "grounding"))
+    assert result["good_kept"]["rate"] == 1.0
+
+
+def test_filters_quality_runs_a_judge_model_from_the_command_line(tiny_models, tmp_path):
+    """The --judge path end to end on the tiny model (transformers engine; its word salad is no verdict here, so
+    the judge keeps every row: this checks the mechanics, not a score)."""
+    data = labelled(tmp_path / "data")
+    proc = run_bench("bench.filters_quality", "--data", str(data), "--rules-only", "--judge",
+                     str(tiny_models / "tiny-mpt-chat"), "--judge-engine", "transformers", "--judge-max-tokens", "8")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "alone" in proc.stdout and "then the judge" in proc.stdout
+    report = json.loads((REPO / "bench" / "out" / "filters_quality_rules.json").read_text())
+    assert report["judge"]["model"] == str(tiny_models / "tiny-mpt-chat") and report["rows"] == len(JUDGED_ROWS)
+    assert report["judge"]["alone"]["good_kept"]["n"] == 1

@@ -75,6 +75,10 @@ def summary_lines(out: Path, summary: BuildSummary, notes: Sequence[str] = ()) -
         lines.append(f"mcq: {summary.mcq['items_kept']} multiple-choice items kept of {summary.mcq['items_generated']}"
                      + (f"; the correct option is the longest in {share:.0%} of them (chance: 25%)"
                         if share is not None else ""))
+    if summary.judge:
+        j = summary.judge
+        lines.append(f"judge: {j['kept']} of {j['pairs']} pairs kept by {j['model']} ({j['judged_now']} judged now, "
+                     f"{j['unparsed']} replies were no verdict); its reasons in rejected.jsonl")
     lines.extend(notes)
     if clips:
         config = next(iter(summary.clips))

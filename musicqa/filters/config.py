@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from musicqa.config import field
+from musicqa.judge import JudgeConfig
 
 # Cheapest first: build stops at the first drop, so the costly grounding check sees the fewest pairs.
 FILTER_NAMES: tuple[str, ...] = ("degenerate", "refusal", "leak", "duplicate", "grounding")
@@ -30,6 +31,7 @@ class FiltersConfig:
     paraphrase: bool = field(False, help="duplicate: also drop an answer whose all-MiniLM-L6-v2 embedding is "
                                          "at least 0.9 cosine-similar to an earlier answer about the same clip")
     embedding_batch: int = field(64, help="texts per sentence-embedding forward pass (learned layer, paraphrase)")
+    judge: JudgeConfig = field(help="", factory=JudgeConfig)  # a build stage of its own after the filters
 
     def __post_init__(self) -> None:
         unknown = [f for f in self.enabled if f not in FILTER_NAMES]
@@ -44,12 +46,12 @@ class FiltersConfig:
             raise ValueError(f"--filters.embedding-batch: {self.embedding_batch}, expected at least 1")
 
     def options(self) -> dict[str, Any]:
-        """Everything but ``enabled``, as keyword options of :func:`musicqa.filters.make_filters`."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "enabled"}
+        """Everything but ``enabled`` and ``judge``, as keyword options of :func:`musicqa.filters.make_filters`."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ("enabled", "judge")}
 
 
 OPTIONS: dict[str, str] = {
-    **{f.name: f.metadata["help"] for f in dataclasses.fields(FiltersConfig) if f.name != "enabled"},
+    **{f.name: f.metadata["help"] for f in dataclasses.fields(FiltersConfig) if f.name not in ("enabled", "judge")},
     "max_answer_chars": "degenerate: the JSON schema's longest string (set by build from "
                         "--prompts.max-answer-chars): an answer that long was cut by the decoder",
 }

@@ -84,11 +84,17 @@ class Build:
             mcq_items=cfg.mcq.per_clip, mcq_chars=(cfg.mcq.max_question_chars, cfg.mcq.max_option_chars))
         self.generate = GenerateStage(e, self.render.prompts.chat_template, engine)
         self.filters = FilterStage(cfg.filters, p.max_answer_chars)
+        self.judge = None  # the LLM judge (--filters.judge.enabled), a stage of its own after the filters
+        if cfg.filters.judge.enabled:
+            from musicqa.pipeline.judge import make_stage
+
+            self.judge = make_stage(cfg.filters.judge, e, self.generate, self.render.prompts.chat_template)
 
     def start(self) -> None:
         """Before any work: the stores usable, the resolved config beside the output, every template present,
         missing inputs fetched."""
-        for store in ("audio.jsonl", "generations.jsonl"):  # a FIFO here would hang the build after the audio stage
+        # a FIFO here would hang the build after the audio stage
+        for store in ("audio.jsonl", "generations.jsonl", "judgements.jsonl"):
             check_regular(self.out / "work" / store, "store")
         write_atomic(self.out / "build_config.toml", config_mod.to_toml(self.cfg))
         e = self.cfg.engine
@@ -213,6 +219,7 @@ def card_context(build: Build, final: Mapping[str, Mapping[str, Any]], summary: 
     from musicqa.analysis import REASONS as ANALYSIS_REASONS
     from musicqa.filters import REASONS as FILTER_REASONS
     from musicqa.filters.mcq import REASONS as MCQ_REASONS
+    from musicqa.judge import REASONS as JUDGE_REASONS
     from musicqa.parse import REASONS as PARSE_REASONS
 
     cfg = build.cfg
@@ -230,7 +237,8 @@ def card_context(build: Build, final: Mapping[str, Mapping[str, Any]], summary: 
         "filter_names": list(build.filters.names),
         "skipped": dict(sorted(summary.skipped.items())), "failed": dict(sorted(summary.failed.items())),
         "drops": dict(sorted(summary.drops.items())), "pairs_kept": summary.pairs_kept,
-        "reason_help": {**PARSE_REASONS, **FILTER_REASONS, **ANALYSIS_REASONS, **MCQ_REASONS},
+        "reason_help": {**PARSE_REASONS, **FILTER_REASONS, **JUDGE_REASONS, **ANALYSIS_REASONS, **MCQ_REASONS},
+        "judge": summary.judge or None,
         "analysis": analysis_card(cfg.analysis, summary),
         "mcq": summary.mcq,
         "model_license_note": MODEL_LICENSE_NOTE.format(model=cfg.engine.model),
@@ -249,12 +257,19 @@ def analysis_card(cfg: Any, summary: BuildSummary) -> dict[str, Any] | None:
 
 
 def finish(build: Build, clips: Sequence[Clip], audio: Mapping[str, Path | None], requests: Sequence[PromptRequest],
-           final: Mapping[str, Mapping[str, Any]], summary: BuildSummary, started: float) -> BuildSummary:
-    """Parse, filter, bundle and write the card and summary.json: everything after generation, on the driver."""
+           final: Mapping[str, Mapping[str, Any]], summary: BuildSummary, started: float,
+           selection: tuple[dict[str, list[QAPair]], list[dict], list[dict]] | None = None) -> BuildSummary:
+    """Parse, filter, bundle and write the card and summary.json: everything after generation, on the driver.
+
+    ``selection`` is ``select_pairs``'s result when the executor has made it already (and the judge has had its
+    say on it); else it is made here.
+    """
     from musicqa.bundle import bundle, make_row
     from musicqa.pipeline.mcq import select_items
 
-    kept, rejected, failed = select_pairs(build, clips, requests, final, summary)
+    if selection is None:
+        selection = select_pairs(build, clips, requests, final, summary)
+    kept, rejected, failed = selection
     items = select_items(build.cfg, clips, requests, final, summary, rejected)  # None: no mcq task
     write_jsonl(build.out / "failed_generations.jsonl", failed)
     write_jsonl(build.out / "rejected.jsonl", rejected)

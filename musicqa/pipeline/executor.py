@@ -7,13 +7,16 @@ are worth spreading out, so a subclass gives just those three maps:
 - ``map_audio(build, clips)``: each clip's audio record, in chunks, in any order;
 - ``map_analysis(build, jobs)``: each normalised clip's ``work/analysis.jsonl`` record, in chunks, in any order;
 - ``map_generate(build, batches)``: the ``BatchResult`` of every engine call ``GenerateStage.run`` makes on each
-  batch, batches in any order.
+  batch, batches in any order;
+- ``map_judge(build, batches)``: with ``--filters.judge.enabled``, each batch of judge requests with its
+  ``work/judgements.jsonl`` records (one engine call of ``JudgeStage``), batches in any order.
 
 Everything that decides what the dataset is lives here and in the stages: which stored records are reused
 (``AudioStage.reusable``, ``analysis_key``, ``resume_state``), how requests are cut into engine batches
 (``engine_batches``), the appends to ``work/audio.jsonl``, ``work/analysis.jsonl`` and ``work/generations.jsonl``
 (on the driver, flushed and fsynced per chunk and per engine call, so a kill loses only what was in flight), and
-the counting. So a Ray build and a local build of one config read and write the same stores and give the same
+the counting; the filters and the judge run before the maps' resources are freed (``close``), the bundle after.
+So a Ray build and a local build of one config read and write the same stores and give the same
 dataset.
 """
 
@@ -29,17 +32,17 @@ from typing import Any
 from tqdm import tqdm
 
 from musicqa.analysis import OK, facts_from_record
-from musicqa.pipeline.driver import Build, finish, keep_with_audio, read_clips, write_dry_run, write_jsonl
+from musicqa.pipeline.driver import Build, finish, keep_with_audio, read_clips, select_pairs, write_dry_run, write_jsonl
 from musicqa.pipeline.generate import BatchResult, engine_batches, resume_state
 from musicqa.pipeline.summary import BuildSummary, stage_done
-from musicqa.records import SCHEMA_VERSION, Clip, PromptRequest
+from musicqa.records import SCHEMA_VERSION, Clip, PromptRequest, QAPair
 from musicqa.store import JsonlStore, OutputLock, clip_to_record
 
 log = logging.getLogger(__name__)
 
 
 class Executor:
-    """Runs a build; subclasses say where ``map_audio`` and ``map_generate`` do their work."""
+    """Runs a build; subclasses say where ``map_audio``, ``map_analysis``, ``map_generate`` and ``map_judge`` work."""
 
     engine: Any = None  # an engine the caller shares between builds (tests); only the local executor can use one
 
@@ -61,9 +64,14 @@ class Executor:
                     write_dry_run(build, requests, summary, started)
                     return summary
                 final = self.generate(build, requests, summary)
+                selection = None
+                if build.judge is not None:  # filters first, then the judge on what they kept
+                    selection = select_pairs(build, clips, requests, final, summary)
+                    self.judge(build, clips, selection[0], selection[1], summary)
             finally:
+                build.generate.close()  # the judge may have shared its engine
                 self.close()
-            return finish(build, clips, audio, requests, final, summary, started)
+            return finish(build, clips, audio, requests, final, summary, started, selection)
 
     def map_audio(self, build: Build, clips: Sequence[Clip]) -> Iterator[tuple[list[Clip], list[dict[str, Any]]]]:
         """(chunk of clips, their audio records in the same order), for every clip once."""
@@ -78,8 +86,13 @@ class Executor:
         """The result of every engine call on every batch, each batch's calls as ``build.generate.run`` makes them."""
         raise NotImplementedError
 
+    def map_judge(self, build: Build, batches: Sequence[Sequence[PromptRequest]]
+                  ) -> Iterator[tuple[list[PromptRequest], list[dict[str, Any]]]]:
+        """(batch, its ``judgements.jsonl`` records in the same order): one ``build.judge`` call per batch."""
+        raise NotImplementedError
+
     def close(self) -> None:
-        """Free what the maps started (after generation, before bundling)."""
+        """Free what the maps started (after generation and the judge, before bundling)."""
 
     def audio_records(self, build: Build, clips: Sequence[Clip]) -> dict[str, dict[str, Any]]:
         """clip_id -> its audio record: reused from ``audio.jsonl`` when still valid, else made and appended."""
@@ -161,5 +174,40 @@ class Executor:
                     final.update(result.done)
                     bar.update(len(result.done))
         finally:
-            build.generate.close()
+            if build.judge is None or build.judge.share is None:  # else the judge closes it after its own stage
+                build.generate.close()
         return final
+
+    def judge(self, build: Build, clips: Sequence[Clip], kept: dict[str, list[QAPair]], rejected: list[dict],
+              summary: BuildSummary) -> None:
+        """Judge every pair in ``kept`` whose judgement ``judgements.jsonl`` lacks, then drop the failing ones
+        from ``kept`` into ``rejected`` (``pipeline/judge.py``)."""
+        from musicqa.pipeline.judge import STORE, apply_judgements, judge_items
+
+        stage = build.judge
+        cfg = build.cfg
+        store = JsonlStore(build.out / "work" / STORE)
+        done: dict[str, dict[str, Any]] = {}
+        for rec in store.read():
+            done.setdefault(rec["key"], rec)  # a key's first reply is the one that counts
+        items = judge_items(stage, clips, kept, (cfg.analysis.min_tempo_confidence, cfg.analysis.min_key_strength))
+        pairs = {req.key: pair for pair, req in items}
+        requests = list({req.key: req for _, req in items}.values())  # two equal pairs: judged once
+        batches = engine_batches(requests, done, {}, cfg.filters.judge.batch_size or cfg.engine.batch_size)
+        todo = sum(len(b) for b in batches)
+        log.info("judge: %d pairs, %d distinct, %d already judged, %d to judge in %d batches", len(items),
+                 len(requests), len(requests) - todo, todo, len(batches))
+        try:
+            if batches:
+                with tqdm(total=todo, desc="judge", unit="pair", disable=None) as bar:
+                    for batch, records in self.map_judge(build, batches):
+                        records = [{**r, "question": pairs[q.key].question, "answer": pairs[q.key].answer}
+                                   for q, r in zip(batch, records, strict=True)]
+                        store.append(records)  # durable before the next batch is taken
+                        for r in records:
+                            done.setdefault(r["key"], r)
+                        bar.update(len(batch))
+        finally:
+            stage.close()
+            build.generate.close()
+        apply_judgements(items, done, kept, rejected, summary, todo, stage.prompt.model)

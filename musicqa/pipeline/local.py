@@ -1,12 +1,12 @@
 """The local executor: every stage in this process, batch after batch, with the stores under ``OUT/work/``.
 
-Audio records, measured facts and engine replies are appended to ``audio.jsonl``, ``analysis.jsonl`` and
-``generations.jsonl`` (flushed and fsynced per batch) before the next batch starts, so killing the build at any
-moment loses at most the batch in flight; a rerun reads the stores back and sends only what is missing. The
-dataset is re-derived from the stores on every run (``driver.finish``), so the same stores always give the same
-dataset.
+Audio records, measured facts, engine replies and judge replies are appended to ``audio.jsonl``,
+``analysis.jsonl``, ``generations.jsonl`` and ``judgements.jsonl`` (flushed and fsynced per batch) before the next
+batch starts, so killing the build at any moment loses at most the batch in flight; a rerun reads the stores back
+and sends only what is missing. The dataset is re-derived from the stores on every run (``driver.finish``), so the
+same stores always give the same dataset.
 
-Its sibling ``ray.RayExecutor`` runs the same three maps on a Ray cluster; everything else is ``Executor``'s.
+Its sibling ``ray.RayExecutor`` runs the same four maps on a Ray cluster; everything else is ``Executor``'s.
 """
 
 from __future__ import annotations
@@ -46,3 +46,8 @@ class LocalExecutor(Executor):
     def map_generate(self, build: Build, batches: Sequence[Sequence[PromptRequest]]) -> Iterator[BatchResult]:
         for batch in batches:
             yield from build.generate.run(batch)
+
+    def map_judge(self, build: Build, batches: Sequence[Sequence[PromptRequest]]
+                  ) -> Iterator[tuple[list[PromptRequest], list[dict[str, Any]]]]:
+        for batch in batches:
+            yield list(batch), build.judge(batch)

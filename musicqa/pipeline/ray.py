@@ -3,6 +3,7 @@
     clips (driver) -> map_batches(normalise, CPU tasks) -> audio.jsonl (driver)
     normalised clips (driver) -> map_batches(measure, CPU tasks) -> analysis.jsonl (driver)
     requests (driver) -> engine batches -> map_batches(EngineActor, N actors) -> generations.jsonl (driver)
+    kept pairs' judge requests (driver) -> batches -> map_batches(JudgeActor, N actors) -> judgements.jsonl (driver)
 
 Everything else (reading the sources, rendering, resume, parse, filters, bundle, card) is ``Executor.run`` on
 the driver, as under the local executor, with the same stage objects: a task gets a pickled copy of
@@ -174,6 +175,30 @@ class RayExecutor(Executor):
                                                                                  sorted(nodes.items())))
 
 
+    def map_judge(self, build: Build, batches: Sequence[Sequence[PromptRequest]]
+                  ) -> Iterator[tuple[list[PromptRequest], list[dict[str, Any]]]]:
+        """As ``map_generate``: one row per batch, one call per row on an actor holding its own judge engine."""
+        import ray
+
+        self.connect()
+        opts = self.options
+        check_fits(ray.nodes(), opts.engine_replicas, opts.cpus_per_engine, opts.gpus_per_engine)
+        rows = [{"index": i, "requests": pickle.dumps(list(b))} for i, b in enumerate(batches)]
+        ds = ray.data.from_items(rows, override_num_blocks=len(rows))
+        ds = ds.map_batches(JudgeActor, fn_constructor_kwargs={"stage": build.judge}, batch_size=1,
+                            compute=ray.data.ActorPoolStrategy(size=opts.engine_replicas),
+                            num_cpus=opts.cpus_per_engine, num_gpus=opts.gpus_per_engine or None,
+                            batch_format="numpy")
+        seen: set[int] = set()
+        for row in surfaced(ds.iter_rows()):
+            index = int(row["index"])
+            if index in seen:  # a resubmitted batch that had already come back: stored once
+                log.warning("judge batch %d came back twice; the second copy is dropped", index)
+                continue
+            seen.add(index)
+            yield list(batches[index]), json.loads(row["records"])
+
+
 def surfaced(items: Iterator[Any]) -> Iterator[Any]:
     """``items``, with bad input found on a worker (an ``InputError`` or ``AudioError``) raised here as itself,
     so the CLI prints its one line instead of Ray's remote traceback."""
@@ -225,6 +250,24 @@ class EngineActor:
             out["results"].append(pickle.dumps(results))
             out["node"].append(self.stage.node)
             out["pid"].append(os.getpid())
+        return out
+
+
+class JudgeActor:
+    """One judge replica (a Ray actor): a copy of the build's ``JudgeStage`` with its own loaded engine."""
+
+    def __init__(self, stage: Any) -> None:
+        import ray
+
+        self.stage = stage
+        self.stage.node = ray.get_runtime_context().get_node_id()
+        self.stage.engine  # noqa: B018 - load now: a model that cannot load stops the build before any batch
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list]:
+        out: dict[str, list] = {"index": [], "records": []}
+        for index, blob in zip(batch["index"], batch["requests"], strict=True):
+            out["index"].append(int(index))
+            out["records"].append(json.dumps(self.stage(pickle.loads(blob))))
         return out
 
 

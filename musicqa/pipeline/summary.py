@@ -34,6 +34,7 @@ class BuildSummary:
     pairs: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
     seconds: float = 0.0
     mcq: dict = dataclasses.field(default_factory=dict)  # the mcq task's item counts and length cue (pipeline/mcq.py)
+    judge: dict = dataclasses.field(default_factory=dict)  # the LLM judge's counts (pipeline/judge.py); {}: off
 
     def to_json(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
