@@ -6,7 +6,7 @@ moment loses at most the batch in flight; a rerun reads the stores back and send
 dataset is re-derived from the stores on every run (``driver.finish``), so the same stores always give the same
 dataset.
 
-Its sibling ``ray.RayExecutor`` runs the same three maps on a Ray cluster; everything else is ``Executor``'s.
+Its sibling ``ray.RayExecutor`` runs the same four maps on a Ray cluster; everything else is ``Executor``'s.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 from musicqa.pipeline.driver import Build
 from musicqa.pipeline.executor import Executor
 from musicqa.pipeline.generate import BatchResult
+from musicqa.pipeline.pairs import FilterBatch, FilterResult
 from musicqa.records import Clip, PromptRequest
 
 log = logging.getLogger(__name__)
@@ -46,3 +47,7 @@ class LocalExecutor(Executor):
     def map_generate(self, build: Build, batches: Sequence[Sequence[PromptRequest]]) -> Iterator[BatchResult]:
         for batch in batches:
             yield from build.generate.run(batch)
+
+    def map_filter(self, build: Build, batches: Sequence[FilterBatch]) -> Iterator[FilterResult]:
+        for batch in batches:  # one stage object: the embedder loads once, each batch starts afresh
+            yield build.filters(batch)
