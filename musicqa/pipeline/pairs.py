@@ -130,7 +130,6 @@ class FilterStage:
 
     def __call__(self, batch: FilterBatch) -> FilterResult:
         from musicqa.filters import filters_from_config, prepare, verdicts
-        from musicqa.filters.duplicate import Duplicate
         from musicqa.filters.mcq import make_checks
 
         started = time.perf_counter()
@@ -138,9 +137,10 @@ class FilterStage:
         if self._embedder is not None:
             self._embedder.forget()  # the batch is embedded as on any other worker
         filters = filters_from_config(self.cfg, embedder=self._embedder, max_answer_chars=self.max_answer_chars)
-        at = next((i for i, f in enumerate(filters) if isinstance(f, Duplicate)), len(filters))
+        # the filter whose memory spans clips (duplicate.Duplicate): judged per clip here, across clips in select()
+        at = next((i for i, f in enumerate(filters) if hasattr(f, "clip_hashes")), len(filters))
         before, after = filters[:at], filters[at + 1:]
-        duplicate: Duplicate | None = filters[at] if at < len(filters) else None  # type: ignore[assignment]
+        duplicate: Any = filters[at] if at < len(filters) else None
         checks = make_checks(self.mcq_checks)
 
         parsed: list[tuple[Clip, list[dict[str, Any]], list[QAPair], list[MCQItem]]] = []
