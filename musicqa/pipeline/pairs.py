@@ -27,12 +27,15 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from musicqa.parse import OK
 from musicqa.pipeline.generate import stored_reply
 from musicqa.pipeline.summary import BuildSummary, stage_done
 from musicqa.records import Clip, MCQItem, PromptRequest, QAPair, Verdict
+
+if TYPE_CHECKING:
+    from musicqa.filters.duplicate import PairHashes
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +56,7 @@ class JudgedPair:
 
     pair: QAPair
     before: tuple[Verdict, ...]  # the drop by a filter listed before ``duplicate`` (all of them when it is off)
-    hashes: Any = None  # duplicate.PairHashes when the pair reached the duplicate filter, else None
+    hashes: PairHashes | None = None  # when the pair reached the duplicate filter (the filters import lazily)
     after: tuple[Verdict, ...] = ()  # the drop by a filter listed after ``duplicate``, were it kept by it
 
 
