@@ -18,7 +18,11 @@ No model runs. The bench lays out what a finished engine run leaves behind and t
 
 Stages are timed by wrapping the pipeline's own functions and stage methods (``read_clips``,
 ``Executor.audio_records``, ``RenderStage.__call__``, ``Executor.generate``, ``stored_reply``,
-``select_pairs``, ``make_row``, ``bundle``); nothing in musicqa is changed.
+``Executor.filter_pairs``, ``select``, ``make_row``, ``bundle``); nothing in musicqa is changed. The filters are the
+build's defaults (all five, learned layer on). Each stage's rate is also given per CPU-second (pairs per
+core-second): parse and the filters run on workers under ``--executor ray``, so that rate times the workers' cores
+is their throughput; the other stages stay on the driver (``driver`` column), whose share the README's estimate
+is computed from.
 """
 
 from __future__ import annotations
@@ -56,14 +60,16 @@ from bench.common import (
 
 TARGET_S = 60.0
 FAILED_EVERY = 97  # one request in 97 (~1%) gets a reply that never parses, like a real run's leftovers
-STAGES = ("sources", "audio", "prompts", "store", "parse", "filters", "rows", "bundle", "other")
+STAGES = ("sources", "audio", "prompts", "store", "parse", "filters", "select", "rows", "bundle", "other")
+WORKER_STAGES = ("parse", "filters")  # Executor.map_filter: Ray actors under --executor ray
 STAGE_HELP = {
     "sources": "read_clips: CSV -> Clip",
     "audio": "audio_records: resume check of normalised audio",
     "prompts": "RenderStage: render + hash every request",
     "store": "generate: read generations.jsonl, nothing pending",
     "parse": "stored_reply: JSON replies -> QAPairs",
-    "filters": "select_pairs minus parse: the quality filters",
+    "filters": "Executor.filter_pairs minus parse: the quality filters and mcq checks per batch",
+    "select": "select: duplicates across clips from digests, counts",
     "rows": "make_row: one dataset row per clip",
     "bundle": "bundle: read FLAC bytes, Parquet shards, card",
     "other": "the rest of run_build (summary, JSONL outputs, locks)",
@@ -261,8 +267,8 @@ def timed_build(cfg) -> dict[str, Any]:
     import musicqa.build as build
     import musicqa.bundle as bundle_mod
     import musicqa.filters as filters_mod
-    import musicqa.pipeline.driver as driver
     import musicqa.pipeline.executor as executor
+    import musicqa.pipeline.pairs as pairs_mod
     from musicqa.pipeline.stages import RenderStage
 
     spent: Counter = Counter()
@@ -300,6 +306,15 @@ def timed_build(cfg) -> dict[str, Any]:
                     calls[name] += 1
             if hasattr(f, "prepare"):  # the learned layer embeds a whole batch before the per-pair calls
                 call.prepare = f.prepare  # type: ignore[attr-defined]
+            if hasattr(f, "clip_hashes"):  # the duplicate filter: judged per clip, then across clips on the driver
+                def hashes(pairs):
+                    t = time.perf_counter()
+                    try:
+                        return f.clip_hashes(pairs)
+                    finally:
+                        per_filter[name] += time.perf_counter() - t
+                        calls[name] += len(pairs)
+                call.clip_hashes = hashes  # type: ignore[attr-defined]
             return call
         return [timed(f, n) for f, n in zip(make_filters(names, **options), names)]
 
@@ -307,7 +322,8 @@ def timed_build(cfg) -> dict[str, Any]:
     filters_mod.make_filters = timed_filters
     for module, name, stage in ((executor, "read_clips", "sources"), (executor.Executor, "audio_records", "audio"),
                                 (RenderStage, "__call__", "prompts"), (executor.Executor, "generate", "store"),
-                                (driver, "stored_reply", "parse"), (driver, "select_pairs", "filter_pairs"),
+                                (pairs_mod, "stored_reply", "parse"), (executor.Executor, "filter_pairs", "filter_pairs"),
+                                (executor, "select", "select"),
                                 (bundle_mod, "make_row", "rows"), (bundle_mod, "bundle", "bundle")):
         wrap(module, name, stage)
     try:
@@ -337,6 +353,18 @@ def timed_build(cfg) -> dict[str, Any]:
 def stage_pairs(stage: str, run: dict[str, Any]) -> int:
     """The number of pairs a stage handles: generated pairs up to the filters, kept pairs after."""
     return run["pairs_kept"] if stage in ("rows", "bundle") else run["pairs_generated"]
+
+
+def rates(run: dict[str, Any]) -> dict[str, float]:
+    """Per-core rates: parse + filters per CPU-second (what a Ray worker core does), and the driver's own wall time
+    and pairs/s (every other stage: it stays on the driver under either executor)."""
+    worker_cpu = sum(run["cpu_seconds"][s] for s in WORKER_STAGES)
+    driver_s = sum(run["seconds"][s] for s in STAGES if s not in WORKER_STAGES)
+    pairs = run["pairs_generated"]
+    return {"workers_cpu_s": round(worker_cpu, 3), "workers_pairs_per_cpu_s": round(pairs / worker_cpu, 1),
+            "parse_pairs_per_cpu_s": round(pairs / run["cpu_seconds"]["parse"], 1),
+            "filters_pairs_per_cpu_s": round(pairs / run["cpu_seconds"]["filters"], 1),
+            "driver_s": round(driver_s, 3), "driver_pairs_per_s": round(pairs / driver_s, 1)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -378,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
         best = min(runs, key=lambda r: r["total_s"])
         if best["generated_now"]:
             raise AssertionError("the build generated replies; the recorded store was not complete")
-        results.append({"scale": scale, "audio": not args.no_audio, **made, **best,
+        results.append({"scale": scale, "audio": not args.no_audio, **made, **best, "rates": rates(best),
                         "peak_rss_mb": round(peak_rss_mb()), "all_totals_s": [r["total_s"] for r in runs]})
         print(f"x{scale}: {made['clips']:,} clips, {best['pairs_generated']:,} pairs in {best['total_s']:.1f} s "
               f"({best['pairs_generated'] / best['total_s']:,.0f} pairs/s); kept {best['pairs_kept']:,}; "
@@ -392,10 +420,15 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['pairs_kept']:,} kept, audio {'FLAC' if r['audio'] else 'none'}):")
         rows = [(s, r["seconds"][s], r["cpu_seconds"][s],
                  stage_pairs(s, r) / r["seconds"][s] if r["seconds"][s] > 0 else 0.0,
-                 f"{100 * r['seconds'][s] / r['total_s']:.0f}%", STAGE_HELP[s]) for s in STAGES]
-        rows.append(("total", r["total_s"], r["total_cpu_s"], r["pairs_generated"] / r["total_s"], "100%",
-                     "run_build, all stages"))
-        print(table(["stage", "wall s", "cpu s", "pairs/s", "share", "what"], rows))
+                 stage_pairs(s, r) / r["cpu_seconds"][s] if r["cpu_seconds"][s] > 0 else 0.0,
+                 f"{100 * r['seconds'][s] / r['total_s']:.0f}%", "workers" if s in WORKER_STAGES else "driver",
+                 STAGE_HELP[s]) for s in STAGES]
+        rows.append(("total", r["total_s"], r["total_cpu_s"], r["pairs_generated"] / r["total_s"],
+                     r["pairs_generated"] / r["total_cpu_s"], "100%", "", "run_build, all stages"))
+        print(table(["stage", "wall s", "cpu s", "pairs/s", "pairs/cpu-s", "share", "under ray", "what"], rows))
+        print(f"per core: parse + filters {r['rates']['workers_pairs_per_cpu_s']:,.0f} pairs per CPU-second (Ray "
+              f"workers); the driver's own work {r['rates']['driver_pairs_per_s']:,.0f} pairs/s "
+              f"({r['rates']['driver_s']:.1f} s wall for {r['pairs_generated']:,} pairs)")
         print("filters (build order; each sees only the pairs the earlier ones kept):")
         print(table(["filter", "calls", "seconds", "µs/call"],
                     [(n, r["filter_calls"][n], t, 1e6 * t / max(1, r["filter_calls"][n]))

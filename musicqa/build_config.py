@@ -118,6 +118,9 @@ class RayConfig:
     batch_size: int = field(64, help="clips per audio task; the requests per engine call stay "
                                      "--engine.batch-size, as under the local executor")
     audio_workers: int | None = field(None, help="audio tasks at once (unset: as many as the cluster has CPUs)")
+    filter_workers: int | None = field(None, help="filter actors (parse, filters, mcq checks; each loads the "
+                                                  "sentence embedder once), 1 CPU each (unset: one per CPU of the "
+                                                  "cluster)")
 
     def __post_init__(self) -> None:
         if self.engine_replicas < 1:
@@ -128,6 +131,8 @@ class RayConfig:
             raise ValueError("--ray.batch-size must be >= 1")
         if self.audio_workers is not None and self.audio_workers < 1:
             raise ValueError("--ray.audio-workers must be >= 1 (or unset)")
+        if self.filter_workers is not None and self.filter_workers < 1:
+            raise ValueError("--ray.filter-workers must be >= 1 (or unset)")
 
 
 @dataclass
@@ -151,6 +156,9 @@ class BuildOptions:
                                         "(a Ray cluster, options --ray.*); both give the same dataset")
     ray: RayConfig = field(help="", factory=RayConfig)
     clips_per_shard: int = field(500, help="clips per Parquet shard (~150 MB of 24 kHz FLAC)")
+    clips_per_filter_batch: int = field(128, help="clips whose replies are parsed and filtered together (one Ray "
+                                                  "task under --executor ray; the learned layer embeds a batch in "
+                                                  "one pass, so it is part of what decides the dataset)")
     download: bool = field(False, help="first fetch missing audio of the sources that can download it (MusicCaps: "
                                        "yt-dlp into --musiccaps.audio-dir, options --musiccaps.fetch.*)")
     dry_run: bool = field(False, help="render every request, write OUT/prompts.jsonl (clip_id, task, template, "
@@ -164,6 +172,7 @@ class BuildBase:
 
     sources: list[str]
     clips_per_shard: int
+    clips_per_filter_batch: int
     executor: str
     ray: RayConfig
     engine: EngineConfig
@@ -191,6 +200,8 @@ class BuildBase:
             getattr(self, task).check(task)
         if self.clips_per_shard < 1:
             raise ValueError("--clips-per-shard must be >= 1")
+        if self.clips_per_filter_batch < 1:
+            raise ValueError(f"--clips-per-filter-batch: {self.clips_per_filter_batch}, expected at least 1")
         if self.executor not in EXECUTORS:
             raise ValueError(f"--executor: {self.executor!r} invalid, expected one of {', '.join(EXECUTORS)}")
         tp = self.engine.tensor_parallel_size

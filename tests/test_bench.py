@@ -39,8 +39,11 @@ def test_pipeline_bench_times_every_stage_without_the_engine(tmp_path):
     assert (first["clips"], second["clips"]) == (40, 80)
     assert first["generated_now"] == 0  # every key came from the recorded store; the engine was never called
     assert 0 < first["pairs_kept"] <= first["pairs_generated"] <= 40 * 9
-    assert set(first["seconds"]) == {"sources", "audio", "prompts", "store", "parse", "filters", "rows", "bundle",
-                                     "other"}
+    assert set(first["seconds"]) == {"sources", "audio", "prompts", "store", "parse", "filters", "select", "rows",
+                                     "bundle", "other"}
+    rates = first["rates"]  # per core: what a Ray filter worker does per CPU-second, and the driver's own rate
+    assert rates["workers_pairs_per_cpu_s"] > 0 and rates["driver_pairs_per_s"] > 0
+    assert "pairs per CPU-second (Ray workers); the driver's own work" in out.stdout
     assert first["shards"] > 0 and first["parquet_mb"] > 0 and first["clips_bundled"] > 0
 
 

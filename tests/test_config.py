@@ -57,6 +57,8 @@ def test_invalid_values_name_the_flag(tmp_path):
     (["--engine.model", "./models/tiny"], "--engine.model: ./models/tiny: no such folder"),
     (["--engine.tokenizer", "~/no/such/tokenizer"], "--engine.tokenizer: ~/no/such/tokenizer: no such folder"),
     (["--engine.dtype", "fp8"], "--engine.dtype: 'fp8' invalid, expected one of auto, float32, bfloat16, float16"),
+    (["--clips-per-filter-batch", "0"], "--clips-per-filter-batch: 0, expected at least 1"),
+    (["--ray.filter-workers", "0"], "--ray.filter-workers must be >= 1 (or unset)"),
 ])
 def test_out_of_range_values_are_refused_by_the_config_naming_the_flag(flags, says):
     with pytest.raises(InputError, match=re.escape(says)):

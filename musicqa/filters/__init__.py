@@ -49,12 +49,13 @@ _CLASSIFIER_REASONS = {"degenerate": degenerate.DEGENERATE_CLASSIFIER, "refusal"
                        "leak": leak.LEAK_CLASSIFIER}
 
 
-def make_filters(names: Sequence[str] = FILTER_NAMES, **options: Any) -> list[Filter]:
+def make_filters(names: Sequence[str] = FILTER_NAMES, *, embedder: Any = None, **options: Any) -> list[Filter]:
     """Fresh filter callables in the order given; the duplicate filter starts with empty memory.
 
     ``options`` are the fields of :class:`FiltersConfig` (listed in :data:`OPTIONS`); an unknown filter
     or option is an InputError naming it. One embedder is shared by the learned layer and the
-    paraphrase test, so each text is embedded once.
+    paraphrase test, so each text is embedded once; pass ``embedder`` to reuse one already loaded (a
+    worker makes fresh filters per batch but loads the model once).
     """
     unknown = sorted(set(options) - set(OPTIONS))
     if unknown:
@@ -66,8 +67,8 @@ def make_filters(names: Sequence[str] = FILTER_NAMES, **options: Any) -> list[Fi
         cfg = FiltersConfig(list(names), **{k: v for k, v in options.items() if k != "max_answer_chars"})
     except ValueError as err:
         raise InputError(str(err)) from err
-    embedder = classifier = None
-    if cfg.classifier or cfg.paraphrase:
+    classifier = None
+    if (cfg.classifier or cfg.paraphrase) and embedder is None:
         from musicqa.filters.embeddings import Embedder
 
         embedder = Embedder(batch_size=cfg.embedding_batch)
@@ -97,9 +98,9 @@ def make_filters(names: Sequence[str] = FILTER_NAMES, **options: Any) -> list[Fi
     return out
 
 
-def filters_from_config(cfg: FiltersConfig, **build_facts: Any) -> list[Filter]:
+def filters_from_config(cfg: FiltersConfig, *, embedder: Any = None, **build_facts: Any) -> list[Filter]:
     """:func:`make_filters` for a ``--filters.*`` config section (``build_facts``: e.g. max_answer_chars)."""
-    return make_filters(cfg.enabled, **cfg.options(), **build_facts)
+    return make_filters(cfg.enabled, embedder=embedder, **cfg.options(), **build_facts)
 
 
 @dataclass
@@ -176,23 +177,34 @@ def check(items: Iterable[tuple[QAPair, Clip]], filters: Sequence[Filter], *, co
     batch first (the learned layer embeds it in one call; 1,024 pairs sort by length into batches that
     pad 5%, 256 pairs into ones that pad 17%). Pass ``counts`` to have each pair counted.
     """
-    # one prepare per filter object, even when the same filter is listed twice
-    preparers = list({id(f): f.prepare for f in filters if hasattr(f, "prepare")}.values())
     iterator = iter(items)
     while batch := list(islice(iterator, batch_size)):
-        for prepare in preparers:
-            prepare(batch)
+        prepare(filters, batch)
         for pair, clip in batch:
-            drops: list[Verdict] = []
-            for f in filters:
-                verdict = f(pair, clip)
-                if not verdict.keep:
-                    drops.append(verdict)
-                    if not collect_all:
-                        break
+            drops = verdicts(filters, pair, clip, collect_all=collect_all)
             if counts is not None:
                 counts.add([v.reason for v in drops])
-            yield pair, clip, tuple(drops)
+            yield pair, clip, drops
+
+
+def prepare(filters: Sequence[Any], batch: Sequence[tuple[Any, Clip]]) -> None:
+    """Let every filter with a ``prepare`` method see ``batch`` first (the learned layer embeds it in one call);
+    one call per filter object, even when the same filter is listed twice."""
+    for prep in {id(f): f.prepare for f in filters if hasattr(f, "prepare")}.values():
+        prep(batch)
+
+
+def verdicts(filters: Sequence[Callable[[Any, Clip], Verdict]], pair: Any, clip: Clip, *,
+             collect_all: bool = False) -> tuple[Verdict, ...]:
+    """The verdicts that drop ``pair`` (``()`` = keep): the first only, or with ``collect_all`` every one."""
+    drops: list[Verdict] = []
+    for f in filters:
+        verdict = f(pair, clip)
+        if not verdict.keep:
+            drops.append(verdict)
+            if not collect_all:
+                break
+    return tuple(drops)
 
 
 def run_filters(items: Iterable[tuple[QAPair, Clip]], filters: Sequence[Filter], *, collect_all: bool = False,
@@ -204,4 +216,4 @@ def run_filters(items: Iterable[tuple[QAPair, Clip]], filters: Sequence[Filter],
 
 
 __all__ = ["FILTER_NAMES", "OPTIONS", "REASONS", "Filter", "FilterCounts", "FiltersConfig", "check",
-           "filters_from_config", "make_filters", "run_filters"]
+           "filters_from_config", "make_filters", "prepare", "run_filters", "verdicts"]

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from musicqa.records import KEEP, Clip, QAPair, Verdict
 
@@ -93,3 +94,76 @@ class Duplicate:
         self._questions.add(q_key)
         self._answers.append((pair.answer, words))
         return KEEP
+
+    def clip_hashes(self, pairs: Sequence[QAPair]) -> list[PairHashes]:
+        """What :class:`AcrossClips` needs to judge one clip's ``pairs`` as ``__call__`` would, without their texts.
+
+        The within-clip tests (word overlap, paraphrase) are made here against every earlier pair of the clip, since
+        which of those the filter keeps is known only once the across-clip memory, global to the build, has spoken.
+        """
+        words = [_answer_words(p.answer) for p in pairs]
+        short = [len(_WORD.findall(p.answer)) < SHORT_ANSWER_WORDS for p in pairs]
+        out: list[PairHashes] = []
+        for i, pair in enumerate(pairs):
+            same: list[int] = []
+            if not short[i]:
+                for j in range(i):
+                    union = len(words[i] | words[j])
+                    if union and len(words[i] & words[j]) / union >= NEAR_DUPLICATE:
+                        same.append(j)
+                if self.similar is not None and i:
+                    same.extend(j for j in similar_to(self.similar, pair.answer, [p.answer for p in pairs[:i]])
+                                if j not in same)
+            q_key = _question_key(pair.question)
+            out.append(PairHashes(_digest(q_key) if q_key else None,
+                                  _digest(pair.answer) if self.across_clips and not short[i] else None,
+                                  tuple(sorted(same))))
+        return out
+
+
+def similar_to(similar: Callable[[str, list[str]], bool], answer: str, previous: list[str]) -> list[int]:
+    """Positions in ``previous`` that ``similar`` calls a paraphrase of ``answer`` (its ``which`` when it has one)."""
+    which = getattr(similar, "which", None)
+    if which is not None:
+        return list(which(answer, previous))
+    return [j for j, text in enumerate(previous) if similar(answer, [text])]
+
+
+@dataclass(frozen=True, slots=True)
+class PairHashes:
+    """One pair as the duplicate filter sees it: digests and positions, no text (12 bytes a digest)."""
+
+    question: bytes | None  # the normalised question's digest; None when nothing is left of it
+    answer: bytes | None  # the answer's digest; None when short or the across-clip test is off (never compared)
+    same_answer_as: tuple[int, ...]  # earlier pairs of the clip (positions among those the filter sees) it repeats
+
+
+class AcrossClips:
+    """The duplicate filter's verdicts from :meth:`Duplicate.clip_hashes`, clip after clip, in the build's order.
+
+    The only part of the filters that needs every clip at once: a per-batch worker cannot know whether an answer
+    was already given for a clip in another batch. It remembers one 12-byte digest per kept answer, so it runs on
+    the driver from hashes alone; fed the clips in the order ``__call__`` would see them, it gives its verdicts.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[bytes, str] = {}  # answer digest -> clip_id of its first occurrence
+
+    def __call__(self, clip_id: str, hashes: Sequence[PairHashes]) -> list[Verdict]:
+        """The verdict on each pair of one clip that reached the duplicate filter, in order."""
+        questions: set[bytes] = set()
+        kept: set[int] = set()
+        out: list[Verdict] = []
+        for i, h in enumerate(hashes):
+            if h.question is not None and h.question in questions:
+                out.append(Verdict(False, DUPLICATE_QUESTION))
+            elif any(j in kept for j in h.same_answer_as):
+                out.append(Verdict(False, DUPLICATE_ANSWER))
+            elif h.answer is not None and self._seen.setdefault(h.answer, clip_id) != clip_id:
+                out.append(Verdict(False, DUPLICATE_ANSWER_ACROSS_CLIPS))
+            else:
+                if h.question is not None:
+                    questions.add(h.question)
+                kept.add(i)
+                out.append(KEEP)
+        return out

@@ -99,6 +99,15 @@ class Embedder:
                 out[rows] = torch.nn.functional.normalize(pooled, dim=-1).numpy()
         return out
 
+    def forget(self) -> None:
+        """Drop the remembered embeddings (the model stays loaded).
+
+        The Linear layers quantise their input per forward pass, so a text's embedding shifts (~1e-3) with the
+        texts padded beside it: a worker that starts each batch with nothing remembered embeds it as any other
+        worker, or the local executor, would.
+        """
+        self._cache.clear()
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embeddings of ``texts``; an empty text gets the zero vector (it says nothing)."""
         missing = [t for t in dict.fromkeys(texts) if t and t not in self._cache]
@@ -128,5 +137,11 @@ class AnswerSimilarity:
 
     def __call__(self, answer: str, previous: list[str]) -> bool:
         """True when ``answer`` is at least ``threshold`` cosine-similar to one of ``previous``."""
+        return bool(self.which(answer, previous))
+
+    def which(self, answer: str, previous: list[str]) -> list[int]:
+        """Positions in ``previous`` of the answers ``answer`` is at least ``threshold`` cosine-similar to."""
+        if not previous:
+            return []
         vectors = self.embedder.embed([answer, *previous])
-        return bool((vectors[1:] @ vectors[0]).max() >= self.threshold)
+        return [int(j) for j in np.flatnonzero(vectors[1:] @ vectors[0] >= self.threshold)]

@@ -6,10 +6,11 @@
 Each stage is a small object made from its own config section (``driver.Build``); it says what happened to
 each item (a RowError, an audio record with a reason, a parse status, a filter's drop reason) and the executor
 counts it into ``BuildSummary``. Retry, resume keys, seeds, engine batches and parsing live in the stages, the
-store and ``executor.Executor``, so an executor only decides where ``Build.audio`` and ``Build.generate`` run:
+store and ``executor.Executor``, so an executor only decides where ``Build.audio``, ``Build.analysis``,
+``Build.generate`` and ``Build.filters`` (parse + filters + mcq checks, per batch of clips) run:
 
 - ``local.LocalExecutor``: in this process (``python -m musicqa build``);
-- ``ray.RayExecutor``: in Ray Data ``map_batches`` tasks and engine actors (``--executor ray``), so both give
+- ``ray.RayExecutor``: in Ray Data ``map_batches`` tasks, engine and filter actors (``--executor ray``), so both give
   the same dataset from one config.
 """
 

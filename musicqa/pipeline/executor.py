@@ -1,23 +1,26 @@
-"""``Executor``: one build, the same under every executor except where two of its stages run.
+"""``Executor``: one build, the same under every executor except where its four spread stages run.
 
 ``run`` is the whole build on the driver: read the clips, normalise their audio, render the requests, generate,
-then parse, filter and bundle (``driver.finish``). Of those, only audio normalisation, its analysis and engine calls
-are worth spreading out, so a subclass gives just those three maps:
+parse and filter, then bundle (``driver.finish``). Of those, audio normalisation, its analysis, engine calls and
+the per-pair stages are worth spreading out, so a subclass gives just those four maps:
 
 - ``map_audio(build, clips)``: each clip's audio record, in chunks, in any order;
 - ``map_analysis(build, jobs)``: each normalised clip's ``work/analysis.jsonl`` record, in chunks, in any order;
 - ``map_generate(build, batches)``: the ``BatchResult`` of every engine call ``GenerateStage.run`` makes on each
   batch, batches in any order;
+- ``map_filter(build, batches)``: the ``FilterResult`` of ``Build.filters`` on each batch of clips (parse, the QA
+  filters, the mcq checks), batches in any order; the duplicate filter's memory across clips is replayed from
+  hashes on the driver, in batch order (``pairs.select``);
 - ``map_judge(build, batches)``: with ``--filters.judge.enabled``, each batch of judge requests with its
   ``work/judgements.jsonl`` records (one engine call of ``JudgeStage``), batches in any order.
 
 Everything that decides what the dataset is lives here and in the stages: which stored records are reused
 (``AudioStage.reusable``, ``analysis_key``, ``resume_state``), how requests are cut into engine batches
-(``engine_batches``), the appends to ``work/audio.jsonl``, ``work/analysis.jsonl`` and ``work/generations.jsonl``
-(on the driver, flushed and fsynced per chunk and per engine call, so a kill loses only what was in flight), and
-the counting; the filters and the judge run before the maps' resources are freed (``close``), the bundle after.
-So a Ray build and a local build of one config read and write the same stores and give the same
-dataset.
+(``engine_batches``) and clips into filter batches (``filter_batches``), the appends to ``work/audio.jsonl``,
+``work/analysis.jsonl``, ``work/generations.jsonl`` and ``work/judgements.jsonl`` (on the driver, flushed and
+fsynced per chunk and per engine call, so a kill loses only what was in flight), and the counting; the filters and
+the judge run before the maps' resources are freed (``close``), the bundle after. So a Ray build and a local build
+of one config read and write the same stores and give the same dataset.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,8 +36,9 @@ from typing import Any
 from tqdm import tqdm
 
 from musicqa.analysis import OK, facts_from_record
-from musicqa.pipeline.driver import Build, finish, keep_with_audio, read_clips, select_pairs, write_dry_run, write_jsonl
+from musicqa.pipeline.driver import Build, finish, keep_with_audio, read_clips, write_dry_run, write_jsonl
 from musicqa.pipeline.generate import BatchResult, engine_batches, resume_state
+from musicqa.pipeline.pairs import FilterBatch, FilterResult, filter_batches, mcq_per_clip, select
 from musicqa.pipeline.summary import BuildSummary, stage_done
 from musicqa.records import SCHEMA_VERSION, Clip, PromptRequest, QAPair
 from musicqa.store import JsonlStore, OutputLock, clip_to_record
@@ -64,14 +69,14 @@ class Executor:
                     write_dry_run(build, requests, summary, started)
                     return summary
                 final = self.generate(build, requests, summary)
-                selection = None
-                if build.judge is not None:  # filters first, then the judge on what they kept
-                    selection = select_pairs(build, clips, requests, final, summary)
-                    self.judge(build, clips, selection[0], selection[1], summary)
+                filtered = self.filter_pairs(build, clips, requests, final)
+                selected = select(filtered, final, summary, mcq_per_clip=mcq_per_clip(build.cfg))
+                if build.judge is not None:  # the filters first, then the judge on what they kept
+                    self.judge(build, clips, selected.kept, selected.rejected, summary)
             finally:
                 build.generate.close()  # the judge may have shared its engine
                 self.close()
-            return finish(build, clips, audio, requests, final, summary, started, selection)
+            return finish(build, clips, audio, selected, final, summary, started)
 
     def map_audio(self, build: Build, clips: Sequence[Clip]) -> Iterator[tuple[list[Clip], list[dict[str, Any]]]]:
         """(chunk of clips, their audio records in the same order), for every clip once."""
@@ -86,13 +91,17 @@ class Executor:
         """The result of every engine call on every batch, each batch's calls as ``build.generate.run`` makes them."""
         raise NotImplementedError
 
+    def map_filter(self, build: Build, batches: Sequence[FilterBatch]) -> Iterator[FilterResult]:
+        """``build.filters`` on every batch once, in any order."""
+        raise NotImplementedError
+
     def map_judge(self, build: Build, batches: Sequence[Sequence[PromptRequest]]
                   ) -> Iterator[tuple[list[PromptRequest], list[dict[str, Any]]]]:
         """(batch, its ``judgements.jsonl`` records in the same order): one ``build.judge`` call per batch."""
         raise NotImplementedError
 
     def close(self) -> None:
-        """Free what the maps started (after generation and the judge, before bundling)."""
+        """Free what the maps started (after the per-pair stages and the judge, before bundling)."""
 
     def audio_records(self, build: Build, clips: Sequence[Clip]) -> dict[str, dict[str, Any]]:
         """clip_id -> its audio record: reused from ``audio.jsonl`` when still valid, else made and appended."""
@@ -177,6 +186,31 @@ class Executor:
             if build.judge is None or build.judge.share is None:  # else the judge closes it after its own stage
                 build.generate.close()
         return final
+
+    def filter_pairs(self, build: Build, clips: Sequence[Clip], requests: Sequence[PromptRequest],
+                     final: Mapping[str, Mapping[str, Any]]) -> list[FilterResult]:
+        """Every filter batch's result, in batch order; where each ran goes to ``work/filters.jsonl``.
+
+        Nothing here is resumed: parse and the filters are re-run from the stores on every build, so the dataset
+        follows the code and config of the build that bundles it.
+        """
+        batches = filter_batches(clips, requests, final, build.cfg.clips_per_filter_batch)
+        results: dict[int, FilterResult] = {}
+        with tqdm(total=len(clips), desc="filter", unit="clip", disable=None) as bar:
+            for result in self.map_filter(build, batches):
+                if result.index in results:  # a batch Ray resubmitted after it had come back
+                    log.warning("filter batch %d came back twice; the second copy is dropped", result.index)
+                    continue
+                results[result.index] = result
+                bar.update(len(result.clips))
+        ordered = [results[i] for i in range(len(batches))]
+        write_jsonl(build.out / "work" / "filters.jsonl",
+                    [{"schema": SCHEMA_VERSION, **r.record()} for r in ordered])
+        nodes = Counter(r.node[:8] for r in ordered)
+        log.info("filters: %d batches of up to %d clips filtered by %d processes; batches per node: %s", len(ordered),
+                 build.cfg.clips_per_filter_batch, len({(r.node, r.pid) for r in ordered}),
+                 ", ".join(f"{n} {k}" for n, k in sorted(nodes.items())) or "none")
+        return ordered
 
     def judge(self, build: Build, clips: Sequence[Clip], kept: dict[str, list[QAPair]], rejected: list[dict],
               summary: BuildSummary) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from musicqa.pipeline.driver import Build
 from musicqa.pipeline.executor import Executor
 from musicqa.pipeline.generate import BatchResult
+from musicqa.pipeline.pairs import FilterBatch, FilterResult
 from musicqa.records import Clip, PromptRequest
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,10 @@ class LocalExecutor(Executor):
     def map_generate(self, build: Build, batches: Sequence[Sequence[PromptRequest]]) -> Iterator[BatchResult]:
         for batch in batches:
             yield from build.generate.run(batch)
+
+    def map_filter(self, build: Build, batches: Sequence[FilterBatch]) -> Iterator[FilterResult]:
+        for batch in batches:  # one stage object: the embedder loads once, each batch starts afresh
+            yield build.filters(batch)
 
     def map_judge(self, build: Build, batches: Sequence[Sequence[PromptRequest]]
                   ) -> Iterator[tuple[list[PromptRequest], list[dict[str, Any]]]]:

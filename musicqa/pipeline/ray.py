@@ -1,13 +1,18 @@
-"""The Ray Data executor (``--executor ray``): the build's audio and engine stages spread over a Ray cluster.
+"""The Ray Data executor (``--executor ray``): the build's audio, engine and per-pair stages spread over a cluster.
 
     clips (driver) -> map_batches(normalise, CPU tasks) -> audio.jsonl (driver)
     normalised clips (driver) -> map_batches(measure, CPU tasks) -> analysis.jsonl (driver)
     requests (driver) -> engine batches -> map_batches(EngineActor, N actors) -> generations.jsonl (driver)
+    clips + replies (driver) -> filter batches -> map_batches(FilterActor, CPU actors) -> duplicates across clips
+        (driver)
     kept pairs' judge requests (driver) -> batches -> map_batches(JudgeActor, N actors) -> judgements.jsonl (driver)
+    -> rows, bundle (driver)
 
-Everything else (reading the sources, rendering, resume, parse, filters, bundle, card) is ``Executor.run`` on
-the driver, as under the local executor, with the same stage objects: a task gets a pickled copy of
-``Build.audio``, an engine actor one of ``Build.generate``, which loads its own engine when the actor starts.
+Everything else (reading the sources, rendering, resume, the duplicate filter across clips, bundle, card) is
+``Executor.run`` on the driver, as under the local executor, with the same stage objects: a task gets a pickled
+copy of ``Build.audio``, an engine actor one of ``Build.generate``, which loads its own engine when the actor
+starts, a filter actor one of ``Build.filters``, which loads the sentence embedder once and judges batch after
+batch with it (each batch from an empty embedding cache, so whichever actor takes it judges it alike).
 
 - One Ray Data row is one engine batch (``engine_batches``, cut on the driver), and an actor makes exactly the
   engine calls ``GenerateStage.run`` makes for it locally: the batch, then its own retries. So every vLLM call
@@ -45,6 +50,7 @@ from musicqa.errors import AudioError, InputError
 from musicqa.pipeline.driver import Build
 from musicqa.pipeline.executor import Executor
 from musicqa.pipeline.generate import BatchResult, GenerateStage
+from musicqa.pipeline.pairs import FilterBatch, FilterResult, FilterStage
 from musicqa.pipeline.stages import AudioStage
 from musicqa.records import Clip, PromptRequest
 
@@ -174,6 +180,22 @@ class RayExecutor(Executor):
                  len({(b["node"], b["pid"]) for b in self.batches}), ", ".join(f"{n} {k}" for n, k in
                                                                                  sorted(nodes.items())))
 
+    def map_filter(self, build: Build, batches: Sequence[FilterBatch]) -> Iterator[FilterResult]:
+        import ray
+
+        if not batches:
+            return
+        self.connect()
+        workers = min(len(batches), self.options.filter_workers or cluster_cpus(ray.nodes()))
+        rows = [{"index": b.index, "batch": pickle.dumps(b)} for b in batches]
+        ds = ray.data.from_items(rows, override_num_blocks=len(rows))  # one batch per block: one per actor call
+        ds = ds.map_batches(FilterActor, fn_constructor_kwargs={"stage": build.filters}, batch_size=1,
+                            compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=1, batch_format="numpy")
+        for row in surfaced(ds.iter_rows()):
+            result: FilterResult = pickle.loads(row["result"])
+            log.debug("filter batch %d (%d clips): %.1f s on node %s, pid %d", result.index, len(result.clips),
+                      result.seconds, result.node, result.pid)
+            yield result
 
     def map_judge(self, build: Build, batches: Sequence[Sequence[PromptRequest]]
                   ) -> Iterator[tuple[list[PromptRequest], list[dict[str, Any]]]]:
@@ -197,6 +219,11 @@ class RayExecutor(Executor):
                 continue
             seen.add(index)
             yield list(batches[index]), json.loads(row["records"])
+
+
+def cluster_cpus(nodes: list[dict[str, Any]]) -> int:
+    """The CPUs of the cluster's live nodes: one filter actor each by default (the engines are gone by then)."""
+    return max(1, int(sum(n.get("Resources", {}).get("CPU", 0) for n in nodes if n.get("Alive"))))
 
 
 def surfaced(items: Iterator[Any]) -> Iterator[Any]:
@@ -251,6 +278,20 @@ class EngineActor:
             out["node"].append(self.stage.node)
             out["pid"].append(os.getpid())
         return out
+
+
+class FilterActor:
+    """One filter worker (a Ray actor): a copy of the build's ``FilterStage``, its sentence embedder loaded once."""
+
+    def __init__(self, stage: FilterStage) -> None:
+        import ray
+
+        self.stage = stage
+        self.stage.node = ray.get_runtime_context().get_node_id()  # recorded with every batch it judges
+        self.stage.load()  # a missing embedding model stops the build before any batch
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list]:
+        return {"result": [pickle.dumps(self.stage(pickle.loads(blob))) for blob in batch["batch"]]}
 
 
 class JudgeActor:

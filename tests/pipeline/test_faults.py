@@ -68,6 +68,7 @@ def fail_fsync(monkeypatch, part: str, code: int) -> None:
     ("work/audio.jsonl", errno.ENOSPC),  # the audio store
     ("work/generations.jsonl", errno.ENOSPC),  # the generations store
     ("work/clips.jsonl", errno.EACCES),
+    ("work/filters.jsonl", errno.ENOSPC),  # where each filter batch ran
     ("data.new-", errno.ENOSPC),  # a Parquet shard, in the new data folder (musicqa.bundle)
     ("README.md", errno.EDQUOT),  # the card
     ("summary.json", errno.EIO),

@@ -31,8 +31,10 @@ from musicqa.errors import InputError
 pytest.importorskip("ray", reason="ray is not installed: bash scripts/install.sh test installs the [ray] extra")
 pytestmark = pytest.mark.slow
 
-# 8 clips -> 16 requests -> 6 engine batches: enough for two replicas to share and for a kill to land mid-run
-SMALL = {"musiccaps__limit": 3, "magnatagatune__limit": 5, "engine__batch_size": 3}
+# 8 clips -> 16 requests -> 6 engine batches: enough for two replicas to share and for a kill to land mid-run;
+# 4 filter batches with the learned layer on: enough for two filter actors to share
+SMALL = {"musiccaps__limit": 3, "magnatagatune__limit": 5, "engine__batch_size": 3, "filters__classifier": True,
+         "clips_per_filter_batch": 2}
 BATCHES = 6
 RAY_ENV = {"RAY_AUTH_MODE": "token",  # what `ray start` uses by default; a driver given an address must opt in
            "RAY_USAGE_STATS_ENABLED": "0", "PYTHONPATH": str(REPO)}
@@ -186,8 +188,8 @@ def write_toml(path: Path, cfg) -> Path:
     return path
 
 
-def test_two_nodes_share_the_engine_batches_and_give_the_local_dataset(local_build, two_nodes, tiny_models,
-                                                                       smoke_dirs, tmp_path):
+def test_two_nodes_share_the_engine_and_filter_batches_and_give_the_local_dataset(local_build, two_nodes,
+                                                                                  tiny_models, smoke_dirs, tmp_path):
     # relative --out, and the nodes run in another folder: the workers must still write where the driver reads
     toml = write_toml(tmp_path / "two.toml", config(tiny_models, smoke_dirs, "two-nodes"))
     proc = build_cli(toml, tmp_path, two_nodes, "--ray.engine-replicas", "2")
@@ -197,6 +199,12 @@ def test_two_nodes_share_the_engine_batches_and_give_the_local_dataset(local_bui
     by_node = Counter(r["node"] for r in stored)
     assert len(by_node) == 2, f"one node took every batch: {by_node}"
     assert "batches per node" in (tmp_path / "two.log").read_text()
+    # parse + filters (learned layer on) ran as Ray tasks on both nodes, not on the driver
+    judged = jsonl(out / "work" / "filters.jsonl")
+    assert [b["batch"] for b in judged] == [0, 1, 2, 3]
+    assert set(Counter(b["node"] for b in judged)) == set(by_node), f"filter batches per node: {judged}"
+    assert len({(b["node"], b["pid"]) for b in judged}) == 2
+    assert sum(b["pairs"] for b in judged) == json.loads((out / "summary.json").read_text())["pairs_generated"]
     assert dataset(out) == dataset(local_build)
 
 
