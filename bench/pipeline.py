@@ -322,8 +322,8 @@ def timed_build(cfg) -> dict[str, Any]:
     filters_mod.make_filters = timed_filters
     for module, name, stage in ((executor, "read_clips", "sources"), (executor.Executor, "audio_records", "audio"),
                                 (RenderStage, "__call__", "prompts"), (executor.Executor, "generate", "store"),
-                                (pairs_mod, "stored_reply", "parse"), (executor.Executor, "filter_pairs", "filter_pairs"),
-                                (executor, "select", "select"),
+                                (pairs_mod, "stored_reply", "parse"),
+                                (executor.Executor, "filter_pairs", "filter_pairs"), (executor, "select", "select"),
                                 (bundle_mod, "make_row", "rows"), (bundle_mod, "bundle", "bundle")):
         wrap(module, name, stage)
     try:
