@@ -73,6 +73,8 @@ _YES_NO_A = re.compile(r"^\W*(?:yes|yeah|yep|yup|no|nope|nah|none|not|definitely
 _SLOT_Q = re.compile(
     r"^\W*which\b|\b(?:what|which)(?:['’]s|\s+is|\s+was)?\s+(?:\w+\s+){0,2}?(?:language|languages|key|mode|"
     r"tonality|gender|sex|tempo|bpm|time\s+signature|meter|metre|country|decade)\b", re.IGNORECASE)
+_ONE_WORD_Q = re.compile(r"\b(?:in\s+(?:one|a|a\s+single)\s+word|(?:one|single)[\s-]word|one\s+adjective)\b",
+                         re.IGNORECASE)
 _WH = re.compile(r"\b(?:what|whats|which|who|whose|whom|when|where|why|how|describe|explain|tell)\b", re.IGNORECASE)
 # A terse request without a question word or mark ("Tempo approx", "key", "vibe") is still a question when
 # it names something one can ask of a clip; "piano" or "The track is fast." is not.
@@ -158,6 +160,8 @@ def _closed(question: str, q_words: list[str], a_words: list[str]) -> bool:
         return True
     if _YES_NO_Q.search(question):
         return bool(_YES_NO_A.match(" ".join(a_words))) or bool(answer & (asked - _STOP))
+    if _ONE_WORD_Q.search(question):  # "Drop the energy in one word?" asks for one word
+        return True
     return bool(_SLOT_Q.search(question)) or _is_terse_request(question, q_words)
 
 
@@ -232,7 +236,10 @@ class Degenerate:
         q_core = question.rstrip(" ?.:!").lower()
         if len(q_words) >= 3 and answer.lower().startswith(q_core):
             return Verdict(False, DEGENERATE_ECHOES_QUESTION)
-        if not _CHOICE_OR_YESNO.search(question):
+        # an answer made of the question's words only; for a yes/no or either/or question, only when it
+        # repeats the whole question ("Fills a dancefloor? Is it the kind of track that fills a dancefloor."),
+        # since "Fast." or "There is a piano." answers one
+        if not _CHOICE_OR_YESNO.search(question) or (len(q_words) >= 4 and q_norm in a_norm):
             asked = q_norm.split()
             new = [w for w in a_norm.split() if w not in _STOP and w not in _VACUOUS and not _same_root(w, asked)]
             if not new:

@@ -23,10 +23,24 @@ _ALWAYS = re.compile(
     r"\b(?:can['’]t|cannot|can\s+not|couldn['’]t|could\s+not)\s+(?:really\s+|honestly\s+)?(?:verify|vouch\s+for)\b|"
     r"\bno\s+way\s+(?:to|of)\s+(?:verify|check)\w*\b",
     re.IGNORECASE)
+# The audience, not the clip: "every listener hears something different", "depends entirely on the crowd",
+# "whatever vibe you bring is the right one". The move's own words ("the crowd") name nothing of the clip.
+_AUDIENCE_GATE = ("listener", "person", "people", "everyone", "everybody", "crowd", "audience", "whatever", "beauty",
+                  "taste", "who", "ear", "one", "body")
+_AUDIENCE = re.compile(
+    r"\b(?:every|each|any)\s+(?:listener|person|ear|one|body)\s+(?:hears|feels|gets|takes|finds|experiences)\s+"
+    r"(?:\w+\s+){0,2}?(?:different|differently|their\s+own)\b|"
+    r"\b(?:everyone|everybody|different\s+(?:people|listeners))\s+(?:hears|feels|gets|takes|finds|hear|feel|get|"
+    r"take|find)\s+(?:\w+\s+){0,2}?(?:different|their\s+own)\b|"
+    r"\b(?:depends?|depending|dependent|comes?\s+down|varies)\s+(?:\w+\s+)?(?:up)?(?:on|to|with)\s+(?:\w+\s+){0,2}?"
+    r"(?:crowd|audience|listeners?|person|people|taste|who(?:['’]s|\s+is)?\s+listening)\b|"
+    r"\bwhatever\s+(?:\w+\s+){0,2}?you\s+(?:bring|feel|hear|get|want|take)\b|\bthe\s+beauty\s+of\s+music\b",
+    re.IGNORECASE)
 _MOVES = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
     # handing the question back to the asker
     (("you", "question", "tell me"),
-     r"\bwhat\s+do\s+you\s+(?:think|hear|reckon|feel|say)\b|\b(?:can|do|did|could)\s+you\s+(?:hear|tell|guess|pick)\b"
+     r"\b(?:what|why|how|which|who|where|when)\s+do\s+you\s+(?:think|hear|reckon|feel|say)\b|"
+     r"\b(?:can|do|did|could)\s+you\s+(?:hear|tell|guess|pick)\b"
      r"[^.!]*\?|\btell\s+me\s+(?:what|which|how|who|if|whether)\b|\blisten\s+(?:\w+\s+){0,2}and\s+(?:tell|decide|"
      r"see|judge)\b|\byour\s+(?:call|guess|pick)\b|\bwhat['’]s\s+your\s+(?:guess|take|view|opinion|call)\b|"
      r"\bgood\s+question\b|\bi['’]ll\s+let\s+you\s+(?:decide|judge|guess)\b"),
@@ -75,11 +89,12 @@ _YES_NO_Q = re.compile(r"^\W*(?:is|are|was|were|do|does|did|can|could|has|have|h
 _YES_NO_A = re.compile(r"^\W*(?:yes|yeah|yep|no|nope|not|none|nah)\b", re.IGNORECASE)
 
 
-def commits_to_something(answer: str) -> bool:
-    """True when the answer names an asserted concept of the music vocabulary or gives a figure."""
+def commits_to_something(answer: str, spans: tuple[tuple[int, int], ...] = ()) -> bool:
+    """True when the answer names an asserted concept of the music vocabulary or gives a figure; a word
+    inside one of ``spans`` (the dodging move itself: "depends on the crowd") names nothing."""
     if _FIGURE.search(answer):
         return True
-    return any(not m.negated for m in find_mentions(answer))
+    return any(not m.negated and not any(a <= m.start < b for a, b in spans) for m in find_mentions(answer))
 
 
 # Questions about facts a listener cannot hear and a caption rarely gives: who, where, when, the title, the key
@@ -107,6 +122,7 @@ def evades(answer: str, question: str = "") -> bool:
     if _ALWAYS.search(answer) or noncommittal(answer, question):
         return True
     lower = answer.lower()
-    if not any(any(g in lower for g in gate) and rx.search(answer) for gate, rx in _MOVES):
+    spans = tuple(m.span() for m in _AUDIENCE.finditer(answer)) if any(g in lower for g in _AUDIENCE_GATE) else ()
+    if not spans and not any(any(g in lower for g in gate) and rx.search(answer) for gate, rx in _MOVES):
         return False
-    return not commits_to_something(answer)
+    return not commits_to_something(answer, spans)

@@ -230,7 +230,12 @@ def grounding(pair: QAPair, clip: Clip) -> Verdict:
         return Verdict(False, GROUNDING_CONTRADICTION)
     if invented_specific(pair.answer, pair.question, clip.text, clip.facts):
         return Verdict(False, GROUNDING_INVENTED_SPECIFIC)
-    specific = [n for n in answer.asserted if BY_NAME[n].kind in SPECIFIC_KINDS and n not in _GENDERS]
+    # A voice's gender is left alone (captions name the voice, not always its gender) unless the caption
+    # names no voice at all: "a soaring female vocal chop" over "punchy kick, hi-hats and synth bass" is invented.
+    voiceless = (not source.has_tags and not any(ancestors(n) & _VOICES for n in source.facts.asserted)
+                 and any(BY_NAME[n].kind == "instrument" for n in source.facts.asserted))
+    specific = [n for n in answer.asserted
+                if BY_NAME[n].kind in SPECIFIC_KINDS and (n not in _GENDERS or voiceless)]
     if not source.has_genre:  # a source without any genre leaves naming one to the listener's inference
         specific = [n for n in specific if BY_NAME[n].kind != "genre"]
     unsupported = [n for n in specific if not _supported(n, source)]

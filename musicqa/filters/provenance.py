@@ -29,12 +29,21 @@ _MEASURE = re.compile(
     r"\b(?:measured|detected)\s+(?:tempo|key|bpm|loudness|mode)\b|"
     r"\b(?:key|mode)[\s_-]strength\b|\btempo[\s_-]confidence\b|\bconfidence\s+(?:of|score|value|level)\s+(?:of\s+)?"
     r"(?:0?\.\d|\d)|"
+    # a figure with its confidence ("80 BPM with 0.7 confidence", "with confidence 0.5"), a machine's estimate
+    # that speaks or comes back ("the computer's tempo number says", "tempo estimate came back at 112")
+    r"\bwith\s+(?:a\s+|an?\s+)?(?:confidence|certainty|key\s+strength)\s+(?:of\s+|score\s+of\s+)?(?:0?\.\d|\d)|"
+    r"\b(?:0?\.\d+|\d{1,3}\s*%)\s+(?:confidence|certainty)\b|"
+    r"\b(?:tempo|bpm|key|mode|loudness)\s+(?:estimates?|numbers?|values?|fields?|results?|outputs?)\s+"
+    r"(?:says?|said|shows?|gives?|gave|reads?|reports?|puts|came\s+back|comes\s+back)\b|"
+    r"\b(?:computer|software|algorithm|app)(?:['’]s)?\s+(?:\w+\s+){0,2}?(?:says?|said|number|figure|value|"
+    r"reading|estimate|guess|output)\b|"
     # values no ear gives: an integrated-loudness figure, a tempo to the decimal
     r"\bLUFS\b|\bLKFS\b|\b\d{2,3}\.\d+\s*(?:bpm|beats\s+per\s+minute)\b",
     re.IGNORECASE)
 _MEASURE_GATE = ("detect", "track", "estimat", "analy", "meter", "readout", "reading", "algorithm", "extract",
                  "module", "tool", "software", "plug", "measure", "supplied", "provided", "given", "attached",
-                 "reported", "received", "got", "handed", "strength", "confidence", "lufs", "lkfs", "bpm", "beats per")
+                 "reported", "received", "got", "handed", "strength", "confidence", "lufs", "lkfs", "bpm", "beats per",
+                 "certainty", "computer", "number", "value", "field", "result", "output", "came back", "comes back")
 
 # MTG-Jamendo's "genre---rock", "instrument---electricguitar", "mood/theme---calm"
 _TAG_STRING = re.compile(r"\b[a-z]+(?:/[a-z]+)?---[\w-]+|\bmood/theme\b", re.IGNORECASE)

@@ -19,7 +19,9 @@ from musicqa.filters.vocab import is_term
 from musicqa.records import Facts
 
 _BPM = re.compile(r"\b(\d{2,3})(?:\.\d+)?\s*(?:bpm|beats?\s+per\s+minute|beats?\s+a\s+minute)\b", re.IGNORECASE)
-_MINUTES = re.compile(r"\b(\d{1,2})(?:\.\d+)?\s*(?:minutes?|mins?)\b(?!\s+(?:in|into)\b)", re.IGNORECASE)
+# "4 minutes", "three minutes and twelve seconds": a length in figures or in words
+_MINUTES = re.compile(r"\b(\d{1,2}|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)(?:\.\d+)?\s*"
+                      r"(?:minutes?|mins?)\b(?!\s+(?:in|into)\b)", re.IGNORECASE)
 _YEAR = re.compile(r"\b(1[6-9]\d\d|20[0-2]\d)\b(?!s\b|['’]s\b)")
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
             "eleven": 11, "twelve": 12, "a dozen": 12, "dozen": 12}
@@ -118,7 +120,7 @@ def invented_specific(answer: str, question: str, context: str, facts: Facts | N
             return m.group(0)
     for m in _MINUTES.finditer(answer):
         measured = facts is not None and facts.duration_s is not None and facts.duration_s >= 60
-        if not measured and int(m.group(1)) not in ctx_numbers and "minute" in m.group(0).lower():
+        if not measured and _count(m.group(1)) not in ctx_numbers and "minute" in m.group(0).lower():
             return m.group(0)
     for m in _YEAR.finditer(answer):
         if m.group(1) not in context:

@@ -331,6 +331,8 @@ _EXCLUDE_BEFORE = {  # keyed by form: words just before a form that give it anot
     "sings": r"\b(?:cello|violin|violins|guitar|guitars|piano|sax|saxophone|trumpet|flute|strings|melody|lead|"
              r"synth|clarinet|horn|horns|organ|solo|line)\s+$",
     "score": r"\b(?:high|low|perfect)\s+$",
+    # "Would this rock a peak-time floor?", "this will rock the party": the verb, not the genre
+    "rock": r"\b(?:would|will|could|can|should|might|gonna|to|['’]ll)\s+(?:(?:this|it|that|they|really|totally)\s+)?$",
     # "drums with a lazy swing", "a slight swing": a feel, not the genre
     "swing": r"\b(?:lazy|slight|subtle|gentle|light|laid-back|loose|little|some|heavy|bit\s+of|hint\s+of|touch\s+of|"
              r"steady|natural)\s+$",

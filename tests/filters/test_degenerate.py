@@ -131,6 +131,8 @@ def test_the_expected_language_is_configurable() -> None:
     ("Tempo approx", "About 125 BPM."),
     ("Organ type?", "Hammond-style."),
     ("What's the tempo?", "Medium."),
+    ("Drop the energy in one word?", "Exciting."),  # round 5: the question asks for one word
+    ("Is it the kind of track that fills a dancefloor?", "Yes, it fills a dancefloor."),
 ])
 def test_closed_questions_and_terse_requests_accept_a_short_answer(question: str, answer: str) -> None:
     assert d.degenerate(pair(answer, question), clip()).keep
@@ -143,6 +145,9 @@ def test_closed_questions_and_terse_requests_accept_a_short_answer(question: str
     ("Name the instruments.", "Drums, bass, guitar.", d.DEGENERATE_TOO_SHORT),  # a list request is open
     ("piano", "The piano plays a slow, gentle melody in a major key.", d.DEGENERATE_NOT_A_QUESTION),
     ("Tempo?", "The tempo.", d.DEGENERATE_RESTATES_QUESTION),
+    ("Is it the kind of track that fills a dancefloor?",  # round 5: a yes/no question said back
+     "Fills a dancefloor? Is it the kind of track that fills a dancefloor.", d.DEGENERATE_RESTATES_QUESTION),
+    ("energy in one word?", "energet", d.DEGENERATE_TOO_SHORT),
 ])
 def test_short_answers_to_open_questions_still_trip(question: str, answer: str, reason: str) -> None:
     assert d.degenerate(pair(answer, question), clip()).reason == reason

@@ -20,6 +20,11 @@ from tests.filters.helpers import clip, pair
     ("Where was the band from?", "The band's origins are a mystery."),
     ("What's the bass doing?", "What do you think it's doing? Listen closely and tell me."),
     ("Who sings?", "Before I answer, what kind of music do you usually like?"),
+    # round 5: the audience, not the clip, and the question handed back with any question word
+    ("What's she singing about?", "Every listener hears something different in the words, and that's okay!"),
+    ("Would the crowd dance to it?", "That depends entirely on the crowd, every night is different."),
+    ("What's the vibe?", "Whatever vibe you bring to the dancefloor is the right one, that's the beauty of music."),
+    ("Why do people like it?", "Well, why do YOU think people like it, friends?"),
 ])
 def test_evasions_trip(question: str, answer: str) -> None:
     assert refusal(pair(answer, question), clip()).reason == REFUSAL_EVASIVE
@@ -35,6 +40,10 @@ def test_evasions_trip(question: str, answer: str) -> None:
     ("Is it danceable?", "It is impossible not to tap your foot to this groove; the beat is relentless."),
     ("How does it end?", "Nobody would expect the sudden silence; the track just stops mid-phrase."),
     ("Is there a singer?", "Yes, a woman talks through the chord changes, but nobody sings."),
+    ("Would the crowd dance to it?", "Depends on the crowd, but the kick is huge and the bass line rolls."),
+    ("What's the vibe?", "Whatever mood you bring, the minor-key piano pulls it towards melancholy."),
+    ("Why is it sad?", "Why do you think? The slow minor chords and the cello's falling line."),
+    ("Is it live?", "Yes, the crowd noise and applause at the end give it away."),
 ])
 def test_near_misses_are_kept(question: str, answer: str) -> None:
     assert refusal(pair(answer, question), clip()).keep

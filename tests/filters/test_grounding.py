@@ -10,6 +10,8 @@ from tests.filters.helpers import clip, pair
 TAGS = "piano, classical, slow, no vocals"
 POP = ("A male vocalist sings this upbeat pop song. The tempo is fast with punchy drums, a groovy bass line and "
        "bright synth chords.")
+ELECTRO = ("The Electro song features a punchy \"4 on the floor\" kick pattern, followed by shimmering hi hats and "
+           "groovy synth bass. It sounds exciting and like something you would hear in clubs.")
 AMBIENT = "This is an instrumental ambient piece. A soft synth pad holds long chords. There is no percussion."
 
 
@@ -22,6 +24,9 @@ AMBIENT = "This is an instrumental ambient piece. A soft synth pad holds long ch
     (POP, "Is there singing?", "No, there are no vocals at all.", GROUNDING_CONTRADICTION),
     (TAGS, "What else plays?", "A saxophone and a brushed jazz drum kit join the piano.", GROUNDING_UNSUPPORTED),
     (POP, "Is there a saxophone?", "Yes, a bright saxophone solo follows the second chorus.", GROUNDING_UNSUPPORTED),
+    # round 5: a gendered voice over a caption that lists the band and names no voice
+    (ELECTRO, "Any vocal chops?", "Yes, a soaring female vocal chop runs through the whole drop.",
+     GROUNDING_UNSUPPORTED),
 ])
 def test_trips(context: str, question: str, answer: str, reason: str) -> None:
     assert grounding(pair(answer, question), clip(context)).reason == reason
@@ -35,6 +40,9 @@ def test_trips(context: str, question: str, answer: str, reason: str) -> None:
     (AMBIENT, "Is there percussion?", "There is no percussion; a soft synth pad creates a calm space."),
     ("A string quartet plays slowly; the cello carries the melody. There are no vocals.", "Describe it.",
      "A slow chamber piece: the cello sings the melody while the violins hold long notes."),
+    (ELECTRO, "Would this rock a peak-time floor?", "Yes."),  # rock the verb, not the genre
+    ("A slow soul ballad: a singer over organ, bass and brushed drums.", "Who sings?",
+     "A female singer, warm and husky, over the organ."),  # the caption names a voice, not its gender
     ("rock, guitar, drums, male vocal, loud", "What does the band do?",
      "The bass locks in with the kick drum while the guitarist plays power chords."),
 ])

@@ -20,6 +20,9 @@ MTT = "guitar, rock, loud, male vocal, drums"
     ("How loud is it?", "Quiet and intimate; it's mastered at -18 LUFS."),
     ("What tempo?", "It runs at 121.7 BPM."),
     ("How sure is the key?", "G minor, with a key strength of 0.8."),
+    # round 5: a figure with its confidence, a machine's estimate that speaks or comes back
+    ("How fast is it?", "The computer's tempo number says 80 beats per minute with 0.7 confidence."),
+    ("What's the tempo?", "Tempo estimate came back at 112 with confidence 0.5, so call it mid."),
 ])
 def test_measurement_talk_trips(question: str, answer: str) -> None:
     assert leak(pair(answer, question), clip()).reason == LEAK_MEASUREMENT
@@ -32,6 +35,9 @@ def test_measurement_talk_trips(question: str, answer: str) -> None:
     ("How loud is it?", "Very loud and compressed, like a modern pop master."),
     ("What key?", "It sounds like D minor, with a sad, dark colour."),
     ("What does the teacher hear?", "A harmonic analysis of the chords gives a ii-V-I."),
+    ("How does she sing?", "With confidence: a bold, bright alto over the band."),
+    ("Does the melody return?", "Yes, the synth tone comes back at the end."),
+    ("What's the drum sound?", "A drum machine gives it a robotic, computer-game feel."),
 ])
 def test_heard_versions_are_kept(question: str, answer: str) -> None:
     assert leak(pair(answer, question), clip()).keep
