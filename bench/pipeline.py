@@ -16,9 +16,9 @@ No model runs. The bench lays out what a finished engine run leaves behind and t
     python -m bench.pipeline --scales 1,4,16    # how time grows (~10 min, 26 GB at 16x)
     python -m bench.pipeline --scales 1,4,16 --no-audio             # the same, text only (~5 min)
 
-Stages are timed by wrapping the pipeline's own functions and stage methods (``read_clips``,
-``Executor.audio_records``, ``RenderStage.__call__``, ``Executor.generate``, ``stored_reply``,
-``Executor.filter_pairs``, ``select``, ``make_row``, ``bundle``); nothing in musicqa is changed. The filters are the
+Stages are timed by wrapping the pipeline's own functions and step and stage methods (``ReadStep.run``,
+``AudioStep.records``, ``RenderStage.__call__``, ``GenerateStep.run``, ``stored_reply``, ``FilterStep.results``,
+``select``, ``make_row``, ``bundle``); nothing in musicqa is changed. The filters are the
 build's defaults (all five, learned layer on). Each stage's rate is also given per CPU-second (pairs per
 core-second): parse and the filters run on workers under ``--executor ray``, so that rate times the workers' cores
 is their throughput; the other stages stay on the driver (``driver`` column), whose share the README's estimate
@@ -63,12 +63,12 @@ FAILED_EVERY = 97  # one request in 97 (~1%) gets a reply that never parses, lik
 STAGES = ("sources", "audio", "prompts", "store", "parse", "filters", "select", "rows", "bundle", "other")
 WORKER_STAGES = ("parse", "filters")  # Executor.map_filter: Ray actors under --executor ray
 STAGE_HELP = {
-    "sources": "read_clips: CSV -> Clip",
-    "audio": "audio_records: resume check of normalised audio",
+    "sources": "ReadStep: CSV -> Clip",
+    "audio": "AudioStep.records: resume check of normalised audio",
     "prompts": "RenderStage: render + hash every request",
-    "store": "generate: read generations.jsonl, nothing pending",
+    "store": "GenerateStep: read generations.jsonl, nothing pending",
     "parse": "stored_reply: JSON replies -> QAPairs",
-    "filters": "Executor.filter_pairs minus parse: the quality filters and mcq checks per batch",
+    "filters": "FilterStep.results minus parse: the quality filters and mcq checks per batch",
     "select": "select: duplicates across clips from digests, counts",
     "rows": "make_row: one dataset row per clip",
     "bundle": "bundle: read FLAC bytes, Parquet shards, card",
@@ -181,8 +181,8 @@ def lay_out(work: Path, scale: int, with_audio: bool, max_retries: int, flac_cac
     from musicqa.build_config import AudioConfig, BuildConfig
     from musicqa.engines.base import EngineConfig
     from musicqa.parse import parse
-    from musicqa.pipeline import Build, BuildSummary
-    from musicqa.pipeline.driver import read_clips
+    from musicqa.pipeline import Build, BuildState
+    from musicqa.pipeline.driver import ReadStep
     from musicqa.records import Generation
     from musicqa.sources.musiccaps import MusicCapsConfig
     from musicqa.store import JsonlStore, generation_record
@@ -214,7 +214,9 @@ def lay_out(work: Path, scale: int, with_audio: bool, max_retries: int, flac_cac
                       # the recorded keys, and its store would see one fake sha256 for every clip
                       analysis=AnalysisConfig(enabled=False))
     build = Build(cfg)
-    clips = read_clips(build, BuildSummary())
+    state = BuildState(build, time.perf_counter())
+    ReadStep().run(state)
+    clips = state.clips
     audio_store = JsonlStore(out / "work" / "audio.jsonl")
     audio_recs = []
     for i, clip in enumerate(clips):
@@ -267,6 +269,7 @@ def timed_build(cfg) -> dict[str, Any]:
     import musicqa.build as build
     import musicqa.bundle as bundle_mod
     import musicqa.filters as filters_mod
+    import musicqa.pipeline.driver as driver
     import musicqa.pipeline.executor as executor
     import musicqa.pipeline.pairs as pairs_mod
     from musicqa.pipeline.stages import RenderStage
@@ -320,10 +323,10 @@ def timed_build(cfg) -> dict[str, Any]:
 
     originals.append((filters_mod, "make_filters", make_filters))
     filters_mod.make_filters = timed_filters
-    for module, name, stage in ((executor, "read_clips", "sources"), (executor.Executor, "audio_records", "audio"),
-                                (RenderStage, "__call__", "prompts"), (executor.Executor, "generate", "store"),
+    for module, name, stage in ((driver.ReadStep, "run", "sources"), (executor.AudioStep, "records", "audio"),
+                                (RenderStage, "__call__", "prompts"), (executor.GenerateStep, "run", "store"),
                                 (pairs_mod, "stored_reply", "parse"),
-                                (executor.Executor, "filter_pairs", "filter_pairs"), (executor, "select", "select"),
+                                (executor.FilterStep, "results", "filter_pairs"), (executor, "select", "select"),
                                 (bundle_mod, "make_row", "rows"), (bundle_mod, "bundle", "bundle")):
         wrap(module, name, stage)
     try:

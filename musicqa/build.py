@@ -6,14 +6,18 @@ counting live in ``musicqa/pipeline/``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from musicqa.pipeline import BuildSummary, LocalExecutor
+
+if TYPE_CHECKING:
+    from musicqa.build_config import BuildConfig
+    from musicqa.engines.base import Engine
 
 __all__ = ["BuildSummary", "run_build"]
 
 
-def run_build(cfg: Any, engine: Any = None) -> BuildSummary:
+def run_build(cfg: BuildConfig, engine: Engine | None = None) -> BuildSummary:
     """Build ``cfg.out`` from ``cfg``; ``engine`` lets tests share one loaded engine between local builds."""
     if cfg.executor == "ray":
         if engine is not None:

@@ -13,6 +13,7 @@ import dataclasses
 import io
 import json
 import logging
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,6 +155,44 @@ def render_card(out: Path, cards_dir: Path, context: dict[str, Any]) -> Path:
 def split_order(source: Source, present: Sequence[str]) -> list[str]:
     """The source's declared splits first, in its order, then any other split present, by name."""
     return [*source.splits, *sorted(set(present) - set(source.splits))]
+
+
+class BundleStage:
+    """Each clip's kept pairs and items -> the dataset folder: its rows (``make_row``), then ``bundle``.
+
+    Made from the build's sources (config name, source, its config section, in build order), ``--audio.sample-rate``
+    and ``--clips-per-shard``; ``mcq``: the build made the mcq task, so every row has the ``mcq`` column.
+    """
+
+    def __init__(self, out: Path, configs: Sequence[tuple[str, Source, Any]], *, sample_rate: int,
+                 clips_per_shard: int, cards_dir: Path, mcq: bool) -> None:
+        self.out = out
+        self.configs = list(configs)
+        self.sample_rate = sample_rate
+        self.clips_per_shard = clips_per_shard
+        self.cards_dir = cards_dir
+        self.mcq = mcq
+
+    def rows(self, clips: Sequence[Clip], kept: Mapping[str, Sequence[QAPair]],
+             items: Mapping[str, Sequence[MCQItem]] | None, audio: Mapping[str, Path | None]
+             ) -> dict[str, dict[str, list[dict[str, Any]]]]:
+        """config -> split -> rows, clips in build order; a clip with no pair or item kept gets no row."""
+        by_name = {source.name: (config, source) for config, source, _ in self.configs}
+        rows: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+        for clip in clips:
+            pairs = sorted(kept.get(clip.clip_id, []), key=lambda p: (p.task != "fixed", p.index))
+            clip_items = None if items is None else items.get(clip.clip_id, [])
+            if not pairs and not clip_items:
+                continue
+            config, source = by_name[clip.source]
+            rows[config][clip.split].append(make_row(clip, pairs, audio[clip.clip_id], source, clip_items))
+        return rows
+
+    def __call__(self, rows: Mapping[str, Mapping[str, list[dict[str, Any]]]],
+                 card_context: dict[str, Any]) -> list[ConfigInfo]:
+        return bundle(self.out, rows, configs=self.configs, sample_rate=self.sample_rate,
+                      clips_per_shard=self.clips_per_shard, card_context=card_context, cards_dir=self.cards_dir,
+                      mcq=self.mcq)
 
 
 def bundle(out: Path, rows_by_config: Mapping[str, Mapping[str, list[dict[str, Any]]]], *,

@@ -1,8 +1,13 @@
-"""``Executor``: one build, the same under every executor except where its four spread stages run.
+"""``Executor``: runs a build's steps in order, the same under every executor except where its spread work runs.
 
-``run`` is the whole build on the driver: read the clips, normalise their audio, render the requests, generate,
-parse and filter, then bundle (``driver.finish``). Of those, audio normalisation, its analysis, engine calls and
-the per-pair stages are worth spreading out, so a subclass gives just those four maps:
+``Executor.run`` is the one place a build's control flow lives: it makes the stages (``driver.Build``) and the
+build's state (``driver.BuildState``), then runs the steps ``Executor.steps`` lists, each a stage's part on the
+driver that reads the state, stores its outcome there and counts it into the summary:
+
+    sources -> audio -> analysis -> prompts -> generate -> parse + filters -> (judge) -> bundle
+
+The steps defined here are those whose work is worth spreading out; each hands its stage's work to one map a
+subclass gives, and every map says only *where* that work runs:
 
 - ``map_audio(build, clips)``: each clip's audio record, in chunks, in any order;
 - ``map_analysis(build, jobs)``: each normalised clip's ``work/analysis.jsonl`` record, in chunks, in any order;
@@ -14,7 +19,7 @@ the per-pair stages are worth spreading out, so a subclass gives just those four
 - ``map_judge(build, batches)``: with ``--filters.judge.enabled``, each batch of judge requests with its
   ``work/judgements.jsonl`` records (one engine call of ``JudgeStage``), batches in any order.
 
-Everything that decides what the dataset is lives here and in the stages: which stored records are reused
+Everything that decides what the dataset is lives in the steps and the stages: which stored records are reused
 (``AudioStage.reusable``, ``analysis_key``, ``resume_state``), how requests are cut into engine batches
 (``engine_batches``) and clips into filter batches (``filter_batches``), the appends to ``work/audio.jsonl``,
 ``work/analysis.jsonl``, ``work/generations.jsonl`` and ``work/judgements.jsonl`` (on the driver, flushed and
@@ -31,52 +36,65 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
 from musicqa.analysis import OK, facts_from_record
-from musicqa.pipeline.driver import Build, finish, keep_with_audio, read_clips, write_dry_run, write_jsonl
+from musicqa.errors import InputError
+from musicqa.pipeline.driver import Build, BuildState, BundleStep, DryRunStep, ReadStep, RenderStep, Step, write_jsonl
 from musicqa.pipeline.generate import BatchResult, engine_batches, resume_state
 from musicqa.pipeline.pairs import FilterBatch, FilterResult, filter_batches, mcq_per_clip, select
 from musicqa.pipeline.summary import BuildSummary, stage_done
-from musicqa.records import SCHEMA_VERSION, Clip, PromptRequest, QAPair
+from musicqa.records import SCHEMA_VERSION, Clip, PromptRequest
 from musicqa.store import JsonlStore, OutputLock, clip_to_record
+
+if TYPE_CHECKING:
+    from musicqa.build_config import BuildConfig
+    from musicqa.engines.base import Engine
 
 log = logging.getLogger(__name__)
 
 
 class Executor:
-    """Runs a build; subclasses say where ``map_audio``, ``map_analysis``, ``map_generate`` and ``map_judge`` work."""
+    """Runs a build; subclasses say where ``map_audio``, ``map_analysis``, ``map_generate``, ``map_filter`` and
+    ``map_judge`` work."""
 
-    engine: Any = None  # an engine the caller shares between builds (tests); only the local executor can use one
+    engine: Engine | None = None  # one engine shared between builds (tests); only the local executor takes one
 
-    def run(self, cfg: Any) -> BuildSummary:
-        """The whole build on one locked output folder."""
+    def run(self, cfg: BuildConfig) -> BuildSummary:
+        """The whole build on one locked output folder: every step in order, the maps' resources freed before the
+        steps that need none."""
         started = time.perf_counter()
-        summary = BuildSummary()
         with OutputLock(cfg.out):  # makes the folder (an OSError there is one line)
             build = Build(cfg, engine=self.engine)
             build.start()
-            clips = read_clips(build, summary)
+            state = BuildState(build, started)
+            mapped, after = self.steps(build)
             try:
-                records = self.audio_records(build, clips)
-                clips, audio = keep_with_audio(build, clips, records, summary)
-                clips = self.with_facts(build, clips, audio, records, summary)
-                requests = build.render(clips)
-                summary.requests = len(requests)
-                if cfg.dry_run:  # what the LLM would be told, without loading it
-                    write_dry_run(build, requests, summary, started)
-                    return summary
-                final = self.generate(build, requests, summary)
-                filtered = self.filter_pairs(build, clips, requests, final)
-                selected = select(filtered, final, summary, mcq_per_clip=mcq_per_clip(build.cfg))
-                if build.judge is not None:  # the filters first, then the judge on what they kept
-                    self.judge(build, clips, selected.kept, selected.rejected, summary)
+                for step in mapped:
+                    step.run(state)
             finally:
                 build.generate.close()  # the judge may have shared its engine
                 self.close()
-            return finish(build, clips, audio, selected, final, summary, started)
+            for step in after:
+                step.run(state)
+            return state.summary
+
+    def steps(self, build: Build) -> tuple[list[Step], list[Step]]:
+        """The build's steps in order: those run while the maps' workers and engines may be up, then those run
+        after ``close`` (the bundle needs neither)."""
+        cfg = build.cfg
+        steps: list[Step] = [ReadStep(), AudioStep(self)]
+        if cfg.analysis.enabled:
+            steps.append(AnalysisStep(self))
+        steps.append(RenderStep())
+        if cfg.dry_run:  # what the LLM would be told, without loading it
+            return [*steps, DryRunStep()], []
+        steps += [GenerateStep(self), FilterStep(self)]
+        if build.judge is not None:  # the filters first, then the judge on what they kept
+            steps.append(JudgeStep(self))
+        return steps, [BundleStep()]
 
     def map_audio(self, build: Build, clips: Sequence[Clip]) -> Iterator[tuple[list[Clip], list[dict[str, Any]]]]:
         """(chunk of clips, their audio records in the same order), for every clip once."""
@@ -103,7 +121,21 @@ class Executor:
     def close(self) -> None:
         """Free what the maps started (after the per-pair stages and the judge, before bundling)."""
 
-    def audio_records(self, build: Build, clips: Sequence[Clip]) -> dict[str, dict[str, Any]]:
+
+class AudioStep:
+    """The clips with usable audio (clip_id -> FLAC, or None with ``--audio.text-only``), the others counted by
+    reason; each clip's audio record reused from ``work/audio.jsonl`` while still valid, else made and appended."""
+
+    name = "audio"
+
+    def __init__(self, executor: Executor) -> None:
+        self.executor = executor
+
+    def run(self, state: BuildState) -> None:
+        state.audio_records = self.records(state.build, state.clips)
+        state.clips, state.audio = self.keep(state.build, state.clips, state.audio_records, state.summary)
+
+    def records(self, build: Build, clips: Sequence[Clip]) -> dict[str, dict[str, Any]]:
         """clip_id -> its audio record: reused from ``audio.jsonl`` when still valid, else made and appended."""
         store = JsonlStore(build.out / "work" / "audio.jsonl")
         done = {rec["clip_id"]: rec for rec in store.read()}
@@ -118,19 +150,50 @@ class Executor:
         if not todo:
             return records
         with tqdm(total=len(clips), initial=len(clips) - len(todo), desc="audio", unit="clip", disable=None) as bar:
-            for chunk, new in self.map_audio(build, todo):
+            for chunk, new in self.executor.map_audio(build, todo):
                 store.append(new)  # durable before the next chunk is taken
                 records.update((c.clip_id, r) for c, r in zip(chunk, new, strict=True))
                 bar.update(len(chunk))
         return records
 
-    def with_facts(self, build: Build, clips: Sequence[Clip], audio: Mapping[str, Path | None],
-                   audio_records: Mapping[str, Mapping[str, Any]], summary: BuildSummary) -> list[Clip]:
-        """``clips`` with their measured facts (``--analysis.*``): reused from ``analysis.jsonl`` when its key (the
-        FLAC's sha256 + analyser version + parameters) is there, else measured and appended. A clip that could not
-        be measured keeps ``facts=None``; every outcome is counted in ``summary.analysis``."""
-        if not build.cfg.analysis.enabled:
-            return list(clips)
+    def keep(self, build: Build, clips: Sequence[Clip], records: Mapping[str, Mapping[str, Any]],
+             summary: BuildSummary) -> tuple[list[Clip], dict[str, Path | None]]:
+        """The clips that go on and their audio, written to ``work/clips.jsonl`` (what the build prompted with, for
+        users and tests to inspect); ``records`` are the audio records by clip_id, whichever executor made them."""
+        kept: list[Clip] = []
+        audio: dict[str, Path | None] = {}
+        reasons: Counter[str] = Counter()
+        for clip in clips:
+            path, reason = build.audio.outcome(clip, records[clip.clip_id])
+            if reason:
+                reasons[reason] += 1
+                if not build.cfg.audio.text_only:
+                    continue
+            kept.append(clip)
+            audio[clip.clip_id] = path
+        summary.skipped.update(reasons)
+        stage_done("audio", len(clips), len(kept), {} if build.cfg.audio.text_only else reasons, "clips")
+        if not kept:
+            counts = ", ".join(f"{r} {n}" for r, n in reasons.most_common())
+            raise InputError(f"0 of {len(clips)} clips have usable audio ({counts}); check the sources' audio "
+                             "folders, or keep them without audio with --audio.text-only")
+        write_jsonl(build.out / "work" / "clips.jsonl",
+                    [{"schema": SCHEMA_VERSION, **clip_to_record(c)} for c in kept])
+        return kept, audio
+
+
+class AnalysisStep:
+    """The clips with their measured facts (``--analysis.*``): reused from ``analysis.jsonl`` when its key (the
+    FLAC's sha256 + analyser version + parameters) is there, else measured and appended. A clip that could not
+    be measured keeps ``facts=None``; every outcome is counted in ``summary.analysis``."""
+
+    name = "analysis"
+
+    def __init__(self, executor: Executor) -> None:
+        self.executor = executor
+
+    def run(self, state: BuildState) -> None:
+        build, clips, audio, summary = state.build, state.clips, state.audio, state.summary
         stage = build.analysis
         store = JsonlStore(build.out / "work" / "analysis.jsonl")
         done = {rec["key"]: rec for rec in store.read()}
@@ -139,14 +202,14 @@ class Executor:
         for clip in clips:
             if audio.get(clip.clip_id) is None:
                 continue  # no audio (--audio.text-only): nothing to measure, already counted by the audio stage
-            sha = audio_records[clip.clip_id]["sha256"]
+            sha = state.audio_records[clip.clip_id]["sha256"]
             keys[clip.clip_id] = key = stage.key(sha)
             if key not in done and key not in todo:
                 todo[key] = {"key": key, "sha256": sha, "clip_id": clip.clip_id, "path": str(audio[clip.clip_id])}
         if todo:
             with tqdm(total=len(keys), initial=len(keys) - len(todo), desc="analysis", unit="clip",
                       disable=None) as bar:
-                for chunk, new in self.map_analysis(build, list(todo.values())):
+                for chunk, new in self.executor.map_analysis(build, list(todo.values())):
                     store.append(new)  # durable before the next chunk is taken
                     done.update((r["key"], r) for r in new)
                     bar.update(len(chunk))
@@ -163,32 +226,55 @@ class Executor:
         log.info("analysis: %d clips measured now, %d reused from %s", len(todo), len(keys) - len(todo), store.path)
         write_jsonl(build.out / "work" / "clips.jsonl",  # what the build prompted with: now with the facts
                     [{"schema": SCHEMA_VERSION, **clip_to_record(c)} for c in out])
-        return out
+        state.clips = out
 
-    def generate(self, build: Build, requests: Sequence[PromptRequest], summary: BuildSummary) -> dict[str, dict]:
-        """Run the engine on every request not already done; returns key -> final stored record."""
+
+class GenerateStep:
+    """key -> final stored reply for every request: the engine runs on every request not already done."""
+
+    name = "generate"
+
+    def __init__(self, executor: Executor) -> None:
+        self.executor = executor
+
+    def run(self, state: BuildState) -> None:
+        build, requests = state.build, state.requests
         store = JsonlStore(build.out / "work" / "generations.jsonl")
         final, attempts = resume_state(store.read(), build.cfg.engine.max_retries)
+        state.final = final
         batches = engine_batches(requests, final, attempts, build.cfg.engine.batch_size)
         todo = sum(len(b) for b in batches)
         log.info("engine: %d requests, %d already done, %d to generate in %d batches", len(requests),
                  len(requests) - todo, todo, len(batches))
         if not batches:
-            return final
+            return
         try:
             with tqdm(total=todo, desc="generate", unit="req", disable=None) as bar:
-                for result in self.map_generate(build, batches):
+                for result in self.executor.map_generate(build, batches):
                     store.append(result.records)  # durable before the next result is taken
-                    summary.generated_now += len(result.records)
+                    state.summary.generated_now += len(result.records)
                     final.update(result.done)
                     bar.update(len(result.done))
         finally:
             if build.judge is None or build.judge.share is None:  # else the judge closes it after its own stage
                 build.generate.close()
-        return final
 
-    def filter_pairs(self, build: Build, clips: Sequence[Clip], requests: Sequence[PromptRequest],
-                     final: Mapping[str, Mapping[str, Any]]) -> list[FilterResult]:
+
+class FilterStep:
+    """The dataset's pairs and items: every stored reply parsed and filtered per batch of clips (``map_filter``),
+    then the duplicate filter replayed across clips and every outcome counted (``pairs.select``)."""
+
+    name = "filters"
+
+    def __init__(self, executor: Executor) -> None:
+        self.executor = executor
+
+    def run(self, state: BuildState) -> None:
+        results = self.results(state.build, state.clips, state.requests, state.final)
+        state.selected = select(results, state.final, state.summary, mcq_per_clip=mcq_per_clip(state.build.cfg))
+
+    def results(self, build: Build, clips: Sequence[Clip], requests: Sequence[PromptRequest],
+                final: Mapping[str, Mapping[str, Any]]) -> list[FilterResult]:
         """Every filter batch's result, in batch order; where each ran goes to ``work/filters.jsonl``.
 
         Nothing here is resumed: parse and the filters are re-run from the stores on every build, so the dataset
@@ -197,7 +283,7 @@ class Executor:
         batches = filter_batches(clips, requests, final, build.cfg.clips_per_filter_batch)
         results: dict[int, FilterResult] = {}
         with tqdm(total=len(clips), desc="filter", unit="clip", disable=None) as bar:
-            for result in self.map_filter(build, batches):
+            for result in self.executor.map_filter(build, batches):
                 if result.index in results:  # a batch Ray resubmitted after it had come back
                     log.warning("filter batch %d came back twice; the second copy is dropped", result.index)
                     continue
@@ -207,24 +293,33 @@ class Executor:
         write_jsonl(build.out / "work" / "filters.jsonl",
                     [{"schema": SCHEMA_VERSION, **r.record()} for r in ordered])
         nodes = Counter(r.node[:8] for r in ordered)
-        log.info("filters: %d batches of up to %d clips filtered by %d processes; batches per node: %s", len(ordered),
-                 build.cfg.clips_per_filter_batch, len({(r.node, r.pid) for r in ordered}),
+        log.info("filters: %d batches of up to %d clips filtered by %d processes; batches per node: %s",
+                 len(ordered), build.cfg.clips_per_filter_batch, len({(r.node, r.pid) for r in ordered}),
                  ", ".join(f"{n} {k}" for n, k in sorted(nodes.items())) or "none")
         return ordered
 
-    def judge(self, build: Build, clips: Sequence[Clip], kept: dict[str, list[QAPair]], rejected: list[dict],
-              summary: BuildSummary) -> None:
-        """Judge every pair in ``kept`` whose judgement ``judgements.jsonl`` lacks, then drop the failing ones
-        from ``kept`` into ``rejected`` (``pipeline/judge.py``)."""
+
+class JudgeStep:
+    """Every kept pair judged (its judgement from ``judgements.jsonl``, else made by ``map_judge`` and appended),
+    the failing ones moved from the kept pairs to the rejected ones (``pipeline/judge.py``)."""
+
+    name = "judge"
+
+    def __init__(self, executor: Executor) -> None:
+        self.executor = executor
+
+    def run(self, state: BuildState) -> None:
         from musicqa.pipeline.judge import STORE, apply_judgements, judge_items
 
+        build, cfg, selected = state.build, state.build.cfg, state.selected
         stage = build.judge
-        cfg = build.cfg
+        assert stage is not None and selected is not None, "the judge step runs after the filters, when enabled"
         store = JsonlStore(build.out / "work" / STORE)
         done: dict[str, dict[str, Any]] = {}
         for rec in store.read():
             done.setdefault(rec["key"], rec)  # a key's first reply is the one that counts
-        items = judge_items(stage, clips, kept, (cfg.analysis.min_tempo_confidence, cfg.analysis.min_key_strength))
+        items = judge_items(stage, state.clips, selected.kept,
+                            (cfg.analysis.min_tempo_confidence, cfg.analysis.min_key_strength))
         pairs = {req.key: pair for pair, req in items}
         requests = list({req.key: req for _, req in items}.values())  # two equal pairs: judged once
         batches = engine_batches(requests, done, {}, cfg.filters.judge.batch_size or cfg.engine.batch_size)
@@ -234,7 +329,7 @@ class Executor:
         try:
             if batches:
                 with tqdm(total=todo, desc="judge", unit="pair", disable=None) as bar:
-                    for batch, records in self.map_judge(build, batches):
+                    for batch, records in self.executor.map_judge(build, batches):
                         records = [{**r, "question": pairs[q.key].question, "answer": pairs[q.key].answer}
                                    for q, r in zip(batch, records, strict=True)]
                         store.append(records)  # durable before the next batch is taken
@@ -244,4 +339,4 @@ class Executor:
         finally:
             stage.close()
             build.generate.close()
-        apply_judgements(items, done, kept, rejected, summary, todo, stage.prompt.model)
+        apply_judgements(items, done, selected.kept, selected.rejected, state.summary, todo, stage.prompt.model)

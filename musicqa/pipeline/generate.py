@@ -1,6 +1,6 @@
 """Generation: a batch of requests -> stored reply records, with the retry decision made per batch.
 
-The pieces an executor wires together, so that none of them is copied per executor:
+The pieces the generate step (``executor.GenerateStep``) wires together, so that none is copied per executor:
 
 - ``resume_state(records)``: from the records already stored (any executor, any number of files), which
   keys are final and which attempt each unfinished key is on;
@@ -10,8 +10,8 @@ The pieces an executor wires together, so that none of them is copied per execut
   (a reply that failed to parse gets a new seed, at most ``max_retries`` times);
 - ``GenerateStage.run(batch)``: the engine calls of one batch: the batch, then its own retries.
 
-The executor appends ``BatchResult.records`` durably before it starts the next batch; that append and
-the store it goes to are the executor's, so the stage itself pickles and runs anywhere.
+The step appends ``BatchResult.records`` durably, on the driver, before it takes the next result; that append
+and the store it goes to are the step's, so the stage itself pickles and runs anywhere.
 
 Why a batch, and not only a request, is fixed: vLLM's arithmetic may depend on what else is in the step (batch
 shape, a prefix-cache hit on KV computed in another batch), so a reply is reproducible only from the same engine

@@ -1,6 +1,6 @@
 """The judge stage (``--filters.judge.enabled``): the pairs the filters kept -> judge replies -> kept or dropped.
 
-The pieces an executor wires together, as for generation (``pipeline/generate.py``):
+The pieces the judge step (``executor.JudgeStep``) wires together, as for generation (``pipeline/generate.py``):
 
 - ``judge_items(build, clips, kept)``: one judge request per kept pair, in dataset order (``musicqa.judge``
   renders it; its key is the pair + context/facts + judge model + prompt version);
@@ -11,7 +11,7 @@ The pieces an executor wires together, as for generation (``pipeline/generate.py
 - ``apply_judgements``: the stored replies, re-parsed, drop pairs as ``judge_<cause>`` into ``rejected`` with the
   model's short reason, counted in ``summary.drops`` and ``summary.judge``.
 
-The executor appends each batch's records (fsynced) before it takes the next, so a killed build judges no pair
+The step appends each batch's records (fsynced) before it takes the next, so a killed build judges no pair
 twice; where the batches run (this process, or Ray actors: ``map_judge``) changes nothing else.
 """
 
@@ -29,7 +29,7 @@ from typing import Any
 
 from musicqa.analysis import audible
 from musicqa.engines.base import EngineConfig
-from musicqa.judge import UNPARSED, JudgePrompt, parse_verdict
+from musicqa.judge import UNPARSED, JudgeConfig, JudgePrompt, parse_verdict
 from musicqa.pipeline.generate import GenerateStage
 from musicqa.pipeline.stages import model_key
 from musicqa.pipeline.summary import BuildSummary, stage_done
@@ -91,7 +91,7 @@ class JudgeStage:
         return records
 
 
-def make_stage(judge: Any, engine: EngineConfig, generate: GenerateStage, chat_template: str) -> JudgeStage:
+def make_stage(judge: JudgeConfig, engine: EngineConfig, generate: GenerateStage, chat_template: str) -> JudgeStage:
     """The judge stage of a build from ``--filters.judge.*`` and ``--engine.*``: the judge model defaults to the
     engine's (then the loaded engine is shared), and so does the chat template."""
     share = generate if judge.model is None else None

@@ -3,23 +3,27 @@
 Audio records, measured facts, engine replies and judge replies are appended to ``audio.jsonl``,
 ``analysis.jsonl``, ``generations.jsonl`` and ``judgements.jsonl`` (flushed and fsynced per batch) before the next
 batch starts, so killing the build at any moment loses at most the batch in flight; a rerun reads the stores back
-and sends only what is missing. The dataset is re-derived from the stores on every run (``driver.finish``), so the
-same stores always give the same dataset.
+and sends only what is missing. The dataset is re-derived from the stores on every run (``driver.BundleStep``), so
+the same stores always give the same dataset.
 
-Its sibling ``ray.RayExecutor`` runs the same four maps on a Ray cluster; everything else is ``Executor``'s.
+Its sibling ``ray.RayExecutor`` runs the same five maps on a Ray cluster; the steps that call them are
+``Executor``'s.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from musicqa.pipeline.driver import Build
 from musicqa.pipeline.executor import Executor
 from musicqa.pipeline.generate import BatchResult
 from musicqa.pipeline.pairs import FilterBatch, FilterResult
 from musicqa.records import Clip, PromptRequest
+
+if TYPE_CHECKING:
+    from musicqa.engines.base import Engine
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +33,7 @@ AUDIO_BATCH = 64  # clips normalised between two appends to audio.jsonl
 class LocalExecutor(Executor):
     """Runs a build in this process; ``engine`` lets tests share one loaded engine between builds."""
 
-    def __init__(self, engine: Any = None) -> None:
+    def __init__(self, engine: Engine | None = None) -> None:
         self.engine = engine
 
     def map_audio(self, build: Build, clips: Sequence[Clip]) -> Iterator[tuple[list[Clip], list[dict[str, Any]]]]:

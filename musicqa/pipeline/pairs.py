@@ -2,9 +2,10 @@
 
     clips + final records (driver) -> filter_batches -> FilterStage (per batch, anywhere) -> select (driver)
 
-``FilterStage`` parses every stored reply of a batch of clips and judges what parsed: the QA filters (rules and
-the learned layer, whose sentence embedder a worker loads once) and the mcq item checks. Everything it decides
-depends on its batch alone, so an executor may run the batches anywhere, in any order (``Executor.map_filter``).
+``FilterStage`` parses every stored reply of a batch of clips (``ParseStage``) and judges what parsed: the QA
+filters (rules and the learned layer, whose sentence embedder a worker loads once) and the mcq item checks.
+Everything it decides depends on its batch alone, so an executor may run the batches anywhere, in any order
+(``Executor.map_filter``).
 
 The one filter that needs every clip at once, the duplicate filter's memory of answers given for other clips,
 is split: a batch returns each pair's digests and within-clip relations (``Duplicate.clip_hashes``), and
@@ -35,6 +36,8 @@ from musicqa.pipeline.summary import BuildSummary, stage_done
 from musicqa.records import Clip, MCQItem, PromptRequest, QAPair, Verdict
 
 if TYPE_CHECKING:
+    from musicqa.build_config import BuildConfig
+    from musicqa.filters.config import FiltersConfig
     from musicqa.filters.duplicate import PairHashes
 
 log = logging.getLogger(__name__)
@@ -102,15 +105,52 @@ def filter_batches(clips: Sequence[Clip], requests: Sequence[PromptRequest], fin
             for i in range(0, len(clips), size)]
 
 
+@dataclass(frozen=True)
+class ParsedClip:
+    """One clip's stored replies parsed: the records of those that did not parse, and the pairs and items of those
+    that did, in request order."""
+
+    clip: Clip
+    failed: tuple[dict[str, Any], ...]
+    pairs: tuple[QAPair, ...]
+    items: tuple[MCQItem, ...]
+
+
+class ParseStage:
+    """FilterBatch -> each clip's replies parsed (``parse.parse``), in batch order.
+
+    Parsing is deterministic, so the stored replies are re-parsed on every build rather than stored parsed: the
+    dataset follows the parser of the build that bundles it, and bundling needs no engine.
+    """
+
+    def __call__(self, batch: FilterBatch) -> list[ParsedClip]:
+        out = []
+        for clip, replies in batch.clips:
+            failed: list[dict[str, Any]] = []
+            pairs: list[QAPair] = []
+            items: list[MCQItem] = []
+            for req, rec in replies:
+                reply = stored_reply(rec, req)
+                if reply.status != OK:
+                    failed.append({"clip_id": clip.clip_id, "task": req.task, "status": reply.status,
+                                   "detail": reply.detail, "attempts": rec["attempt"] + 1, "text": rec["text"]})
+                    continue
+                pairs.extend(reply.pairs)
+                items.extend(reply.items)
+            out.append(ParsedClip(clip, tuple(failed), tuple(pairs), tuple(items)))
+        return out
+
+
 class FilterStage:
-    """FilterBatch -> FilterResult: parse, the QA filters and the mcq checks, fresh for every batch.
+    """FilterBatch -> FilterResult: parse (``ParseStage``), the QA filters and the mcq checks, fresh for every batch.
 
     Made from ``--filters.*``, the schema's longest string (which tells a decoder cut-off) and ``--mcq.checks``.
     The sentence embedder is loaded once where the stage runs and never travels with it.
     """
 
-    def __init__(self, cfg: Any, max_answer_chars: int, mcq_checks: Sequence[str] = ()) -> None:
+    def __init__(self, cfg: FiltersConfig, max_answer_chars: int, mcq_checks: Sequence[str] = ()) -> None:
         self.cfg = cfg
+        self.parse = ParseStage()
         self.max_answer_chars = max_answer_chars
         self.mcq_checks = tuple(mcq_checks)
         self.node: str | None = None  # where the batches are judged (a Ray node id); None: this machine's name
@@ -146,24 +186,11 @@ class FilterStage:
         duplicate: Any = filters[at] if at < len(filters) else None
         checks = make_checks(self.mcq_checks)
 
-        parsed: list[tuple[Clip, list[dict[str, Any]], list[QAPair], list[MCQItem]]] = []
-        for clip, replies in batch.clips:
-            failed: list[dict[str, Any]] = []
-            pairs: list[QAPair] = []
-            items: list[MCQItem] = []
-            for req, rec in replies:
-                reply = stored_reply(rec, req)
-                if reply.status != OK:
-                    failed.append({"clip_id": clip.clip_id, "task": req.task, "status": reply.status,
-                                   "detail": reply.detail, "attempts": rec["attempt"] + 1, "text": rec["text"]})
-                    continue
-                pairs.extend(reply.pairs)
-                items.extend(reply.items)
-            parsed.append((clip, failed, pairs, items))
-
-        prepare(filters, [(p, clip) for clip, _, pairs, _ in parsed for p in pairs])  # one embedding pass
+        parsed = self.parse(batch)
+        prepare(filters, [(p, c.clip) for c in parsed for p in c.pairs])  # one embedding pass
         judged: list[FilteredClip] = []
-        for clip, failed, pairs, items in parsed:
+        for c in parsed:
+            clip, pairs = c.clip, c.pairs
             first = [verdicts(before, p, clip) for p in pairs]
             seen = [p for p, v in zip(pairs, first, strict=True) if not v]
             hashes = iter(duplicate.clip_hashes(seen)) if duplicate is not None else None
@@ -173,8 +200,8 @@ class FilterStage:
                     out.append(FilteredPair(p, v))
                 else:
                     out.append(FilteredPair(p, v, next(hashes), verdicts(after, p, clip)))
-            judged.append(FilteredClip(clip.clip_id, tuple(failed), tuple(out),
-                                     tuple((i, verdicts(checks, i, clip)) for i in items)))  # type: ignore[arg-type]
+            judged.append(FilteredClip(clip.clip_id, c.failed, tuple(out),
+                                     tuple((i, verdicts(checks, i, clip)) for i in c.items)))  # type: ignore[arg-type]
         return FilterResult(batch.index, tuple(judged), self.node or socket.gethostname(), os.getpid(),
                             time.perf_counter() - started)
 
@@ -189,7 +216,7 @@ class Selected:
     failed: list[dict[str, Any]]
 
 
-def mcq_per_clip(cfg: Any) -> int | None:
+def mcq_per_clip(cfg: BuildConfig) -> int | None:
     """``--mcq.per-clip`` when the build makes mcq items, else None (``select`` then leaves ``summary.mcq`` empty)."""
     return cfg.mcq.per_clip if MCQ in cfg.prompts.tasks else None
 

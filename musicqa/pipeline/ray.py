@@ -43,7 +43,7 @@ import socket
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from musicqa.analysis import AnalysisStage
 from musicqa.errors import AudioError, InputError
@@ -53,6 +53,10 @@ from musicqa.pipeline.generate import BatchResult, GenerateStage
 from musicqa.pipeline.pairs import FilterBatch, FilterResult, FilterStage
 from musicqa.pipeline.stages import AudioStage
 from musicqa.records import Clip, PromptRequest
+
+if TYPE_CHECKING:
+    from musicqa.build_config import BuildConfig
+    from musicqa.pipeline.summary import BuildSummary
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +68,11 @@ class RayExecutor(Executor):
     """Runs a build's audio and engine stages on a Ray cluster (``[ray]`` config), the rest on this driver."""
 
     def __init__(self) -> None:
-        self.options: Any = None  # the build's RayConfig
+        self.options: Any = None  # the build's RayConfig, set by run
         self.batches: list[dict[str, Any]] = []  # per engine batch: index, requests, node, pid, started, seconds
         self._started = False  # whether this executor called ray.init (then it also shuts Ray down)
 
-    def run(self, cfg: Any) -> Any:
+    def run(self, cfg: BuildConfig) -> BuildSummary:
         self.options = cfg.ray
         opts = cfg.ray
         try:

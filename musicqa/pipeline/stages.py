@@ -2,7 +2,8 @@
 
 Each stage is a small object built from its own config section; it holds no engine, no counters and no open
 files, so it pickles (a Ray worker gets a copy) and a call on a batch depends only on that batch. What a stage
-leaves undecided (what to count, where to store) is the executor's job.
+leaves undecided (what to count, where to store) is its step's job (``driver.Step``), and where it runs the
+executor's.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""``BuildSummary``: the counts of one build, kept by the executor (never by a stage).
+"""``BuildSummary``: the counts of one build, each kept by the step of the stage it counts (``driver.Step``).
+
+The stage objects hold no counter (a Ray worker's copy would count into nothing): a step counts what its stage
+said of each item, on the driver, into ``BuildState.summary``.
 
 Written to ``OUT/summary.json`` and shown in the card. Every key of ``skipped``, ``warnings``, ``analysis``,
 ``failed`` and ``drops`` is a stable reason string of the stage that produced it (``source_*``, ``audio_*``,

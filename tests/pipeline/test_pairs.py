@@ -19,6 +19,7 @@ from musicqa.filters import check, filters_from_config
 from musicqa.filters.mcq import correct_longest_share, make_checks
 from musicqa.parse import OK
 from musicqa.pipeline.driver import Build
+from musicqa.pipeline.executor import FilterStep
 from musicqa.pipeline.generate import stored_reply
 from musicqa.pipeline.local import LocalExecutor
 from musicqa.pipeline.pairs import select
@@ -136,7 +137,7 @@ def test_the_local_executors_filter_map_gives_the_previous_driver_paths_result(t
     for result in LocalExecutor().map_generate(build, [requests]):
         final.update(result.done)
 
-    judged = LocalExecutor().filter_pairs(build, clips, requests, final)
+    judged = FilterStep(LocalExecutor()).results(build, clips, requests, final)
     summary = BuildSummary()
     got = select(judged, final, summary, mcq_per_clip=build.cfg.mcq.per_clip)
     kept, rejected, failed, expected = previous_driver_path(build, clips, requests, final)

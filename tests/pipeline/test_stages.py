@@ -10,8 +10,8 @@ from pathlib import Path
 from conftest import MTT_FIXTURE, REPO, SAMPLE_DATA
 
 from musicqa.parse import OK
-from musicqa.pipeline import Build, BuildSummary
-from musicqa.pipeline.driver import read_clips
+from musicqa.pipeline import Build, BuildState
+from musicqa.pipeline.driver import ReadStep
 from musicqa.pipeline.generate import pending, resume_state
 from musicqa.pipeline.stages import ReadStage, SourcePlan
 from musicqa.records import Clip, Generation
@@ -119,9 +119,10 @@ def test_the_runner_counts_skips_warnings_and_routine_skips_apart(tmp_path, capl
     info.write_text("\n".join([lines[0], lines[1], '"x11"' + lines[2][lines[2].index("\t"):], *lines[3:]]) + "\n")
     cfg = config(tmp_path / "out", sources=["magnatagatune"],
                  magnatagatune={"annotations": str(MTT_FIXTURE / "annotations_final.csv"), "clip_info": str(info)})
-    summary = BuildSummary()
+    state = BuildState(Build(cfg), 0.0)
     with caplog.at_level(logging.INFO, logger="musicqa.pipeline.driver"):
-        clips = read_clips(Build(cfg), summary)
+        ReadStep().run(state)
+    clips, summary = state.clips, state.summary
     assert summary.warnings == {"source_bad_clip_info": 1}  # the clip is kept, without title/artist
     assert summary.skipped["source_too_few_tags"] > 0 and "source_bad_clip_info" not in summary.skipped
     assert summary.clips_read == {"magnatagatune": len(clips)}
@@ -167,11 +168,24 @@ def test_control_characters_in_source_text_are_a_counted_bad_row_reason(tmp_path
         writer.writeheader()
         writer.writerows(rows)
     build = Build(config(tmp_path / "out", sources=["musiccaps"], musiccaps={"csv": str(path)}), engine=Scripted())
-    summary = BuildSummary()
+    state = BuildState(build, 0.0)
     with caplog.at_level(logging.WARNING):
-        clips = read_clips(build, summary)
+        ReadStep().run(state)
+    clips, summary = state.clips, state.summary
     assert [c.source_id for c in clips] == [rows[2]["ytid"], rows[3]["ytid"]]
     assert summary.skipped[CONTROL_CHARS] == 2
     assert f"musiccaps: clip musiccaps/{rows[0]['ytid']}: field 'text' has control character U+0000 at position 12, " \
         "expected printable text" in caplog.text
     assert "U+001B at position 5" in caplog.text
+
+
+def test_the_executor_runs_one_step_per_stage_in_pipeline_order_and_bundles_after_freeing_the_workers(tmp_path):
+    from musicqa.pipeline.executor import Executor
+
+    def names(**over) -> list[list[str]]:
+        return [[s.name for s in part] for part in Executor().steps(Build(config(tmp_path / "out", **over)))]
+
+    assert names() == [["sources", "audio", "analysis", "prompts", "generate", "filters"], ["bundle"]]
+    assert names(dry_run=True) == [["sources", "audio", "analysis", "prompts", "dry run"], []]  # no engine loaded
+    assert names(analysis={"enabled": False}, filters={"judge": {"enabled": True}}) == [
+        ["sources", "audio", "prompts", "generate", "filters", "judge"], ["bundle"]]
