@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jinja2
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from jinja2.sandbox import SandboxedEnvironment
 
 from musicqa.config import field
 from musicqa.engines.base import looks_local
 from musicqa.errors import InputError
+from musicqa.prompts import render_template, sandbox
 from musicqa.records import Clip, Facts, PromptRequest, QAPair, Sampling, Verdict
 
 TASK = "judge"
@@ -135,9 +135,7 @@ class JudgePrompt:
                 raise InputError(f"{prompts_dir / name}: judge prompt template not found (set "
                                  "--filters.judge.prompts-dir)")
         self.dir = prompts_dir
-        self.env = SandboxedEnvironment(loader=jinja2.FileSystemLoader(str(prompts_dir)),
-                                        undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                                        autoescape=False)
+        self.env: SandboxedEnvironment | None = sandbox(prompts_dir)
         self.model = model
         self.chat_template = chat_template
         self.sampling = Sampling(temperature=0.0, top_k=0, top_p=1.0, max_tokens=max_tokens)  # greedy: reproducible
@@ -149,18 +147,9 @@ class JudgePrompt:
         return {**self.__dict__, "env": None}  # rebuilt where it is used
 
     def _render(self, name: str, **variables: object) -> str:
-        if self.env is None:
-            self.env = SandboxedEnvironment(loader=jinja2.FileSystemLoader(str(self.dir)),
-                                            undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                                            autoescape=False)
-        try:
-            return self.env.get_template(name).render(**variables).strip()
-        except jinja2.TemplateSyntaxError as err:
-            raise InputError(f"{self.dir / name}:{err.lineno}: template syntax error: {err.message}") from err
-        except jinja2.UndefinedError as err:
-            raise InputError(f"{self.dir / name}: undefined template variable: {err.message}") from err
-        except SecurityError as err:
-            raise InputError(f"{self.dir / name}: template blocked by the sandbox: {err}") from err
+        if self.env is None:  # dropped when pickled for a Ray actor
+            self.env = sandbox(self.dir)
+        return render_template(self.env, self.dir, name, **variables)
 
     def request(self, pair: QAPair, clip: Clip, facts: Facts | None) -> PromptRequest:
         """The judge request for one pair; ``facts`` are the clip's facts that passed their thresholds (the ones

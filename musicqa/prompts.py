@@ -53,9 +53,7 @@ class PromptSet:
         if not prompts_dir.is_dir():
             raise InputError(f"{prompts_dir}: prompts folder not found")
         self.dir = prompts_dir
-        self.env = SandboxedEnvironment(loader=jinja2.FileSystemLoader(str(prompts_dir)),
-                                        undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                                        autoescape=False)
+        self.env = sandbox(prompts_dir)
         self.system_name = system_template
         self.chat_path = prompts_dir / chat_template
         if not self.chat_path.is_file():
@@ -86,14 +84,7 @@ class PromptSet:
                 raise InputError(f"{self.dir / n}: prompt template not found (expected one per source x task)")
 
     def _render(self, name: str, **variables: object) -> str:
-        try:
-            return self.env.get_template(name).render(**variables).strip()
-        except jinja2.TemplateSyntaxError as err:
-            raise InputError(f"{self.dir / name}:{err.lineno}: template syntax error: {err.message}") from err
-        except jinja2.UndefinedError as err:
-            raise InputError(f"{self.dir / name}: undefined template variable: {err.message}") from err
-        except SecurityError as err:  # the sandbox blocked it: the template is at fault, not musicqa
-            raise InputError(f"{self.dir / name}: template blocked by the sandbox: {err}") from err
+        return render_template(self.env, self.dir, name, **variables)
 
     def render(self, clip: Clip, task: str, *, model: str, sampling: Sampling, json_schema: str,
                questions: Sequence[str] = PAPER_QUESTIONS, n_pairs: int = 5,
@@ -122,3 +113,21 @@ class PromptSet:
             sampling=sampling, json_schema=json_schema,
             questions=tuple(questions) if task == "fixed" else (),
         )
+
+
+def sandbox(folder: Path) -> SandboxedEnvironment:
+    """The one Jinja environment every prompt template renders in: sandboxed, StrictUndefined, no autoescape."""
+    return SandboxedEnvironment(loader=jinja2.FileSystemLoader(str(folder)), undefined=jinja2.StrictUndefined,
+                                keep_trailing_newline=True, autoescape=False)
+
+
+def render_template(env: SandboxedEnvironment, folder: Path, name: str, **variables: object) -> str:
+    """``name`` rendered and stripped; a template fault is one ``InputError`` line naming the file."""
+    try:
+        return env.get_template(name).render(**variables).strip()
+    except jinja2.TemplateSyntaxError as err:
+        raise InputError(f"{folder / name}:{err.lineno}: template syntax error: {err.message}") from err
+    except jinja2.UndefinedError as err:
+        raise InputError(f"{folder / name}: undefined template variable: {err.message}") from err
+    except SecurityError as err:  # the sandbox blocked it: the template is at fault, not musicqa
+        raise InputError(f"{folder / name}: template blocked by the sandbox: {err}") from err

@@ -152,7 +152,15 @@ class RayExecutor(Executor):
         for batch in surfaced(ds.iter_batches(batch_size=None, batch_format="numpy")):
             yield [jobs[int(i)] for i in batch["i"]], [json.loads(r) for r in batch["record"]]
 
-    def map_generate(self, build: Build, batches: Sequence[Sequence[PromptRequest]]) -> Iterator[BatchResult]:
+    def engine_pool(self, actor: type, stage: Any, batches: Sequence[Sequence[PromptRequest]], what: str
+                    ) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(batch index, the actor's row) of every batch once, from ``--ray.engine-replicas`` ``actor``s each
+        holding a copy of ``stage``: one Ray Data row per batch, one actor call per row.
+
+        Ray Data's actor pools restart a dead actor and resubmit its tasks by default (max_restarts=-1,
+        max_task_retries=-1; passing them is deprecated in Ray 2.60), which is the fault tolerance relied on here;
+        a resubmitted batch that had already come back is dropped, so each is stored once.
+        """
         import ray
 
         self.connect()
@@ -160,19 +168,21 @@ class RayExecutor(Executor):
         check_fits(ray.nodes(), opts.engine_replicas, opts.cpus_per_engine, opts.gpus_per_engine)
         rows = [{"index": i, "requests": pickle.dumps(list(b))} for i, b in enumerate(batches)]
         ds = ray.data.from_items(rows, override_num_blocks=len(rows))  # one batch per block: one per actor call
-        # Ray Data's actor pools restart a dead actor and resubmit its tasks by default (max_restarts=-1,
-        # max_task_retries=-1; passing them is deprecated in Ray 2.60), which is the fault tolerance relied on here.
-        ds = ds.map_batches(EngineActor, fn_constructor_kwargs={"stage": build.generate}, batch_size=1,
+        ds = ds.map_batches(actor, fn_constructor_kwargs={"stage": stage}, batch_size=1,
                             compute=ray.data.ActorPoolStrategy(size=opts.engine_replicas),
                             num_cpus=opts.cpus_per_engine, num_gpus=opts.gpus_per_engine or None,
                             batch_format="numpy")
         seen: set[int] = set()
         for row in surfaced(ds.iter_rows()):
             index = int(row["index"])
-            if index in seen:  # a resubmitted batch that had already come back: stored once
-                log.warning("engine batch %d came back twice; the second copy is dropped", index)
+            if index in seen:
+                log.warning("%s batch %d came back twice; the second copy is dropped", what, index)
                 continue
             seen.add(index)
+            yield index, row
+
+    def map_generate(self, build: Build, batches: Sequence[Sequence[PromptRequest]]) -> Iterator[BatchResult]:
+        for index, row in self.engine_pool(EngineActor, build.generate, batches, "engine"):
             info = {"index": index, "requests": len(batches[index]), "node": str(row["node"]),
                     "pid": int(row["pid"]), "started": float(row["started"]), "seconds": float(row["seconds"])}
             self.batches.append(info)
@@ -204,24 +214,7 @@ class RayExecutor(Executor):
     def map_judge(self, build: Build, batches: Sequence[Sequence[PromptRequest]]
                   ) -> Iterator[tuple[list[PromptRequest], list[dict[str, Any]]]]:
         """As ``map_generate``: one row per batch, one call per row on an actor holding its own judge engine."""
-        import ray
-
-        self.connect()
-        opts = self.options
-        check_fits(ray.nodes(), opts.engine_replicas, opts.cpus_per_engine, opts.gpus_per_engine)
-        rows = [{"index": i, "requests": pickle.dumps(list(b))} for i, b in enumerate(batches)]
-        ds = ray.data.from_items(rows, override_num_blocks=len(rows))
-        ds = ds.map_batches(JudgeActor, fn_constructor_kwargs={"stage": build.judge}, batch_size=1,
-                            compute=ray.data.ActorPoolStrategy(size=opts.engine_replicas),
-                            num_cpus=opts.cpus_per_engine, num_gpus=opts.gpus_per_engine or None,
-                            batch_format="numpy")
-        seen: set[int] = set()
-        for row in surfaced(ds.iter_rows()):
-            index = int(row["index"])
-            if index in seen:  # a resubmitted batch that had already come back: stored once
-                log.warning("judge batch %d came back twice; the second copy is dropped", index)
-                continue
-            seen.add(index)
+        for index, row in self.engine_pool(JudgeActor, build.judge, batches, "judge"):
             yield list(batches[index]), json.loads(row["records"])
 
 
