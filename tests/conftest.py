@@ -6,6 +6,7 @@ MusicCaps captions (scripts/make_tiny_models.py), audio is the real clips in sam
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -24,6 +25,22 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
 os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def override(values: dict, over: dict) -> dict:
+    """Set ``a__b=v`` keyword overrides into the nested config dict ``values`` (a test's ``config(**over)``)."""
+    for dotted, v in over.items():
+        node = values
+        *parents, leaf = dotted.split("__")
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = v
+    return values
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """Every record of a JSON-lines output file."""
+    return [json.loads(line) for line in path.read_text().splitlines() if line]
 
 
 @pytest.fixture(scope="session")
@@ -77,12 +94,7 @@ def smoke_config(tiny_models: Path, smoke: Path, out: Path, **over):
     values["report"] = False
     # configs/smoke.toml runs only the filters that mean something on word salad (the rest have their own
     # tests; one build test reruns with all of them, learned layer included).
-    for dotted, v in over.items():
-        node = values
-        *parents, leaf = dotted.split("__")
-        for p in parents:
-            node = node.setdefault(p, {})
-        node[leaf] = v
+    override(values, over)
     return build(BuildConfig, values, "smoke")
 
 

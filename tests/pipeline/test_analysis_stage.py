@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import soundfile as sf
+from conftest import override, read_jsonl
 from synth import clicks, song
 
 from musicqa.build import run_build
@@ -20,9 +21,6 @@ pytest.importorskip("essentia", reason="essentia is a dependency: pip install -e
 
 CLIPS = {"slow-d-minor": (97, "D", "minor"), "brisk-g-major": (128, "G", "major")}
 
-
-def jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line]
 
 
 @pytest.fixture(scope="module")
@@ -47,12 +45,7 @@ def config(table: Path, out: Path, **over):
               "custom": {"path": str(table / "clips.jsonl"), "audio_dir": str(table)},
               "engine": {"model": "scripted", "revision": "0"},
               "filters": {"enabled": ["grounding"], "classifier": False}}
-    for dotted, v in over.items():
-        node = values
-        *parents, leaf = dotted.split("__")
-        for p in parents:
-            node = node.setdefault(p, {})
-        node[leaf] = v
+    override(values, over)
     return build(BuildConfig, values, "test")
 
 
@@ -65,7 +58,7 @@ class NoEngine:
 
 def test_dry_run_shows_the_measured_facts_and_loads_no_engine(table, tmp_path):
     summary = run_build(config(table, tmp_path / "out", dry_run=True), engine=NoEngine())
-    prompts = jsonl(tmp_path / "out" / "prompts.jsonl")
+    prompts = read_jsonl(tmp_path / "out" / "prompts.jsonl")
     assert len(prompts) == summary.requests == 6  # 3 clips x (fixed, open)
     assert set(prompts[0]) == {"clip_id", "task", "template", "key", "prompt"}
     by_clip = {(p["clip_id"], p["task"]): p["prompt"] for p in prompts}
@@ -76,7 +69,7 @@ def test_dry_run_shows_the_measured_facts_and_loads_no_engine(table, tmp_path):
             assert "LUFS" not in text  # loudness is told in words: no ear gives a LUFS number
     assert "noticed by ear" not in by_clip[("custom/short", "fixed")]  # unmeasured: nothing is said
     assert dict(summary.analysis) == {"ok": 2, "analysis_too_short": 1}
-    clips = {c["clip_id"]: c for c in jsonl(tmp_path / "out" / "work" / "clips.jsonl")}
+    clips = {c["clip_id"]: c for c in read_jsonl(tmp_path / "out" / "work" / "clips.jsonl")}
     assert clips["custom/slow-d-minor"]["facts"]["key"] == "D" and clips["custom/short"]["facts"] is None
     assert not (tmp_path / "out" / "work" / "generations.jsonl").exists()
 
@@ -86,7 +79,7 @@ def test_a_rerun_measures_nothing_twice_and_a_new_parameter_measures_again(table
 
     run_build(config(table, tmp_path / "out", dry_run=True), engine=NoEngine())
     store = tmp_path / "out" / "work" / "analysis.jsonl"
-    first = jsonl(store)
+    first = read_jsonl(store)
     assert len(first) == 3 and all(r["schema"] == 1 for r in first)
 
     def no_second_time(*_a, **_kw):
@@ -94,19 +87,19 @@ def test_a_rerun_measures_nothing_twice_and_a_new_parameter_measures_again(table
 
     monkeypatch.setattr(analysis, "analyse", no_second_time)
     again = run_build(config(table, tmp_path / "out", dry_run=True), engine=NoEngine())
-    assert jsonl(store) == first and dict(again.analysis) == {"ok": 2, "analysis_too_short": 1}
+    assert read_jsonl(store) == first and dict(again.analysis) == {"ok": 2, "analysis_too_short": 1}
     # the prompt thresholds are no measurement parameter: hiding the key re-renders, measures nothing
     run_build(config(table, tmp_path / "out", dry_run=True, analysis__min_key_strength=1.0), engine=NoEngine())
-    assert "probably in" not in "".join(p["prompt"] for p in jsonl(tmp_path / "out" / "prompts.jsonl"))
+    assert "probably in" not in "".join(p["prompt"] for p in read_jsonl(tmp_path / "out" / "prompts.jsonl"))
     monkeypatch.undo()
     run_build(config(table, tmp_path / "out", dry_run=True, analysis__key_profile="edma"), engine=NoEngine())
-    assert len(jsonl(store)) == 6  # a new key profile is a new measurement of every clip
+    assert len(read_jsonl(store)) == 6  # a new key profile is a new measurement of every clip
 
 
 def test_no_analysis_gives_the_prompts_no_facts(table, tmp_path):
     summary = run_build(config(table, tmp_path / "out", dry_run=True, analysis__enabled=False), engine=NoEngine())
     assert not summary.analysis and not (tmp_path / "out" / "work" / "analysis.jsonl").exists()
-    assert "BPM" not in "".join(p["prompt"] for p in jsonl(tmp_path / "out" / "prompts.jsonl"))
+    assert "BPM" not in "".join(p["prompt"] for p in read_jsonl(tmp_path / "out" / "prompts.jsonl"))
 
 
 class TempoEngine:
@@ -145,7 +138,7 @@ def test_the_dataset_has_an_analysis_column_and_contradicted_tempos_are_dropped(
     assert rows["custom/short"]["analysis"] is None  # unmeasured: a null struct, the clip kept
     assert "custom/slow-d-minor" not in rows  # every pair said 150 BPM for a clip at 97
     assert summary.drops[GROUNDING_MEASURED_CONTRADICTION] == 5
-    assert {r["reason"] for r in jsonl(out / "rejected.jsonl")} == {GROUNDING_MEASURED_CONTRADICTION}
+    assert {r["reason"] for r in read_jsonl(out / "rejected.jsonl")} == {GROUNDING_MEASURED_CONTRADICTION}
     card = (out / "README.md").read_text()
     assert "`analysis`" in card and "essentia" in card
 
@@ -164,10 +157,10 @@ def test_the_ray_executor_measures_the_same_facts_as_the_local_one(table, tmp_pa
 
     def measured(out: Path) -> dict[str, dict]:
         return {r["key"]: {k: r[k] for k in ("status", "facts", "analyser", "params", "sha256")}
-                for r in jsonl(out / "work" / "analysis.jsonl")}
+                for r in read_jsonl(out / "work" / "analysis.jsonl")}
 
     assert measured(tmp_path / "ray") == measured(tmp_path / "local") and len(measured(tmp_path / "local")) == 3
-    assert jsonl(tmp_path / "ray" / "prompts.jsonl") == jsonl(tmp_path / "local" / "prompts.jsonl")
+    assert read_jsonl(tmp_path / "ray" / "prompts.jsonl") == read_jsonl(tmp_path / "local" / "prompts.jsonl")
     assert remote.analysis == local.analysis
     lines = (tmp_path / "ray" / "work" / "analysis.jsonl").read_bytes()
     run_build(config(table, tmp_path / "ray", dry_run=True), engine=NoEngine())
@@ -190,7 +183,7 @@ def test_the_cli_dry_run_prints_the_count_and_the_path(table, tmp_path):
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.strip().splitlines()[-1] == f"dry run: 6 prompts rendered to {out / 'prompts.jsonl'} " \
                                                   "(no engine loaded)"
-    prompts = "".join(p["prompt"] for p in jsonl(out / "prompts.jsonl"))
+    prompts = "".join(p["prompt"] for p in read_jsonl(out / "prompts.jsonl"))
     assert "about 97 BPM" in prompts and "probably in" not in prompts  # the flag's threshold hid the keys
 
 

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import MTT_FIXTURE, REPO, SAMPLE_DATA, smoke_config
+from conftest import MTT_FIXTURE, REPO, SAMPLE_DATA, override, read_jsonl, smoke_config
 
 from musicqa.build import run_build
 from musicqa.records import Generation
@@ -37,12 +37,7 @@ def config(out: Path, **over):
               "magnatagatune": {"annotations": str(MTT_FIXTURE / "annotations_final.csv"), "limit": 2},
               "audio": {"text_only": True}, "engine": {"max_retries": 0}, "report": False,
               "filters": {"enabled": ["duplicate"], "classifier": False, "judge": {"enabled": True}}}
-    for dotted, v in over.items():
-        node = values
-        *parents, leaf = dotted.split("__")
-        for p in parents:
-            node = node.setdefault(p, {})
-        node[leaf] = v
+    override(values, over)
     return build(BuildConfig, values, "test")
 
 
@@ -105,9 +100,6 @@ class Scripted:
         pass
 
 
-def jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line]
-
 
 CLIPS = 4
 EXPECTED = {"judge_evasive": CLIPS, "judge_cites_source": CLIPS, "judge_unsupported": CLIPS,
@@ -128,7 +120,7 @@ def test_the_judge_drops_failing_pairs_as_judge_cause_with_the_models_reason(tmp
                              "judged_now": pairs}
     assert json.loads((out / "summary.json").read_text())["judge"] == summary.judge
 
-    rejected = [r for r in jsonl(out / "rejected.jsonl") if r["reason"].startswith("judge_")]
+    rejected = [r for r in read_jsonl(out / "rejected.jsonl") if r["reason"].startswith("judge_")]
     assert len(rejected) == 4 * CLIPS
     said = {r["reason"]: r["judge_reason"] for r in rejected}
     assert said == {"judge_evasive": "It commits to nothing about the clip.",
@@ -142,7 +134,7 @@ def test_the_judge_drops_failing_pairs_as_judge_cause_with_the_models_reason(tmp
     assert not any(a.startswith(("Hard to say", "The tags", "Recorded in", "It feels wistful")) for a in kept)
     assert sum(a.startswith("Garbled") for a in kept) == CLIPS  # a reply that is no verdict keeps its pair
 
-    stored = jsonl(out / "work" / "judgements.jsonl")
+    stored = read_jsonl(out / "work" / "judgements.jsonl")
     assert len(stored) == pairs and {r["key"] for r in stored} == set(engine.judged)
     assert all(r["question"] and r["answer"] and r["prompt_version"] for r in stored)
     card = (out / "README.md").read_text()
@@ -169,17 +161,17 @@ def test_a_build_killed_mid_judge_resumes_without_judging_a_pair_twice(tmp_path)
     first = Scripted(crash_on=3)  # two batches of five stored, the third lost with the process
     with pytest.raises(RuntimeError, match="killed mid-stage"):
         run_build(config(out, filters__judge__batch_size=5), engine=first)
-    assert len(jsonl(out / "work" / "judgements.jsonl")) == 10
+    assert len(read_jsonl(out / "work" / "judgements.jsonl")) == 10
 
     second = Scripted()
     summary = run_build(config(out, filters__judge__batch_size=5), engine=second)
     assert second.generated == []  # the replies were stored before the judge started
     assert set(first.judged) & set(second.judged) == set()
     assert len(second.judged) == reference.judge["pairs"] - 10 == summary.judge["judged_now"]
-    stored = [r["key"] for r in jsonl(out / "work" / "judgements.jsonl")]
+    stored = [r["key"] for r in read_jsonl(out / "work" / "judgements.jsonl")]
     assert len(stored) == len(set(stored)) == reference.judge["pairs"]
     assert {**summary.judge, "judged_now": 0} == {**reference.judge, "judged_now": 0}
-    assert jsonl(out / "rejected.jsonl") == jsonl(tmp_path / "whole" / "rejected.jsonl")
+    assert read_jsonl(out / "rejected.jsonl") == read_jsonl(tmp_path / "whole" / "rejected.jsonl")
 
     third = Scripted()
     run_build(config(out, filters__judge__batch_size=5), engine=third)
@@ -200,14 +192,14 @@ def test_a_new_judge_prompt_judges_again(tmp_path):
 def test_another_judge_model_is_loaded_on_its_own_engine(tiny_models, tmp_path):
     """--filters.judge.model: generation stays on the build's (scripted) engine, the judge loads the tiny model on
     the transformers engine; without xgrammar its replies are unconstrained word salad, kept as unparsed."""
-    pytest.importorskip("transformers")
+    pytest.importorskip("transformers", reason="transformers is a dependency: pip install -e .")
     out = tmp_path / "out"
     engine = Scripted()
     model = str(tiny_models / "tiny-mpt-chat")
     summary = run_build(config(out, musiccaps__limit=1, magnatagatune__limit=0, engine__name="transformers",
                                filters__judge__model=model, filters__judge__max_tokens=8), engine=engine)
     assert engine.judge_calls == 0 and engine.generated  # the scripted engine only generated
-    stored = jsonl(out / "work" / "judgements.jsonl")
+    stored = read_jsonl(out / "work" / "judgements.jsonl")
     assert len(stored) == summary.judge["pairs"] == summary.pairs_generated > 0
     assert {r["model"] for r in stored} == {model} and {r["engine"] for r in stored} == {"transformers"}
     assert summary.judge["model"] == f"{model}@default+xgrammar"
@@ -215,7 +207,7 @@ def test_another_judge_model_is_loaded_on_its_own_engine(tiny_models, tmp_path):
 
 
 def judged_by_tiny_model(out: Path) -> dict[str, str]:
-    return {r["key"]: r["text"] for r in jsonl(out / "work" / "judgements.jsonl")}
+    return {r["key"]: r["text"] for r in read_jsonl(out / "work" / "judgements.jsonl")}
 
 
 TINY = {"filters__enabled": [], "filters__judge__enabled": True, "filters__judge__max_reason_chars": 24,
@@ -252,14 +244,14 @@ def test_the_tiny_model_judges_under_the_schema_and_resumes_after_a_kill(tiny_mo
         run_build(smoke_config(tiny_models, smoke_dirs, out, **TINY), engine=KilledOnJudgeCall(vllm_engine, 2))
     assert len(judged_by_tiny_model(out)) == TINY["filters__judge__batch_size"]  # the first batch was stored
     summary = run_build(smoke_config(tiny_models, smoke_dirs, out, **TINY), engine=vllm_engine)
-    stored = [r["key"] for r in jsonl(out / "work" / "judgements.jsonl")]
+    stored = [r["key"] for r in read_jsonl(out / "work" / "judgements.jsonl")]
     assert len(stored) == len(set(stored)) == summary.judge["pairs"] == summary.pairs_generated > 4
     assert summary.judge["judged_now"] == summary.judge["pairs"] - 4
 
     judged = judged_by_tiny_model(out)
     parsed = [parse_verdict(t) for t in judged.values()]
     assert sum(j.status == "ok" for j in parsed) >= len(parsed) // 2  # the schema holds the decoder to booleans
-    rejected = [r for r in jsonl(out / "rejected.jsonl") if r["reason"].startswith("judge_")]
+    rejected = [r for r in read_jsonl(out / "rejected.jsonl") if r["reason"].startswith("judge_")]
     assert len(rejected) == sum(summary.judge["dropped"].values()) == sum(not j.verdict.keep for j in parsed)
 
     (tmp_path / "whole" / "work").mkdir(parents=True)  # the same replies, judged in one uninterrupted run
@@ -281,5 +273,5 @@ def test_the_ray_executor_gives_the_same_verdicts_as_the_local_one(tiny_models, 
     assert judged_by_tiny_model(tmp_path / "ray") == judged_by_tiny_model(tmp_path / "local")
     assert len(judged_by_tiny_model(tmp_path / "local")) == local.judge["pairs"] > 0
     assert remote.judge == local.judge
-    assert {r["pid"] for r in jsonl(tmp_path / "ray" / "work" / "judgements.jsonl")} != {os.getpid()}  # on actors
-    assert jsonl(tmp_path / "ray" / "rejected.jsonl") == jsonl(tmp_path / "local" / "rejected.jsonl")
+    assert {r["pid"] for r in read_jsonl(tmp_path / "ray" / "work" / "judgements.jsonl")} != {os.getpid()}  # on actors
+    assert read_jsonl(tmp_path / "ray" / "rejected.jsonl") == read_jsonl(tmp_path / "local" / "rejected.jsonl")

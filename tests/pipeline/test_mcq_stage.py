@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import MTT_FIXTURE, REPO, SAMPLE_DATA, smoke_config
+from conftest import MTT_FIXTURE, REPO, SAMPLE_DATA, read_jsonl, smoke_config
 
 from musicqa.build import run_build
 from musicqa.parse_mcq import n_items_of
@@ -70,9 +70,6 @@ class Scripted:
         pass
 
 
-def jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line]
-
 
 def test_mcq_items_reach_the_dataset_card_and_report(tmp_path):
     from datasets import Audio, load_dataset
@@ -94,7 +91,7 @@ def test_mcq_items_reach_the_dataset_card_and_report(tmp_path):
     assert item["distractors"][0] == "A kazoo ensemble" and item["distractor_kinds"] == list(DISTRACTOR_KINDS)
     assert {p["task"] for p in ds[0]["qa"]} == {"fixed", "open"}
 
-    rejected = [r for r in jsonl(out / "rejected.jsonl") if r["task"] == "mcq"]
+    rejected = [r for r in read_jsonl(out / "rejected.jsonl") if r["task"] == "mcq"]
     assert {r["reason"] for r in rejected} == {"mcq_duplicate_option"} and len(rejected[0]["distractors"]) == 3
     card = (out / "README.md").read_text()
     assert "## Multiple-choice items" in card and "the correct option is strictly the longest" in card
@@ -125,7 +122,7 @@ def test_adding_mcq_to_a_built_folder_generates_only_the_mcq_requests(tmp_path):
 def test_a_reply_breaking_the_schema_is_retried_then_recorded_as_failed(tmp_path):
     out = tmp_path / "out"
     summary = run_build(config(out, ["mcq"]), engine=Scripted(broken="musiccaps/"))
-    failed = [f for f in jsonl(out / "failed_generations.jsonl") if f["task"] == "mcq"]
+    failed = [f for f in read_jsonl(out / "failed_generations.jsonl") if f["task"] == "mcq"]
     assert failed and {f["status"] for f in failed} == {"parse_schema"}
     assert {f["attempts"] for f in failed} == {2}  # the first try and --engine.max-retries 1
     assert summary.failed["parse_schema"] == len(failed)
@@ -141,7 +138,7 @@ def test_smoke_build_with_the_tiny_model_gives_an_mcq_column(tiny_models, smoke_
     cfg = smoke_config(tiny_models, smoke_dirs, out, prompts__tasks=["fixed", "open", "mcq"], musiccaps__limit=2,
                        magnatagatune__limit=2, mcq__per_clip=1)
     summary = run_build(cfg, engine=vllm_engine)
-    first_tries = [r for r in jsonl(out / "work" / "generations.jsonl") if r["attempt"] == 0]
+    first_tries = [r for r in read_jsonl(out / "work" / "generations.jsonl") if r["attempt"] == 0]
     assert sum(r["task"] == "mcq" for r in first_tries) == summary.requests // 3 > 0  # one key per clip and task
     config = next(iter(summary.clips))
     ds = load_dataset(str(out), config, split=next(iter(summary.clips[config])))
