@@ -125,6 +125,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--show-errors", action="store_true", help="print every row the filters get wrong")
     parser.add_argument("--c", type=float, default=training.C, help="inverse L2 strength of the classifiers")
     parser.add_argument("--budget", type=float, default=training.BUDGET, help="threshold budget per family")
+    parser.add_argument("--unseen", nargs="+", default=[], metavar="BATCH",
+                        help="score these batches (or name prefixes, e.g. v11-) as shipped: rules + the package's "
+                             "weights, with no cross-validation; for a first pass of batches the weights never saw")
     parser.add_argument("--judge", metavar="MODEL", help="also score the LLM judge with this model (hub id or folder)")
     parser.add_argument("--judge-engine", default="vllm", help="engine that runs --judge: vllm or transformers")
     parser.add_argument("--judge-revision", help="revision of --judge to pin")
@@ -134,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--judge-batch", type=int, default=256, help="rows per engine call")
     args = parser.parse_args(argv)
     rows = training.load_labelled(args.data)
+    if args.unseen:
+        return first_pass(rows, args.unseen, args.rules_only, args.show_errors)
     predicted = predictions(rows, args.rules_only, args.c, args.budget)
     result = evaluate(rows, predicted)
     mode = "rules only" if args.rules_only else "rules + learned layer, grouped CV over batches"
@@ -142,14 +147,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print(per_batch(rows, predicted))
     if args.show_errors:
-        for row, fired in zip(rows, predicted, strict=True):
-            if set(row["label"]) != fired:
-                print(f"- {row['id']}: label={sorted(row['label'])} fired={sorted(fired)}\n"
-                      f"    Q: {row['question']}\n    A: {row['answer']}\n    C: {row.get('context', '')}")
+        show_errors(rows, predicted)
     report = {"mode": mode, "rows": len(rows), "c": args.c, "budget": args.budget, "overall": result}
     if args.judge:
         report["judge"] = score_judge(args, rows, predicted)
     write_json("filters_quality" + ("_rules" if args.rules_only else ""), report)
+    return 0
+
+
+def show_errors(rows: Sequence[dict], predicted: Sequence[set[str]]) -> None:
+    for row, fired in zip(rows, predicted, strict=True):
+        if set(row["label"]) != fired:
+            print(f"- {row['id']}: label={sorted(row['label'])} fired={sorted(fired)}\n"
+                  f"    Q: {row['question']}\n    A: {row['answer']}\n    C: {row.get('context', '')}")
+
+
+def first_pass(rows: list[dict], names: Sequence[str], rules_only: bool, errors: bool) -> int:
+    """Score the named batches as a build would (shipped rules and weights); print and write the table."""
+    rows = [r for r in rows if any(r["batch"].startswith(n) for n in names)]
+    if not rows:
+        print(f"no batch starts with any of {list(names)}", file=sys.stderr)
+        return 2
+    predicted = training.rule_predictions(rows) if rules_only else training.shipped_predictions(rows)
+    mode = "rules only" if rules_only else "rules + shipped weights"
+    print(f"{len(rows)} labelled pairs in {len({r['batch'] for r in rows})} unseen batches ({mode})")
+    result = evaluate(rows, predicted)
+    print(table(result))
+    print()
+    print(per_batch(rows, predicted))
+    if errors:
+        show_errors(rows, predicted)
+    write_json("filters_first_pass" + ("_rules" if rules_only else ""),
+               {"mode": mode, "batches": sorted({r["batch"] for r in rows}), "overall": result})
     return 0
 
 

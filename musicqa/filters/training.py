@@ -159,14 +159,27 @@ def grouped_cv(x: np.ndarray, rows: Sequence[dict], rule_kept: np.ndarray, c: fl
     return fired
 
 
+def _items(rows: Sequence[dict]) -> list:
+    from musicqa.records import Clip, QAPair
+
+    return [(QAPair(r["clip_id"], r["question"], r["answer"], "open"),
+             Clip(r["clip_id"], "labelled", r["clip_id"], "test", r["context"], facts=row_facts(r))) for r in rows]
+
+
+def _families(rows: Sequence[dict], options: dict) -> list[set[str]]:
+    from musicqa.filters import make_filters, run_filters
+
+    return [{reason.split("_", 1)[0] for reason in reasons}
+            for _, _, reasons in run_filters(_items(rows), make_filters(**options), collect_all=True)]
+
+
 def rule_predictions(rows: Sequence[dict], **options: object) -> list[set[str]]:
     """The families whose rules fire on each row: fresh filters, every reason collected, rows in order
     (so the duplicate filter sees the rows before each one), learned layer off."""
-    from musicqa.filters import make_filters, run_filters
-    from musicqa.records import Clip, QAPair
+    return _families(rows, {**options, "classifier": False})
 
-    items = [(QAPair(r["clip_id"], r["question"], r["answer"], "open"),
-              Clip(r["clip_id"], "labelled", r["clip_id"], "test", r["context"], facts=row_facts(r))) for r in rows]
-    filters = make_filters(**{**options, "classifier": False})
-    return [{reason.split("_", 1)[0] for reason in reasons}
-            for _, _, reasons in run_filters(items, filters, collect_all=True)]
+
+def shipped_predictions(rows: Sequence[dict]) -> list[set[str]]:
+    """The families that drop each row with the defaults a build or ``audit`` runs: the rules and the
+    shipped weights. For batches no weights were trained on, this is the honest first pass."""
+    return _families(rows, {})
