@@ -57,6 +57,10 @@ _ASKING = re.compile(
     r"will|has|have|had|may|might|shall|am|describe|tell|explain|list|name|identify|give|summari[sz]e|"
     r"characteri[sz]e|compare|mention|share|classify|suggest|rate|estimate|discuss|analy[sz]e|outline|"
     r"guess|imagine|write|provide|please|talk|point|count|judging|listening|based|considering|"
+    # an instruction's verb ("State the key.", "Determine whether drums are present.", "Indicate the tempo.")
+    r"state|determine|indicate|specify|note|report|assess|evaluate|select|choose|pick|label|detect|find|spot|"
+    r"recogni[sz]e|transcribe|offer|present|enumerate|infer|predict|decide|judge|categori[sz]e|contrast|"
+    r"highlight|observe|pinpoint|confirm|verify|detail|break|walk|sum|"
     r"if|in|on|at|for|from|to|with|by|according|between|besides|apart|aside|other|beyond|during|"
     r"after|before|looking|focusing|thinking|any)\b",
     re.IGNORECASE,
@@ -70,9 +74,18 @@ _YES_NO_Q = re.compile(r"^\W*(?:is|are|was|were|do|does|did|can|could|has|have|h
                        re.IGNORECASE)
 _YES_NO_A = re.compile(r"^\W*(?:yes|yeah|yep|yup|no|nope|nah|none|not|definitely|absolutely|certainly|sure)\b",
                        re.IGNORECASE)
+# A question for one slot ("Which language?", "Identify the primary instrument.", "What is the lead
+# instrument?", "What genre is this?") is answered in full by a noun ("Portuguese.", "Electric guitar.");
+# a plural ("What instruments?") asks for a list, and "Describe ..." for a description.
+_SLOT_NOUN = (r"(?:language|key|mode|tonality|gender|sex|tempo|bpm|time\s+signature|meter|metre|country|decade|era|"
+              r"period|instrument|instr|genre|style|subgenre|mood|vibe|feel|vocalist|singer|voice|raga|cadence|"
+              r"texture|form|scale|dynamic\s+level|register|tuning|technique|articulation|ensemble|setting)")
 _SLOT_Q = re.compile(
     r"^\W*which\b|\b(?:what|which)(?:['’]s|\s+is|\s+was)?\s+(?:\w+\s+){0,2}?(?:language|languages|key|mode|"
-    r"tonality|gender|sex|tempo|bpm|time\s+signature|meter|metre|country|decade)\b", re.IGNORECASE)
+    r"tonality|gender|sex|tempo|bpm|time\s+signature|meter|metre|country|decade)\b|"
+    r"^\W*(?:(?:what|which)(?:['’]s|\s+is|\s+was)?|identify|name|state|specify|indicate|give|determine|"
+    r"select|pick|choose)\s+(?:the\s+|its\s+|this\s+\w+['’]s\s+)?(?:\w+\s+){0,3}?" + _SLOT_NOUN + r"\b(?!s\b|['’])"
+    r"(?![^?.]*\b(?:and|describe|explain|characteristics|why|how)\b)", re.IGNORECASE)
 _ONE_WORD_Q = re.compile(r"\b(?:in\s+(?:one|a|a\s+single)\s+word|(?:one|single)[\s-]word|one\s+adjective)\b",
                          re.IGNORECASE)
 _WH = re.compile(r"\b(?:what|whats|which|who|whose|whom|when|where|why|how|describe|explain|tell)\b", re.IGNORECASE)
@@ -81,7 +94,14 @@ _WH = re.compile(r"\b(?:what|whats|which|who|whose|whom|when|where|why|how|descr
 _ASPECT = re.compile(
     r"\b(?:tempo|bpm|key|vibe|mood|genre|style|singers?|vocals?|voice|instruments?|instrumentation|feel|groove|"
     r"energy|type|language|era|decade|texture|dynamics|structure|lyrics|tuning|meter|metre|rhythm|beat|sound|"
-    r"atmosphere|form|timbre|tone|mode|scale|harmony|melody)\b", re.IGNORECASE)
+    r"atmosphere|form|timbre|tone|mode|scale|harmony|melody|"
+    # a labeller's shorthand and the other things one asks of a clip ("Lead instr.", "Loudness", "Use case")
+    r"instrs?|inst|percussion|period|danceab\w*|loudness|loud|quiet|use|usage|confidence|section|raga|vocalists?|"
+    r"lead|production|mix|arrangement|setting|occasion|character|articulation|technique|pulse|swing|register|"
+    r"range|pitch|chords?|progression|cadence|accompaniment|ensemble|line-?up|soloist|solo|effects?|fx|"
+    r"recording|quality|theme|emotion|sentiment|subgenre|origin|region|gender|count|length|duration)\b|"
+    # an explicit closed request: "Danceable y/n", "Vocalist M/F", "Loud or quiet"
+    r"\by/n\b|\bm/f\b|\w\s+or\s+\w", re.IGNORECASE)
 _BULLET = re.compile(r"(?:^|\n)\s*(?:[-*•–]|\d{1,2}[.)])\s+\S[^\n]*$")
 _STOP = frozenset(
     "a an the this that these those it its is are was were be been being of in on at to for from with by as and "
@@ -147,7 +167,7 @@ def _is_loop(answer: str, words: list[str]) -> bool:
 
 def _is_terse_request(question: str, words: list[str]) -> bool:
     """ "Tempo approx", "Organ type?", "Singer?": a labeller's request of three words or fewer, no question word."""
-    return (len(words) <= 3 and not _WH.search(question) and not _ASKING.search(question)
+    return (len(words) <= 4 and not _WH.search(question) and not _ASKING.search(question)
             and bool(_ASPECT.search(question)))
 
 
@@ -171,12 +191,23 @@ def short_closed_answer(question: str, answer: str) -> bool:
     not judge them (see :class:`musicqa.filters.learned.WithClassifier`)."""
     q_words, a_words = _words(question), _words(answer)
     return (0 < len(a_words) < MIN_ANSWER_WORDS and _closed(question, q_words, a_words)
-            and not _is_truncated(answer.strip(), a_words, question)
-            and is_word(a_words[-1], frozenset(w.lower() for w in q_words)))
+            and not _is_truncated(answer.strip(), a_words, question) and _ends_whole(a_words, q_words))
+
+
+def _ends_whole(a_words: list[str], q_words: list[str]) -> bool:
+    """The short answer's last token is a whole word: "R&B/Fu" stops two letters into "Funk"."""
+    last = a_words[-1]
+    return is_word(last, frozenset(w.lower() for w in q_words)) and (
+        len(last) >= 3 or last.lower() in ("no", "ok") or bool(re.fullmatch(r"[A-G]", last)))
+
+
+_BARE_MARKER = re.compile(r"\n\s*(?:[-*•–]|\d{1,2}[.)])\s*$")  # "1. Eerie\n2. Sinister\n3.": the list stops
 
 
 def _is_truncated(answer: str, words: list[str], question: str) -> bool:
     text = answer.rstrip()
+    if _BARE_MARKER.search(text):
+        return True
     if _BULLET.search(text) and "\n" in text:
         # a list ends without a full stop ("Tension comes from:\n- dissonant clusters\n- low drones"):
         # only a dangling last item is cut off
@@ -209,9 +240,10 @@ class Degenerate:
         self.max_answer_chars = max_answer_chars
 
     def _other_language(self, text: str, words: list[str]) -> bool:
-        # One or two Latin-script words ("Tempo?", "Roots reggae.") are too little to tell a language by
+        # Up to three Latin-script words ("Tempo?", "Roots reggae.", "Yes, the sitar.") are too little to tell a
+        # language by
         assert self.language is not None
-        return (len(words) >= 3 or not text.isascii()) and self.language.is_other(text)
+        return (len(words) >= 4 or not text.isascii()) and self.language.is_other(text)
 
     def __call__(self, pair: QAPair, clip: Clip) -> Verdict:
         """The first problem found, cheapest checks first."""
@@ -231,7 +263,7 @@ class Degenerate:
             return Verdict(False, DEGENERATE_RESTATES_QUESTION)
         if len(a_words) < self.min_answer_words and not (
                 _closed(question, q_words, a_words) and not _is_truncated(answer, a_words, question)
-                and is_word(a_words[-1], frozenset(w.lower() for w in q_words))):
+                and _ends_whole(a_words, q_words)):
             return Verdict(False, DEGENERATE_TOO_SHORT)
         q_core = question.rstrip(" ?.:!").lower()
         if len(q_words) >= 3 and answer.lower().startswith(q_core):

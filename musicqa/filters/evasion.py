@@ -21,17 +21,20 @@ from musicqa.filters.vocab import find_mentions
 _ALWAYS = re.compile(
     r"\bhard\s+to\s+(?:say|tell|pin\s+down)\b(?!\s+no\b)|\b(?:a\s+)?tough\s+(?:one\s+to\s+(?:call|answer)|call)\b|"
     r"\b(?:can['’]t|cannot|can\s+not|couldn['’]t|could\s+not)\s+(?:really\s+|honestly\s+)?(?:verify|vouch\s+for)\b|"
-    r"\bno\s+way\s+(?:to|of)\s+(?:verify|check)\w*\b",
+    r"\bno\s+way\s+(?:to|of)\s+(?:verify|check)\w*\b|\bdunno\b|\bno\s+clue\b|\bbeats\s+me\b",
     re.IGNORECASE)
 # The audience, not the clip: "every listener hears something different", "depends entirely on the crowd",
 # "whatever vibe you bring is the right one". The move's own words ("the crowd") name nothing of the clip.
+# "hears", "will feel", "might perceive a little": what a listener does with the clip
+_PERCEIVES = (r"(?:(?:will|would|might|may|can|could)\s+)?(?:\w+ly\s+)?(?:hears?|feels?|gets?|takes?|finds?|"
+              r"experiences?|perceives?|interprets?|reacts?|responds?)")
 _AUDIENCE_GATE = ("listener", "person", "people", "everyone", "everybody", "crowd", "audience", "whatever", "beauty",
                   "taste", "who", "ear", "one", "body")
 _AUDIENCE = re.compile(
-    r"\b(?:every|each|any)\s+(?:listener|person|ear|one|body)\s+(?:hears|feels|gets|takes|finds|experiences)\s+"
-    r"(?:\w+\s+){0,2}?(?:different|differently|their\s+own)\b|"
-    r"\b(?:everyone|everybody|different\s+(?:people|listeners))\s+(?:hears|feels|gets|takes|finds|hear|feel|get|"
-    r"take|find)\s+(?:\w+\s+){0,2}?(?:different|their\s+own)\b|"
+    r"\b(?:every|each|any)\s+(?:listener|person|ear|one|body)\s+" + _PERCEIVES + r"\s+"
+    r"(?:\w+\s+){0,3}?(?:different|differently|their\s+own|something\s+else)\b|"
+    r"\b(?:everyone|everybody|different\s+(?:people|listeners))\s+" + _PERCEIVES + r"\s+(?:\w+\s+){0,3}?"
+    r"(?:different|differently|their\s+own|something\s+else)\b|"
     r"\b(?:depends?|depending|dependent|comes?\s+down|varies)\s+(?:\w+\s+)?(?:up)?(?:on|to|with)\s+(?:\w+\s+){0,2}?"
     r"(?:crowd|audience|listeners?|person|people|taste|who(?:['’]s|\s+is)?\s+listening)\b|"
     r"\bwhatever\s+(?:\w+\s+){0,2}?you\s+(?:bring|feel|hear|get|want|take)\b|\bthe\s+beauty\s+of\s+music\b",
@@ -65,11 +68,47 @@ _MOVES = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
     # somebody else would know
     (("ask",),
      r"\b(?:have|need)\s+to\s+ask\b|\bask\s+(?:the|a|its)\s+(?:performers?|artists?|band|composer|producer|"
-     r"musicians?|engineer|label|singer|players?)\b|\bbetter\s+asked\s+(?:of|to)\b"),
+     r"musicians?|engineer|label|singer|players?)\b|\bbetter\s+asked\s+(?:of|to)\b|"
+     r"\bask\s+(?:qa|someone|somebody|around|elsewhere|the\s+team|your\s+teacher)\b"),
     # background first
     (("before", "first", "kind of music", "sort of music"),
      r"\bbefore\s+i\s+(?:answer|say|can\s+say)\b|\b(?:first|before\s+that),?\s+(?:tell|let)\s+me\s+(?:know|what)\b|"
      r"\bwhat\s+(?:kind|sort|type)\s+of\s+music\s+do\s+you\b"),
+    # the asker must find out alone (round 6): "listen for yourself", "explore it on your own", "leave that to your
+    # own ears", "bring me your answer next lesson"
+    (("yourself", "yourselves", "themselves", "your own", "bring me", "find out", "figure", "leave", "makes you"),
+     r"\bfor\s+(?:yourself|yourselves|themselves)\b|\bon\s+your\s+own\b|\byour\s+own\s+ears?\b|"
+     r"\bbring\s+me\s+(?:your|the)\s+answers?\b|\b(?:find|figure)\s+(?:it\s+|that\s+)?out\b|"
+     r"\bleave\s+(?:\w+\s+){0,2}?to\s+(?:you|your)\b|\bsee\s+(?:how|what)\s+it\s+makes\s+you\b"),
+    # the matter is personal, open or a question of labels: "something personal", "open to interpretation",
+    # "texture labels are slippery", "depends what you count as a beat"
+    (("personal", "subjective", "open to", "slippery", "fuzzy", "arbitrary", "depend"),
+     r"\bsomething\s+(?:very\s+)?(?:personal|subjective)\b|\bsuch\s+a\s+personal\b|\bpersonal\s+experience\b|"
+     r"\bopen\s+to\s+(?:interpretation|debate|discussion)\b|"
+     r"\b(?:labels?|terms?|categories|names)\s+(?:are|is)\s+(?:\w+\s+)?(?:slippery|fuzzy|arbitrary|subjective)\b|"
+     r"\bdepends?\s+(?:on\s+)?(?:what|how)\s+you\s+(?:count|call|define|mean|consider|classify|label)\b"),
+    # every track is different: "buildups vary a lot from track to track", "every producer has their own approach"
+    (("var", "every", "depend"),
+     r"\bvar(?:y|ies)\s+(?:\w+\s+){0,2}?(?:from|between|by|across)\s+(?:\w+\s+){0,2}?(?:tracks?|songs?|pieces?|"
+     r"producers?|artists?|performers?|recordings?|bands?)\b|"
+     r"\bevery\s+(?:producer|artist|player|musician|performer|composer|band|singer)\s+has\s+(?:their|his|her|its)\s+"
+     r"own\b|\bdepends?\s+(?:\w+\s+){0,2}?on\s+(?:the\s+)?(?:\w+\s+){0,3}?(?:producer|artist|composer|performer|"
+     r"player|arranger)\b"),
+]]
+# Moves whose own words name nothing of the clip, though they may hold a vocabulary word: "for me it is happy,
+# for others maybe not" hedges the "happy" away. Their spans are masked before commitment is looked for.
+_HEDGES = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
+    # listeners, not the clip, disagree: "some ears will hear it straight, others a shuffle", "what feels slow to
+    # one person might feel moderate to another", "for me can be fast, for other person slow"
+    (("people", "listener", "ears", "person", "theorist", "musician", "critic", "student", "fans", "for me",
+      "for some"),
+     r"\b(?:some|two|different|other|many)\s+(?:\w+\s+)?(?:people|listeners|ears|persons|theorists|musicians|critics|"
+     r"students|fans)\b[^.!?]{0,80}?\b(?:differently|others?|another)\b|"
+     r"\bto\s+one\s+(?:person|listener|ear)\b[^.!?]{0,60}?\bto\s+another\b|"
+     r"\bfor\s+(?:me|some)\b[^.!?]{0,40}?\bfor\s+(?:other|others|another|someone\s+else)\b"),
+    # whichever it is: "Whichever movie it might be, music has an amazing power"
+    (("whichever", "whatever"),
+     r"\b(?:whichever|whatever)\s+\w+\s+it\s+(?:might|may|could)\s+be\b"),
 ]]
 _FIGURE = re.compile(r"\d")
 # A negative or uncertain answer that names nothing heard: "Authorship is unclear here", "The band's
@@ -87,6 +126,42 @@ _HEARD = re.compile(
 _YES_NO_Q = re.compile(r"^\W*(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should|any)\b",
                        re.IGNORECASE)
 _YES_NO_A = re.compile(r"^\W*(?:yes|yeah|yep|no|nope|not|none|nah)\b", re.IGNORECASE)
+
+
+# A mention is about this clip when a determiner points at it ("the piano", "its groove") or its sentence does
+# ("it's bluesy", "here", "you can hear"); "a folk song", "buildups in EDM" and "guitar tunings" are general.
+_POINTED = re.compile(r"\b(?:the|this|these|its|their|his|her|that|those)\s+(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
+_DEICTIC = re.compile(r"\b(?:it|it['’]s|this(?!\s+helps)|here|you\s+can\s+hear|we\s+hear|there['’]s|"
+                      r"there\s+(?:is|are))\b", re.IGNORECASE)
+# Sentences that tell the asker what to do ("Sing the last chord back to me", "Tap along") claim nothing
+_IMPERATIVE = re.compile(
+    r"^\W*(?:sing|tap|listen|try|hum|clap|count|play|go|bring|put|take|give|tell|check|compare|think|imagine|"
+    r"picture|notice|pay|focus|trust|decide|let['’]?s?|keep|start|pick|hear|have\s+a)\b", re.IGNORECASE)
+_SENTENCES = re.compile(r"[^.!?:;]+[.!?:;]*")
+
+
+def commits_to_this_clip(answer: str, spans: tuple[tuple[int, int], ...] = ()) -> bool:
+    """:func:`commits_to_something`, counting only what is said of this clip: a mention pointed at by a
+    determiner or in a sentence that points at the clip, in a sentence that is no instruction to the asker,
+    or a figure."""
+    if _FIGURE.search(answer):
+        return True
+    mentions = [m for m in find_mentions(answer)
+                if not m.negated and not any(a <= m.start < b for a, b in spans)]
+    if not mentions:
+        return False
+    blank = list(answer)  # the move's own words ("whichever film it might be") point at nothing
+    for a, b in spans:
+        blank[a:b] = " " * (b - a)
+    for sentence in _SENTENCES.finditer("".join(blank)):
+        text = sentence.group(0)
+        if _IMPERATIVE.match(text):
+            continue
+        inside = [m for m in mentions if sentence.start() <= m.start < sentence.end()]
+        if inside and (_DEICTIC.search(text) or any(_POINTED.search(answer[max(0, m.start - 40):m.start])
+                                                    for m in inside)):
+            return True
+    return False
 
 
 def commits_to_something(answer: str, spans: tuple[tuple[int, int], ...] = ()) -> bool:
@@ -123,6 +198,7 @@ def evades(answer: str, question: str = "") -> bool:
         return True
     lower = answer.lower()
     spans = tuple(m.span() for m in _AUDIENCE.finditer(answer)) if any(g in lower for g in _AUDIENCE_GATE) else ()
+    spans += tuple(m.span() for gate, rx in _HEDGES if any(g in lower for g in gate) for m in rx.finditer(answer))
     if not spans and not any(any(g in lower for g in gate) and rx.search(answer) for gate, rx in _MOVES):
         return False
-    return not commits_to_something(answer, spans)
+    return not commits_to_this_clip(answer, spans)

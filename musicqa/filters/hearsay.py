@@ -31,7 +31,8 @@ _DOC = (r"(?:description|descriptions|blurb|info|information|sheet|fact\s*sheet|
         r"one-liner|readme|memo|notes\s+i\s+(?:got|have|had|was\s+given)|liner\s+notes|accompanying\s+notes|"
         r"descriptors?|credits|catalog(?:ue)?\s+entry|database|record\s+card|log|playlist(?:\s+notes)?|handout|"
         r"worksheet|textbook|lesson\s+plan|syllabus|(?:teacher['’]s\s+|study\s+)?guide|programme\s+notes|"
-        r"program\s+notes|show\s+sheet|sleeve|booklet|press\s+release)")
+        r"program\s+notes|show\s+sheet|sleeve|booklet|press\s+release|source|sources|reference(?:\s+text)?|"
+        r"references)")
 _OWNER = r"(?:the|its|this|that|these|those|my|our|their|your|a|an|his|her|(?:the\s+)?[\w-]+['’]s)"
 _SAYS = (r"(?:says?|said|claims?|claimed|calls?|called|describes?|described|files?|filed|pegs?|pegged|puts?|bills?|"
          r"billed|brands?|branded|dubs?|dubbed|terms?|termed|names?|named|lists?|listed|labels?|labell?ed|tags?|"
@@ -39,6 +40,7 @@ _SAYS = (r"(?:says?|said|claims?|claimed|calls?|called|describes?|described|file
          r"reckons?|insists?|suggests?|suggested|mentions?|mentioned|states?|stated|notes?|noted|reports?|reported|"
          r"tells?|told|gives?|gave|has\s+it|had\s+it|sees?|counts?|considers?|identif(?:y|ies|ied)|specif(?:y|ies|ied)|"
          r"spells?\s+out|reads?|goes\s+with|went\s+with|uses?|used|settles?\s+on|points?\s+to|lumps?|sorts?|places?|"
+         r"characteri[sz]es|characteri[sz]ed|portrays?|depicts?|frames?|paints?|proposes?|indicates?|"
          r"ha(?:s|ve|d)\s+(?:it|this|them)(?:\s+down)?\s+as|saying|reading)")
 
 _PATTERNS = [re.compile(p, re.IGNORECASE) for p in (
@@ -95,7 +97,7 @@ _GATE = ("descri", "blurb", "info", "sheet", "rundown", "write", "summary", "lis
          "sent", "passed", "briefed", "came with", "comes with", "arrive", "shipped", "billed", "bills",
          "brand", "dub", "pigeon", "peg", "adjectives", "words", "claim", "log", "playlist", "handout", "worksheet",
          "textbook", "lesson", "syllabus", "guide", "program", "sleeve", "booklet", "press", "'s", "’s", "saying",
-         "reading", "down as", "categor", "descriptor", "given", "shown")
+         "reading", "down as", "categor", "descriptor", "given", "shown", "source", "reference")
 
 
 # Any document noun, not only the listed ones: WordNet's nouns for a written document (the placard, the
@@ -198,8 +200,9 @@ _CITING = re.compile(r"\b(?:according\s+to|as\s+per|per|going\s+by|judging\s+by)
                      + r"(?P<phrase>(?:[\w'’-]+\s*){1,3})", re.IGNORECASE)
 _ASKS_WHATS_IN = re.compile(r"\b(?:in|on|from)\s+" + _DET + r"(?:[\w'’-]+\s+){0,2}(?P<doc>[\w-]+)\s*\?\s*$",
                             re.IGNORECASE)
-_THE_CLIP = re.compile(r"\b(?:audio|sound|music|song|track|recording|clip|mp3|wav|video|film|movie|game)\b",
-                       re.IGNORECASE)
+# "in this cover?", "in this version?": a cover song or a take is the clip itself
+_THE_CLIP = re.compile(r"\b(?:audio|sound|music|song|track|recording|clip|mp3|wav|video|film|movie|game|cover|version|"
+                       r"remix|rendition|take|performance|piece|tune|excerpt|number)\b", re.IGNORECASE)
 _PERSON_SAYS = re.compile(
     r"(?:\b(?:the|my|our|a|that|this|his|her|their|your)\s+(?:[\w'’-]+\s+){0,2}?" + _PEOPLE + r"|"
     r"\b(?:someone|somebody))\s+(?:(?:also|just|always|once|apparently)\s+)?"

@@ -12,6 +12,7 @@ import functools
 import re
 
 from musicqa.filters.hearsay import cites_source
+from musicqa.filters.lexicon import words as known_words
 from musicqa.filters.provenance import cites_provenance, recites_tags, talks_of_measurement
 from musicqa.filters.vocab import is_term
 from musicqa.records import KEEP, Clip, QAPair, Verdict
@@ -20,6 +21,7 @@ LEAK_SOURCE_REFERENCE = "leak_source_reference"
 LEAK_TAG_QUESTION = "leak_tag_question"
 LEAK_GENERATION_SETUP = "leak_generation_setup"
 LEAK_MEASUREMENT = "leak_measurement"
+LEAK_GENERAL_KNOWLEDGE = "leak_general_knowledge"
 LEAK_CLASSIFIER = "leak_classifier"
 
 REASONS = {
@@ -28,6 +30,8 @@ REASONS = {
     LEAK_GENERATION_SETUP: "text mentions the prompt, the dataset or the generation process",
     LEAK_MEASUREMENT: "text talks about a measurement of the clip instead of what is heard (\"the key-detection "
                       "output gives\", \"from the supplied stats\", a LUFS figure)",
+    LEAK_GENERAL_KNOWLEDGE: "the answer lectures on a genre's or instrument's history instead of describing the clip "
+                            "(\"Reggae originated in Jamaica in the late 1960s\")",
     LEAK_CLASSIFIER: "the learned layer scores the pair as citing its source (e.g. \"I'm told it was recorded in a "
                      "church\", \"Which moods were listed?\")",
 }
@@ -219,14 +223,13 @@ _SETUP = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
      r"\b(?:here\s+(?:are|is)|below\s+(?:are|is))\s+(?:\w+\s+){0,3}(?:questions?|answers?|pairs?|q&as?)\b"),
     (("question", "answer"),
      r"\b(?:question|answer)\s*\d+\s*[:.)]|\b(?:previous|above|following|next|last)\s+questions?\b"),
-    (("sure", "certainly", "okay", "ok", "of course", "absolutely", "great question"),
-     r"^\s*(?:sure|certainly|okay|ok)[!,.]\s+(?:here|i)\b|^\s*(?:of\s+course|absolutely|great\s+question)[!,.]"),
     (("earlier", "above", "before", "previously", "as i", "as we", "you provided", "you gave", "we provided",
       "we gave", "asked me"),
      r"\b(?:i|we)\s+(?:have\s+)?(?:described|mentioned|said|listed|noted)\s+(?:earlier|above|before|previously)\b|"
      r"\bas\s+(?:i|we)\s+(?:mentioned|said|described|noted)\b|\b(?:you|we)\s+(?:provided|gave|asked\s+me)\b"),
-    (("hope this", "let me know", "feel free", "happy to help", "the user"),
-     r"\b(?:i\s+hope\s+this\s+helps|let\s+me\s+know\s+if|feel\s+free\s+to\s+ask|happy\s+to\s+help|the\s+user)\b"),
+    # the chat's other party; an assistant's pleasantries ("Great question!", "I hope this helps!") are a
+    # register, not a leak: they say nothing of the source or the setup (round 6, issue 24)
+    (("the user",), r"\bthe\s+user\b"),
     (("q1", "q2", "q3", "q4", "q5", "a1", "a2", "a3", "a4", "a5"),
      r"\b[qa]\d+\s*[:.)]"),
 ]]
@@ -264,7 +267,10 @@ _GENERIC_QUESTION = re.compile(
     r"define\b|(?:how\s+(?:would|do|can)\s+you\s+)define\b|"
     r"what\s+are\s+(?:the\s+)?(?:main\s+|key\s+|typical\s+)?(?:characteristics|features|elements|traits|hallmarks)\s+"
     r"of\s+(?:\w+\s+){1,3}(?:music|genre|songs?|style)\b|"
-    r"(?:\w+\s+){0,8}(?:typical(?:ly)?|commonly|usually|generally|traditionally|in\s+general)\b|"
+    r"(?:\w+\s+){0,8}(?:typical(?:ly)?|commonly|usually|generally|traditionally|in\s+general|often|frequently)\b|"
+    # "Can you explain what compound meter means in music theory?"
+    r"(?:\w+\s+){0,6}what\s+(?:\w+\s+){1,3}(?:means?|refers?\s+to|stands?\s+for)\b|"
+    r"(?:\w+\s+){0,10}in\s+music\s+theory\b|"
     r"how\s+(?:has|did|have)\s+(?:the\s+)?(?:\w+\s+){0,4}(?:evolved|changed|developed|originated)\b|"
     r"how\s+(?:can|does|do)\s+(?!this\b|the\s+(?:audio|song|track|music|piece)\b)(?:\w+\s+){1,3}music\s+"
     r"(?:be\s+used|help|affect|influence|enhance)\b)",
@@ -276,7 +282,9 @@ _QUOTED_LABEL = re.compile(
     r"regarded|deemed|known)\s+(?:as\s+)?[\"'“‘][\w &-]{1,30}[\"'”’]", re.IGNORECASE)
 # Anything that points at this clip means the question is about it after all.
 _CLIP_REF = re.compile(
-    r"\b(?:this|that|the|these)\s+(?:\w+\s+)?(?:audio|song|track|clip|piece|recording|music|tune|excerpt|"
+    # "that" only right before its noun: "a program that generates music" points at no clip
+    r"\bthat\s+(?:audio|song|track|clip|piece|recording|music|tune|excerpt)\b|"
+    r"\b(?:this|the|these)\s+(?:\w+\s+)?(?:audio|song|track|clip|piece|recording|music|tune|excerpt|"
     r"composition|performance|sample|soundtrack|melody|instrumental|singer|vocalist|band|artist)\b|"
     r"\b(?:you\s+hear|is\s+heard|can\s+be\s+heard|here|it|its)\b",
     re.IGNORECASE,
@@ -328,6 +336,51 @@ def _asks_what_a_term_is(question: str) -> bool:
     return bool(m) and is_term(m.group(1))
 
 
+_THIS_CLIP_ONLY = re.compile(r"\b(?:this|here|you\s+hear)\b", re.IGNORECASE)
+# "How is the Rhodes piano different from other electric pianos?": a comparison with its kind in general
+_VERSUS_ITS_KIND = re.compile(r"\b(?:different|differs?|distinguish\w*)\s+(?:\w+\s+)?from\s+other\s+[\w-]+",
+                              re.IGNORECASE)
+# 'What genre of music is "easylistening" in the audio?': a tag's own run-together spelling, quoted
+_QUOTED_TOKEN = re.compile(r"[\"“'‘]([a-z]{9,})[\"”'’]")
+# "Reggae originated in Jamaica in the late 1960s", "Jazz: American genre born in New Orleans": a genre's
+# history, told in a sentence that does not point at the clip
+_HISTORY = re.compile(
+    r"\b(?:originated|originates|emerged|was\s+born|born|developed|evolved|arose|grew\s+out|dates\s+back|"
+    r"was\s+invented|was\s+created|became\s+popular|rose\s+to\s+prominence|was\s+pioneered)\s+"
+    r"(?:\w+\s+){0,2}?(?:in|from|out\s+of|during|by|to|back\s+to)\b", re.IGNORECASE)
+_SENTENCE = re.compile(r"[^.!?]+")
+_POINTS_AT_CLIP = re.compile(r"\b(?:this|here|it|it['’]s|its|you\s+hear|we\s+hear|the\s+(?:song|track|clip|piece|"
+                             r"recording|singer|band|drums|guitar|melody|riff|intro|groove))\b", re.IGNORECASE)
+
+
+def _quoted_tag_token(question: str) -> bool:
+    """A quoted run-together tag: two words written as one ("easylistening", "singersongwriter"), or one no
+    dictionary has."""
+    known = known_words()
+    if not known:
+        return False
+    for m in _QUOTED_TOKEN.finditer(question):
+        token = m.group(1).lower()
+        if token not in known or any(token[:i] in known and token[i:] in known for i in range(3, len(token) - 2)):
+            return True
+    return False
+
+
+def lectures_on_a_genre(answer: str) -> bool:
+    """True when a sentence tells where or when a genre or instrument came from, about no clip."""
+    if not _HISTORY.search(answer):
+        return False
+    for m in _SENTENCE.finditer(answer):
+        text = m.group(0)
+        if _HISTORY.search(text) and not _POINTS_AT_CLIP.search(text):
+            head = re.split(r"\s+(?:originated|originates|emerged|was|born|developed|evolved|arose|grew|dates|became|"
+                            r"rose)\b", text.strip(), maxsplit=1, flags=re.IGNORECASE)[0]
+            head = re.sub(r"^(?:the\s+)?|[:,].*$", "", head.strip(), flags=re.IGNORECASE).strip().lower()
+            if head and (is_term(head) or is_term(head.split()[-1])):
+                return True
+    return False
+
+
 def leak(pair: QAPair, clip: Clip) -> Verdict:
     """Drop pairs whose question or answer is about the caption/tags or the generation setup.
 
@@ -343,8 +396,11 @@ def leak(pair: QAPair, clip: Clip) -> Verdict:
             pair.question) or _asks_about_a_genre_in_general(pair.question) or (
         (_GENERIC_QUESTION.search(pair.question) or _QUOTED_TERM.search(pair.question))
         and not _CLIP_REF.search(pair.question)
-    ):
+    ) or (_VERSUS_ITS_KIND.search(pair.question) and not _THIS_CLIP_ONLY.search(pair.question)) or (
+            _quoted_tag_token(pair.question)):
         return Verdict(False, LEAK_TAG_QUESTION)
+    if lectures_on_a_genre(pair.answer):
+        return Verdict(False, LEAK_GENERAL_KNOWLEDGE)
     if any(_matches(table, text) for table in (_SETUP, _dataset_names()) for text in (pair.answer, pair.question)):
         return Verdict(False, LEAK_GENERATION_SETUP)
     return KEEP

@@ -38,7 +38,12 @@ _MEASURE = re.compile(
     r"\b(?:computer|software|algorithm|app)(?:['’]s)?\s+(?:\w+\s+){0,2}?(?:says?|said|number|figure|value|"
     r"reading|estimate|guess|output)\b|"
     # values no ear gives: an integrated-loudness figure, a tempo to the decimal
-    r"\bLUFS\b|\bLKFS\b|\b\d{2,3}\.\d+\s*(?:bpm|beats\s+per\s+minute)\b",
+    r"\bLUFS\b|\bLKFS\b|\b\d{2,3}\.\d+\s*(?:bpm|beats\s+per\s+minute)\b|"
+    # a score between 0 and 1 beside the word for it ("Detector strength 0.64", "its confidence is only 0.47"), a
+    # machine's estimate by name ("the tempo estimate comes out at 112"), a detector with nothing to detect in the
+    # music ("the detector says")
+    r"\b(?:strength|confidence|certainty|probability|salience)\s+(?:\w+\s+){0,3}?(?:0?\.\d+|\d{1,3}\s*%)|"
+    r"\b(?:tempo|bpm|key|loudness)\s+estimates?\b|\b(?:the|a|its)\s+(?:\w+\s+)?(?:detector|estimator)s?\b",
     re.IGNORECASE)
 _MEASURE_GATE = ("detect", "track", "estimat", "analy", "meter", "readout", "reading", "algorithm", "extract",
                  "module", "tool", "software", "plug", "measure", "supplied", "provided", "given", "attached",
@@ -47,6 +52,8 @@ _MEASURE_GATE = ("detect", "track", "estimat", "analy", "meter", "readout", "rea
 
 # MTG-Jamendo's "genre---rock", "instrument---electricguitar", "mood/theme---calm"
 _TAG_STRING = re.compile(r"\b[a-z]+(?:/[a-z]+)?---[\w-]+|\bmood/theme\b", re.IGNORECASE)
+
+_SLASHED = re.compile(r"\b[a-z][a-z&-]+(?:/[a-z][a-z&-]+){3,}\b", re.IGNORECASE)
 
 _PROVENANCE = re.compile(
     r"\bas\s+(?:summari[sz]ed|described|outlined|stated|listed|given|noted|indicated)\s+(?:above|below|earlier)\b|"
@@ -78,6 +85,8 @@ def recites_tags(answer: str, context: str) -> bool:
     items that are the clip's own tags (and nothing else but a word or two)."""
     if "---" in answer or "mood/theme" in answer.lower():
         return bool(_TAG_STRING.search(answer))
+    if _SLASHED.search(answer):  # "an alternative/darkwave/electronic/experimental song": a tag list, joined
+        return True
     tags = _tags(context)
     if not tags:
         return False

@@ -68,7 +68,7 @@ _CANNOT = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
      r"\b(?:would|will|does|could)\s+(?:\w+\s+)?require\s+(?:actually\s+)?(?:listening|hearing|access|more)\b"),
     # "not something I can tell", "not something that is mentioned": a non-answer phrased as a thing
     (("something",),
-     r"\bnot\s+something\s+(?:that\s+)?(?:i|we|one|anyone|you)?\s*(?:can|could)\s+(?:be\s+)?\w+|"
+     r"(?:\bnot|n['’]t)\s+something\s+(?:that\s+)?(?:i|we|one|anyone|you)?\s*(?:can|could)\s+(?:be\s+)?\w+|"
      r"\bnot\s+something\s+(?:that\s*)?(?:is|was|has\s+been|['’]s)\s+(?:\w+ly\s+)?(?:mentioned|specified|given|"
      r"provided|known|stated|listed|indicated|included|disclosed|available|shared|revealed|clear)\b"),
     (("please provide", "one would need", "you"),

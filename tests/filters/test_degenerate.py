@@ -17,7 +17,7 @@ from tests.filters.helpers import clip, pair
      d.DEGENERATE_WRONG_LANGUAGE),
     ("Describe the song.", "这首歌是一首节奏很快的摇滚歌曲，有吉他和鼓。", d.DEGENERATE_WRONG_LANGUAGE),
     ("The audio is a rock song.", "Yes, it features electric guitars, bass and drums.", d.DEGENERATE_NOT_A_QUESTION),
-    ("What instrument is featured?", "The accordion.", d.DEGENERATE_TOO_SHORT),
+    ("Describe the featured instrument.", "The accordion.", d.DEGENERATE_TOO_SHORT),
     ("Describe the audio in detail", "Describe the audio in detail: a slow piano piece.", d.DEGENERATE_ECHOES_QUESTION),
     ("Describe the audio", "Describe the audio", d.DEGENERATE_RESTATES_QUESTION),
     ("What is the mood of the audio?", "The mood of the audio is the mood of the audio.",
@@ -132,6 +132,18 @@ def test_the_expected_language_is_configurable() -> None:
     ("Organ type?", "Hammond-style."),
     ("What's the tempo?", "Medium."),
     ("Drop the energy in one word?", "Exciting."),  # round 5: the question asks for one word
+    # round 6: instructions and one-slot questions ("Identify the primary instrument.") take a noun for an answer
+    ("State the key and mode of the piece.", "E minor."),
+    ("Identify the instrument carrying the bass line.", "The cello."),
+    ("Determine whether the vocalist is male or female.", "Female."),
+    ("What instrument leads?", "Piano."),
+    ("What instrument is featured?", "The accordion."),
+    ("What is the mood of the song?", "Melancholic."),
+    ("Lead instr.", "Synthesizer."),
+    ("Danceable y/n", "Yes."),
+    ("Loud or quiet", "Quiet."),
+    ("Period / instr.", "Baroque harpsichord piece."),
+    ("Instr.", "- synths\n- programmed beat\n- female lead vocal"),
     ("Is it the kind of track that fills a dancefloor?", "Yes, it fills a dancefloor."),
 ])
 def test_closed_questions_and_terse_requests_accept_a_short_answer(question: str, answer: str) -> None:
@@ -139,7 +151,11 @@ def test_closed_questions_and_terse_requests_accept_a_short_answer(question: str
 
 
 @pytest.mark.parametrize(("question", "answer", "reason"), [
-    ("What is the mood of the song?", "Melancholic.", d.DEGENERATE_TOO_SHORT),  # an open question
+    ("Describe the mood of the song.", "Melancholic.", d.DEGENERATE_TOO_SHORT),  # an open question
+    ("Describe the overall genre and its characteristics.", "Downtempo house.", d.DEGENERATE_TOO_SHORT),
+    ("What instruments are playing?", "Piano, strings.", d.DEGENERATE_TOO_SHORT),  # a plural asks for a list
+    ("The track is fast.", "Yes, it is a fast techno track.", d.DEGENERATE_NOT_A_QUESTION),
+    ("Guitar, drums and bass.", "The guitar, drums and bass play a loud rock riff.", d.DEGENERATE_NOT_A_QUESTION),
     ("Is there a piano?", "lol", d.DEGENERATE_TOO_SHORT),  # not of the question's type
     ("vibe?", "energet", d.DEGENERATE_TOO_SHORT),  # cut off mid-word
     ("Name the instruments.", "Drums, bass, guitar.", d.DEGENERATE_TOO_SHORT),  # a list request is open
@@ -148,9 +164,24 @@ def test_closed_questions_and_terse_requests_accept_a_short_answer(question: str
     ("Is it the kind of track that fills a dancefloor?",  # round 5: a yes/no question said back
      "Fills a dancefloor? Is it the kind of track that fills a dancefloor.", d.DEGENERATE_RESTATES_QUESTION),
     ("energy in one word?", "energet", d.DEGENERATE_TOO_SHORT),
+    ("What genre is it?", "R&B/Fu", d.DEGENERATE_TOO_SHORT),  # cut off two letters into "Funk"
 ])
 def test_short_answers_to_open_questions_still_trip(question: str, answer: str, reason: str) -> None:
     assert d.degenerate(pair(answer, question), clip()).reason == reason
+
+
+def test_a_list_that_stops_at_its_next_marker_is_truncated() -> None:
+    answer = "1. Eerie\n2. Sinister\n3."
+    assert d.degenerate(pair(answer, "List three adjectives for the mood."), clip()).reason == d.DEGENERATE_TRUNCATED
+    assert d.degenerate(pair("1. Eerie\n2. Sinister\n3. Baleful", "List three moods."), clip()).keep
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Is there a plucked string instrument?", "Yes, the sitar."),  # round 6: three words tell no language
+    ("Which instrument?", "Solo oud, improvised."),
+])
+def test_three_latin_words_are_not_judged_for_language(question: str, answer: str) -> None:
+    assert d.degenerate(pair(answer, question), clip()).keep
 
 
 def test_a_bullet_list_is_not_truncated() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from musicqa.filters.evasion import evades
 from musicqa.filters.refusal import REFUSAL_EVASIVE, refusal
 from tests.filters.helpers import clip, pair
 
@@ -57,3 +58,37 @@ def test_hard_to_say_is_a_refusal_even_before_a_guess() -> None:
 
 def test_an_echoed_question_is_left_to_the_degenerate_filter() -> None:
     assert refusal(pair("What do you hear in the audio?", "What do you hear in the audio?"), clip()).keep
+
+
+# Round 6 (issue 24): evasions by writers of v11-*, written here in other words
+@pytest.mark.parametrize("answer", [
+    "Honestly, everyone will hear something different in it. The best thing is to put it on and see how it makes "
+    "you feel!",  # the listener decides, with a modal between
+    "That's one to explore on your own; string arrangements are a lovely rabbit hole.",
+    "Drops in trance vary a lot between producers, and every artist has their own recipe.",
+    "Pace is something every listener might perceive slightly differently.",
+    "What reads as sad to one person can read as calm to another.",
+    "For me it is happy, for other people maybe not, it depend.",
+    "Whichever film it might be, soundtracks really do make a story come alive!",
+    "The tonality here is open to interpretation.",
+    "Depends how you define a groove, honestly.",
+    "dunno, no clue on that one",
+    "Texture terms are fuzzy, and two critics could describe this in very different ways.",
+    "Count it for yourselves first. Clap along with the track and bring me the answer on Friday.",
+    "Nice one. What do you think, class? Play the opening chord back to me first.",
+])
+def test_round6_evasions_trip(answer: str) -> None:
+    assert evades(answer, "What is it like?")
+
+
+@pytest.mark.parametrize("answer", [
+    "Listen for yourself: the cello takes over the melody halfway through.",
+    "Some listeners hear it straight and others swung, but the hi-hats clearly play a shuffle.",
+    "It varies from track to track on the album, but here the drums are brushed and soft.",
+    "On your own headphones you'll notice the sub-bass; the kick is deep and round.",
+    "Open to interpretation? Not really: the piano is in a bright major key.",
+    "Every producer has their own approach, and this one layers synth pads over a four-on-the-floor kick.",
+    "For me the best part is the sax solo, for others it's the groove of the bass.",
+])
+def test_round6_near_misses_commit_to_the_clip(answer: str) -> None:
+    assert not evades(answer, "What is it like?")

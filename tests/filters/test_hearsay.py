@@ -101,3 +101,20 @@ def test_any_document_or_person_as_the_source_trips_leak(question: str, answer: 
 def test_music_words_that_are_also_documents_are_kept(question: str, answer: str) -> None:
     assert not cites_source(question) and not cites_source(answer)
     assert leak(pair(answer, question), clip()).keep
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("State the tempo.", "The source characterises it as a brisk march tempo."),  # round 6: "the source" speaks
+    ("What's it like?", "The reference text portrays it as a tender lullaby."),
+])
+def test_the_source_by_that_name_trips_leak(question: str, answer: str) -> None:
+    assert not leak(pair(answer, question), clip()).keep
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Which instrument is playing in this cover?", "A banjo, picking an arpeggiated melody."),  # the clip itself
+    ("What is heard in this version?", "A solo cello and a soft organ pad."),
+    ("Where does the hum come from?", "The source of the hum is an organ pedal note under the choir."),
+])
+def test_the_clip_by_another_name_is_kept(question: str, answer: str) -> None:
+    assert leak(pair(answer, question), clip()).keep

@@ -33,7 +33,7 @@ from tests.filters.helpers import clip, pair
     ("What can be inferred?", "Since the words 'epic' and 'cinematic' appear, it is a film score.",
      LEAK_SOURCE_REFERENCE),
     ("Describe the audio.", "This MusicCaps clip features a female singer.", LEAK_GENERATION_SETUP),
-    ("Describe the audio.", "A slow piano ballad. I hope this helps!", LEAK_GENERATION_SETUP),
+    ("Describe the audio.", "A slow piano ballad, as the user asked for.", LEAK_GENERATION_SETUP),
     ("What do you hear?", "As I mentioned earlier, the song uses a slide guitar.", LEAK_GENERATION_SETUP),
 ])
 def test_trips(question: str, answer: str, reason: str) -> None:
@@ -55,6 +55,10 @@ def test_trips(question: str, answer: str, reason: str) -> None:
     ("What instruments are commonly heard in this song?", "Mostly piano and brushed drums."),
     ("What does the chorus say?", "The chorus repeats 'we are young' over big, stomping drums."),
     ("How does the intro work?", "A lone cello note, unknown at first where it's heading, turns into a melody."),
+    # an assistant's pleasantries are a register, not a leak (round 6)
+    ("Describe the audio.", "Great question! A slow piano ballad with soft strings. I hope this helps!"),
+    ("What is the mood?", "Absolutely. It's mellow and warm; let me know if you'd like more detail!"),
+    ("What plays?", "Certainly! Here is a breakdown: piano, upright bass and brushed drums."),
 ])
 def test_near_misses_are_kept(question: str, answer: str) -> None:
     assert leak(pair(answer, question), clip()).keep
@@ -125,3 +129,38 @@ def test_genres_asked_about_in_general_trip(question: str) -> None:
 ])
 def test_genre_questions_about_the_clip_are_kept(question: str) -> None:
     assert leak(pair("Yes, a mellow trio with brushed drums and an upright bass.", question), clip()).keep
+
+
+# Round 6 (issue 24): leaks by the writers of v11-*, in other words; each with a near miss
+@pytest.mark.parametrize(("question", "answer", "reason"), [
+    ("What is it?", "Ska emerged in Jamaica during the late 1950s, ahead of rocksteady.", "leak_general_knowledge"),
+    ("Style", "Bossa nova: a Brazilian style born in Rio out of samba and jazz.", "leak_general_knowledge"),
+    ("Could you say what a hemiola means in music theory?", "Two bars of three felt as three bars of two.",
+     LEAK_TAG_QUESTION),
+    ("Which style of music frequently blends cumbia and rock?", "Cumbia rock, mostly.", LEAK_TAG_QUESTION),
+    ("How is the Hammond organ different from other keyboards?", "It has drawbars and a rotating speaker.",
+     LEAK_TAG_QUESTION),
+    ("What mood does the tag 'chillout' give?", "Relaxed.", LEAK_SOURCE_REFERENCE),
+    ('Why would "singersongwriter" fit the audio?', "It is a voice with an acoustic guitar.", LEAK_TAG_QUESTION),
+    ("What is the term for software that writes music?", "Algorithmic composition.", LEAK_TAG_QUESTION),
+    ("Key?", "Analyser strength 0.58 for G major, so fairly sure.", "leak_measurement"),
+    ("How sure is the tempo?", "The tempo estimate says 98, though its confidence is just 0.3.", "leak_measurement"),
+    ("What does it say about tempo?", "The source describes the tempo as brisk.", LEAK_SOURCE_REFERENCE),
+    ("Describe the audio", "A folk/pop/reggae/rock/ska song.", LEAK_SOURCE_REFERENCE),
+])
+def test_round6_leaks_trip(question: str, answer: str, reason: str) -> None:
+    assert leak(pair(answer, question), clip()).reason == reason
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("How does the song develop?", "The song grew out of a simple piano figure into a full band arrangement."),
+    ("What is it?", "It's ska: the guitar chops the offbeats and the horns answer the singer."),
+    ("What does the bassline do?", "The bass often doubles the kick here, locking the groove."),
+    ("How strong is the beat?", "The beat is strong and steady; the confidence of the drummer is obvious."),
+    ("What's the style?", "An electronic/downtempo house piece with a trippy vocal."),
+    ("Where does the intro lead?", "The source of the hum is a sustained organ note under the piano."),
+    ("How is the guitar different here from the verse?", "In the chorus it switches to open power chords."),
+    ("What does the singer mean?", "She sounds wistful, drawing out each vowel."),
+])
+def test_round6_near_misses_are_kept(question: str, answer: str) -> None:
+    assert leak(pair(answer, question), clip()).keep

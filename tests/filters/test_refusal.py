@@ -25,6 +25,9 @@ from tests.filters.helpers import clip, pair
     ("Could you provide more details about the clip?", REFUSAL_CANNOT_ANSWER),
     ("I couldn't find any information about the label.", REFUSAL_CANNOT_ANSWER),
     ("Determining the key would require listening to the audio, which I cannot do.", REFUSAL_CANNOT_ANSWER),
+    # round 6: the decline after a description, contracted ("isn't something I can")
+    ("A punk band with shouted vocals; who they are isn't something I can work out from the clip.",
+     REFUSAL_CANNOT_ANSWER),
 ])
 def test_trips(answer: str, reason: str) -> None:
     assert refusal(pair(answer, "Who made this?"), clip()).reason == reason
