@@ -97,9 +97,10 @@ _THIS_CLIP = re.compile(r"\b(?:this|these|here|you\s+hear|heard)\b|\b(?:the|its)
 def general_knowledge(item: MCQItem, clip: Clip) -> Verdict:
     """Drop questions about music in general ("What is ska known for?"): knowledge answers them, not the clip.
 
-    The leak filter's ``leak_tag_question`` rules, plus "<genre or term> known for" questions that name no clip.
+    The leak filter's ``leak_tag_question`` and ``leak_general_knowledge`` rules (an option telling a genre's
+    history), plus "<genre or term> known for" questions that name no clip.
     """
-    if leak_rules.LEAK_TAG_QUESTION in _leak_reasons(item, clip):
+    if {leak_rules.LEAK_TAG_QUESTION, leak_rules.LEAK_GENERAL_KNOWLEDGE} & _leak_reasons(item, clip):
         return Verdict(False, MCQ_GENERAL_KNOWLEDGE)
     known = _KNOWN_FOR.search(item.question)
     if known and is_term(known.group(1)) and not _THIS_CLIP.search(item.question):

@@ -58,6 +58,10 @@ def test_general_knowledge_trips_on_a_question_about_music_in_general():
     # near miss: the same topic asked about this clip
     assert m.general_knowledge(dataclasses.replace(ska, question="What is this track's guitar known for?"),
                                clip()).keep
+    # an option that tells the genre's history (round 6)
+    history = item(question="Where is the style from?", correct="Reggae emerged in Jamaica in the late 1960s",
+                   related="Blast beats", unrelated_true="Live recording", off="Bagpipes")
+    assert m.general_knowledge(history, clip()).reason == m.MCQ_GENERAL_KNOWLEDGE
 
 
 FACTS = Facts(tempo_bpm=92.0, tempo_confidence=0.9, key="D", mode="minor", key_strength=0.8, loudness_lufs=-14.0)
