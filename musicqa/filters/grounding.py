@@ -2,17 +2,20 @@
 
 The LLM never heard the clip; everything true it can say comes from the source text. Tags "piano,
 classical, slow, no vocals" and an answer "a female vocalist sings over distorted guitars at a fast
-tempo" is invented content a music model would learn to hallucinate. Two tests, on the concepts of
+tempo" is invented content a music model would learn to hallucinate. Three tests, on the concepts of
 :mod:`musicqa.filters.vocab`:
 
 - contradiction: the answer asserts what the source negates ("no vocals" vs "she sings"), negates what
   the source asserts, names the other vocal gender, or the opposite tempo, energy or mood with no sign
   of the source's one;
+- invented specifics (:mod:`musicqa.filters.specifics`): a figure, credit, key, meter, progression, raga or
+  lyric subject the source does not give;
 - unsupported: the answer names instruments, vocals, genres or sounds the source doesn't account for.
   Tags are sparse labels, so their genre makes a band plausible ("rock" -> drums, guitar) and one extra
   instrument beside several supported ones is tolerated (drop at two, or at as many as are supported).
-  A caption describes the whole clip: if it lists instruments, any other instrument is invented; only a
-  genre-only caption leaves the band to its genre. A genre counts only when the source has genre
+  A caption describes the whole clip: if it lists instruments, any other instrument is invented (a saz
+  makes no oud plausible; "played with a bow" makes a bowed string, "arco", plausible); only a genre-only
+  caption leaves the band to its genre. A genre counts only when the source has genre
   information at all; otherwise naming one is the listener's inference.
 
 Moods, settings and uses ("perfect for a road trip") are inferences a listener may make, and what
@@ -39,7 +42,8 @@ REASONS = {
     GROUNDING_CONTRADICTION: "answer contradicts the caption/tags (e.g. vocals when the source says no vocals, "
                              "fast when it says slow)",
     GROUNDING_UNSUPPORTED: "answer names instruments, vocals, genres or sounds the caption/tags do not support",
-    GROUNDING_INVENTED_SPECIFIC: "answer states an exact tempo, duration, year, name, head count, language or key "
+    GROUNDING_INVENTED_SPECIFIC: "answer states an exact tempo, duration, year, name, head count, language, key, "
+                                 "time signature, chord progression, raga or mode, or what the lyrics are about, "
                                  "that neither the caption/tags nor the measured facts support",
 }
 # "guttural growls rather than clean singing" contrasts two kinds of one thing; it denies neither.
@@ -75,6 +79,8 @@ _EXCLUSIVE = re.compile(
     r"recital))\b", re.IGNORECASE)
 
 
+# A bow implies a bowed string instrument: "a guitar played with a bow" supports "arco"
+_BOWED = re.compile(r"\b(?:bowed|bowing|with\s+(?:a|the)\s+bow|played\s+arco)\b", re.IGNORECASE)
 # A beat implies something that plays it, though a caption that lists instruments may not name the drums
 _BEAT = re.compile(r"\b(?:(?:a|the|its|this|hip[- ]hop|lo-?fi|trap|dance|drum|steady|simple|programmed|electronic|"
                    r"boom[- ]bap)\s+)+beats?\b|\bbreakbeats?\b|\brhythm\s+section\b", re.IGNORECASE)
@@ -155,6 +161,8 @@ def _source(text: str) -> Source:
     plausible = set(facts.asserted)
     if _BEAT.search(text) and not {"drums", "percussion"} & facts.negated:
         plausible.add("drum machine")  # "a lofi beat", "a hip hop beat": something keeps it, drums or a machine
+    if _BOWED.search(text):
+        plausible.add("strings")
     # A caption that lists instruments lists all of them, so its genre doesn't make others plausible;
     # tags and instrument-less captions ("a rock song") leave the band to the genre.
     names_instruments = any(BY_NAME[n].kind == "instrument" for n in facts.asserted)
@@ -226,7 +234,7 @@ def grounding(pair: QAPair, clip: Clip) -> Verdict:
         return KEEP
     source = _source(clip.text)
     answer = _answer_facts(pair)
-    if _contradicts(answer, source) or opposite_mode(pair.answer, clip.text):
+    if _contradicts(answer, source) or opposite_mode(pair.answer, clip.text, pair.question):
         return Verdict(False, GROUNDING_CONTRADICTION)
     if invented_specific(pair.answer, pair.question, clip.text, clip.facts):
         return Verdict(False, GROUNDING_INVENTED_SPECIFIC)

@@ -1,4 +1,4 @@
-"""Grounding against measurement: drop answers whose tempo or key the clip's measured facts contradict.
+"""Grounding against measurement: drop answers whose tempo, key or mode the clip's measured facts contradict.
 
 When the analysis stage measured a clip (``Clip.facts``), an answer saying "about 150 BPM" for a clip that
 plays at 97, or "E major" for one in D minor, is a claim a listener would hear as wrong: the model trained on it
@@ -8,8 +8,15 @@ would learn to guess. The check is tolerant exactly where the methods are known 
   pick the half-time or double-time pulse), is kept; a stated range ("90-100 BPM") is kept when it holds one of
   them;
 - key: the measured key or its relative major/minor (the two share every note, and key profiles confuse them);
-  enharmonic spellings are the same key (D flat = C#). Only a full key counts: "a minor key" is not checked, since
-  the relative of a major key is minor;
+  enharmonic spellings are the same key (D flat = C#, "B-flat" = "Bb" = "B♭");
+- mode: an answer that names no full key but a mode ("a bright major key", "Yes, is major mode", "Minor.", a
+  "Yes" to "Is it in a minor key?") must have the measured mode. The relative key's tolerance is not extended to
+  it: a key is only measured as sure at ``MIN_KEY_STRENGTH``, where the bench found every key right or relative
+  and 94% right, and a sure key is what the prompt told the LLM, so an answer with the other mode goes against
+  the one fact it was given. A full key keeps the relative tolerance (it names the notes, which the relative
+  shares); when an answer names one, its mode words go with it and are not checked apart. A mode word about a
+  chord, an interval or a passage ("minor-sounding chords", "a major seventh", "the bridge shifts to a minor
+  key") or about something else ("a major influence", "minor details") is no claim about the key;
 - a fact below its confidence threshold (``analysis.MIN_TEMPO_CONFIDENCE``, ``MIN_KEY_STRENGTH``) is ignored.
 
 Tempo words ("a slow groove") are left to the text ``grounding`` filter; a clip without facts is always kept.
@@ -26,8 +33,8 @@ from musicqa.records import KEEP, Clip, Facts, QAPair, Verdict
 GROUNDING_MEASURED_CONTRADICTION = "grounding_measured_contradiction"
 
 REASONS = {
-    GROUNDING_MEASURED_CONTRADICTION: "answer states a tempo (beyond +-8%, half or double) or a key (other than the "
-                                      "relative major/minor) that the clip's measured audio contradicts",
+    GROUNDING_MEASURED_CONTRADICTION: "answer states a tempo (beyond +-8%, half or double), a key (other than the "
+                                      "relative major/minor) or a mode that the clip's measured audio contradicts",
 }
 
 TEMPO_TOLERANCE = 0.08
@@ -71,16 +78,78 @@ def tempo_claims(text: str) -> list[tuple[float, float]]:
     return claims
 
 
-def key_claims(text: str) -> list[tuple[str, str]]:
-    """Every full key the text states, as (tonic with sharps, "major" | "minor")."""
+def key_mentions(text: str) -> list[tuple[str, str, str]]:
+    """Every full key the text states, as (the words, tonic with sharps, "major" | "minor")."""
     out = []
     for m in _KEY.finditer(text):
         letter, mode = m.group(1), m.group(2).lower()
         accidental = m.group(0)[1:m.start(2) - m.start(0)].strip(" -")
         if letter == "A" and not accidental and not _KEY_CONTEXT.search(text[:m.start()]):
             continue  # "A minor detail": only "in A minor", "key of A major" are keys
-        out.append((_tonic(letter, accidental), "minor" if mode.startswith("min") else "major"))
+        out.append((m.group(0), _tonic(letter, accidental), "minor" if mode.startswith("min") else "major"))
     return out
+
+
+def key_claims(text: str) -> list[tuple[str, str]]:
+    """Every full key the text states, as (tonic with sharps, "major" | "minor")."""
+    return [(tonic, mode) for _, tonic, mode in key_mentions(text)]
+
+
+# A mode without a tonic, said of the key: "a bright major key", "minor tonality", "is major mode", "in minor.",
+# "the key is minor". Not "a major key change" (a big one), "a minor third", "minor-sounding chords".
+_NOT_KEY = (r"(?![\s-]*(?:chords?|thirds?|seconds?|sixths?|sevenths?|ninths?|intervals?|triads?|arpeggios?|"
+            r"sounding|ish))")
+_MODE_CLAIM = re.compile(
+    r"\b(major|minor)[\s-]+(?:key|keys|tonality|tonalities|mode|modality|tonal\s+cent(?:re|er))\b"
+    r"(?![\s-]+(?:changes?|shifts?|modulations?))"
+    r"|\bin\s+(?:a\s+)?(major|minor)(?=\s*(?:[.,;:!?)]|$|\s+(?:and|but|with|throughout|here|too|which|so|"
+    r"(?:the\s+)?(?:whole|entire|all\s+the)\s+(?:way|time|song|track|piece))\b))"
+    r"|\b(?:key|tonality|mode)\s+(?:is|was|['’]s|seems|sounds|feels|stays)\s+(?:(?:a|an|the|clearly|definitely|"
+    r"firmly|squarely|bright|dark|\w+ly)\s+){0,2}(major|minor)\b" + _NOT_KEY,
+    re.IGNORECASE)
+# "Minor." or "Major, and bright." answering a question about the key or mode
+_BARE_MODE = re.compile(r"^\W*(major|minor)\b(?=\s*(?:[.,;:!?]|\s[-–—]|$))", re.IGNORECASE)
+_ASKS_KEY = re.compile(r"\b(?:key|mode|modality|tonality|tonal|major|minor)\b", re.IGNORECASE)
+# Said of one passage ("the bridge shifts to a minor key"), not of the clip's key
+_PASSAGE = re.compile(r"\b(?:modulat\w*|shift\w*|switch\w*|mov(?:e|es|ing)\s+(?:in)?to|turns?\s+to|dips?\s+into|"
+                      r"chang\w*|borrow\w*|bridge|chorus|verse|section|passage|middle\s+eight|interlude|briefly|"
+                      r"momentar\w*|at\s+times|sometimes)\b", re.IGNORECASE)
+_NEGATED = re.compile(r"(?:\bnot|n['’]t|\bnever|\bno|\brather\s+than|\binstead\s+of|\bnor|\bneither|\bisn|\baren)\b"
+                      r"[^.;!?]{0,30}$", re.IGNORECASE)
+_YES = re.compile(r"^\W*(?:yes|yeah|yep|indeed|certainly|definitely|absolutely|correct|right)\b", re.IGNORECASE)
+_NO = re.compile(r"^\W*(?:no|nope|not\s+at\s+all)\b", re.IGNORECASE)
+_IF = re.compile(r"\b(?:would|could|might|should|if|imagine)\b", re.IGNORECASE)
+
+
+def modes_said(text: str) -> list[str]:
+    """The modes ``text`` claims for the key, outside any negation or passage."""
+    out = []
+    for m in _MODE_CLAIM.finditer(text):
+        sentence = text[max(text.rfind(c, 0, m.start()) for c in ".!?;\n") + 1:m.start()]
+        if _NEGATED.search(sentence) or _PASSAGE.search(sentence):
+            continue
+        out.append(next(g for g in m.groups() if g).lower())
+    return out
+
+
+def mode_claims(answer: str, question: str = "") -> set[str]:
+    """The modes an answer states without a tonic; empty when it names a full key (that carries its own mode).
+
+    "Minor." counts when the question asks about the key or mode, and "Yes"/"No" when it asks about one mode
+    ("Is it in a minor key?"; not "Major or minor?").
+    """
+    if key_mentions(answer):
+        return set()
+    said = set(modes_said(answer))
+    if not said and (bare := _BARE_MODE.match(answer)) and _ASKS_KEY.search(question):
+        said.add(bare.group(1).lower())
+    asked = set(modes_said(question))
+    if not said and len(asked) == 1 and not _IF.search(question):
+        if _YES.match(answer):
+            said = asked
+        elif _NO.match(answer):
+            said = {"major", "minor"} - asked
+    return said
 
 
 def tempo_fits(low: float, high: float, bpm: float) -> bool:
@@ -91,8 +160,8 @@ def tempo_fits(low: float, high: float, bpm: float) -> bool:
     return False
 
 
-def contradicts(text: str, facts: Facts) -> bool:
-    """True when ``text`` states a tempo or key that the (already thresholded) facts rule out."""
+def contradicts(text: str, facts: Facts, question: str = "") -> bool:
+    """True when ``text`` states a tempo, key or mode that the (already thresholded) facts rule out."""
     if facts.tempo_bpm:
         if any(not tempo_fits(low, high, facts.tempo_bpm) for low, high in tempo_claims(text)):
             return True
@@ -100,15 +169,17 @@ def contradicts(text: str, facts: Facts) -> bool:
         allowed = {(facts.key, facts.mode), _relative(facts.key, facts.mode)}
         if any(claim not in allowed for claim in key_claims(text)):
             return True
+    if facts.mode and any(mode != facts.mode for mode in mode_claims(text, question)):
+        return True
     return False
 
 
 def measured(pair: QAPair, clip: Clip) -> Verdict:
-    """Drop an answer whose stated tempo or key the clip's confident measured facts contradict."""
+    """Drop an answer whose stated tempo, key or mode the clip's confident measured facts contradict."""
     facts = audible(clip.facts)
-    if facts is None or not (facts.tempo_bpm or facts.key):
+    if facts is None or not (facts.tempo_bpm or facts.key or facts.mode):
         return KEEP
-    if contradicts(pair.answer, facts):
+    if contradicts(pair.answer, facts, pair.question):
         return Verdict(False, GROUNDING_MEASURED_CONTRADICTION)
     return KEEP
 

@@ -8,6 +8,25 @@ with the claim is the measured-contradiction filter's business (issue 23); here 
 only counts as support. Comparisons ("in the style of Bill Evans", "reminiscent of 1960s soul") are a
 listener's inferences and are left alone, as is any mode or tempo word without a figure ("a minor key",
 "about mid-tempo").
+
+The same holds for the music theory a caption rarely gives:
+
+- a time signature ("It's in 7/8") needs the same one in the source, or a word that implies it: "waltz" or
+  "three beats to the measure" 3/4, "four on the floor" 4/4 (the phrase is a kick on each beat of a 4/4 bar),
+  "polka" 2/4, "march" 2/4, 2/2, 4/4 or 6/8, "jig" or "compound duple" 6/8;
+- a Roman-numeral progression ("a I-V oscillation", "IV-I", "ii-V-i") needs its numerals in the source; a
+  twelve-bar blues supports I, IV and V. Function words ("tonic, subdominant and dominant") are not checked;
+- a named raga, maqam or church mode ("Raag Bhupali", "Yaman, an evening raga", "Dorian.") needs the name in
+  the source;
+- what the lyrics are about ("the lyrics tell the story of...", "the words describe...") needs a source that
+  describes the lyrics' subject ("singing about love", "love lyrics"); the topics are not compared. "She sings
+  about X" and "the song is about X" count when the question asks what is sung or what the song is about (as
+  an aside in an answer about the fiddle they are colour, as a mood is); a hedge ("might", "probably",
+  "something about") or a hypothetical question ("What could the lyrics be about?") asks for an
+  interpretation, which is no claim. Saying the words are unclear, or that there are none, is no topic.
+
+A count that a source term implies is supported: "pentatonic" 5 notes, "hexatonic" or "whole-tone" 6,
+"heptatonic" or "diatonic" 7, "octatonic" 8, "chromatic" 12, "twelve-bar" 12, "waltz" 3 beats.
 """
 
 from __future__ import annotations
@@ -15,7 +34,8 @@ from __future__ import annotations
 import re
 
 from musicqa.filters.lexicon import words as known_words
-from musicqa.filters.vocab import is_term
+from musicqa.filters.measured import key_claims, key_mentions, mode_claims, modes_said
+from musicqa.filters.vocab import about_counterpoint, is_term
 from musicqa.records import Facts
 
 _BPM = re.compile(r"\b(\d{2,3})(?:\.\d+)?\s*(?:bpm|beats?\s+per\s+minute|beats?\s+a\s+minute)\b", re.IGNORECASE)
@@ -44,27 +64,207 @@ _LANGUAGE_CLAIM = re.compile(
     r"^\W*(" + _LANGUAGES + r")\W*$", re.IGNORECASE)
 _ASKS_LANGUAGE = re.compile(r"\blanguages?\b", re.IGNORECASE)
 _ANY_LANGUAGE = re.compile(r"\b(" + _LANGUAGES + r")\b", re.IGNORECASE)
-_KEY = re.compile(r"\b([A-G])\s?(#|♯|b|♭|\s+sharp|\s+flat)?[\s-]+(major|minor)\b")
+# A full key named in lower case in a caption ("in the key of e minor"); in answers only upper case counts
+_LOWER_KEY = re.compile(r"\b(?:key\s+of|in)\s+([a-g])(\s*(?:#|♯|b(?![a-z])|♭|-?\s*sharp|-?\s*flat))?[\s-]*"
+                        r"(major|minor)\b(?![\s-]*(?:keys?|tonality|mode|scale|chords?|thirds?|way|role|part)\b)")
 # "who/which artist" or an attribution verb next to a capitalised name makes it a credit, not a style
+_CREDIT_NOUNS = (r"(?:artist|artists|band|composer|producer|songwriter|writer|album|song|record|label|country|city|"
+                 r"singer|vocalist|player|performer|orchestra|ensemble|conductor|arranger|group|film|movie|game|"
+                 r"title|piece|work|track|musician|musicians|pianist|guitarist|drummer|bassist|violinist|cellist|"
+                 r"saxophonist|trumpeter|clarinetist|clarinettist|flautist|organist|rapper|dj|mc)")
 _ASKS_CREDIT = re.compile(r"\b(?:who(?!\s+(?:would|might|could|should|is\s+(?:it|this)\s+for)\b)|whose|"
                           r"which\s+(?:\w+\s+)?(?:artist|band|composer|producer|album|song|record|label|country|city|"
                           r"singer|player|orchestra|ensemble|film|movie|game)|what\s+(?:\w+\s+)?"
-                          r"(?:artist|band|composer|producer|album|song|record|label|country|city|year|piece|work))\b",
+                          r"(?:artist|band|composer|producer|album|song|record|label|country|city|year|piece|work))\b|"
+                          # "What is the name of the clarinet player?", "the song's title"
+                          r"\bname\s+of\s+(?:the\s+|this\s+|that\s+)?(?:[\w-]+\s+){0,2}?" + _CREDIT_NOUNS + r"\b|"
+                          r"\btitle\s+of\b|['’]s\s+title\b|"
+                          # an imperative: "Name the original artist", "Identify the composer", "State the band"
+                          r"^\W*(?:please\s+)?(?:name|identify|state|give|tell\s+me|specify|provide|list)\s+"
+                          r"(?:me\s+)?(?:the\s+|this\s+)?(?:original\s+|main\s+|lead\s+|credited\s+|likely\s+)?"
+                          + _CREDIT_NOUNS + r"s?\b(?!['’])",
                           re.IGNORECASE)
 _CREDIT_CUE = re.compile(r"\b(?:by|wrote|written|composed|produced|performed|recorded|arranged|played|sung|from|on|"
-                         r"his|her|their|album|sessions?|concerto|symphony|sonata|opus|label|released)\b",
+                         r"his|her|their|album|sessions?|concerto|symphony|sonata|opus|label|released|"
+                         r"(?:cover|covers|version|rendition|remake|remix|take)\s+of|covers|covering|covered|"
+                         r"titled|entitled)\b",
                          re.IGNORECASE)
+# "Fleetwood Mac's \"Landslide\"": a name whose quoted title follows is a credit
+_TITLE_AFTER = re.compile(r"^\s+[\"“‘]")
 _CREDITING = re.compile(r"\s*(?:wrote|composed|produced|performed|recorded|played|sang|sings|arranged|released)\b",
                         re.IGNORECASE)
 _COMPARISON = re.compile(r"\b(?:like|style|reminiscent|evokes?|recalls?|similar|think|vein|echoes|nod|à\s+la|"
                          r"a\s+la|shades\s+of|influence[sd]?|inspired|sounds?|fans\s+of)\s+(?:\w+\s+){0,3}$",
                          re.IGNORECASE)
-_NAME = re.compile(r"\b[A-Z][a-zà-ÿ'’]+(?:[\s-]+(?:(?:of|the|de|van|von|da|del|la|le)\s+)?[A-Z][a-zà-ÿ'’]+)*")
+# Upper- and lower-case letters of the Latin, Greek and Cyrillic scripts ("Hüsnü Şenlendirici", "Dvořák")
+_LETTERS = [chr(i) for r in ((0x41, 0x250), (0x370, 0x530), (0x1E00, 0x1F00)) for i in range(*r)]
+_UP = "".join(re.escape(c) for c in _LETTERS if c.isupper())
+_LOW = "".join(re.escape(c) for c in _LETTERS if c.islower())
+_WORD = rf"[{_UP}][{_LOW}'’]+"
+_NAME = re.compile(rf"\b{_WORD}(?:[\s-]+(?:(?:of|the|de|van|von|da|del|la|le)\s+)?{_WORD})*")
 # Capitalised words that are no credit: instruments and gear named after makers, days, the pronoun
 _NOT_NAMES = frozenset("""i rhodes hammond moog wurlitzer fender gibson stratocaster telecaster marshall roland
 yamaha korg steinway leslie mellotron theremin auto-tune autotune vocoder linn akai mpc casio nord prophet juno tr
 monday tuesday wednesday thursday friday saturday sunday christmas god lord jesus yes no she he they we you it
 this that there these those her his their its my our your the a an""".split())
+
+
+# Counts a term implies: "How many pitches per octave?" - "Five" is supported by a pentatonic caption
+_IMPLIED_COUNTS = ((re.compile(r"\bpentatonic\b", re.I), 5), (re.compile(r"\b(?:hexatonic|whole[- ]tone)\b", re.I), 6),
+                   (re.compile(r"\b(?:heptatonic|diatonic)\b", re.I), 7), (re.compile(r"\boctatonic\b", re.I), 8),
+                   (re.compile(r"\b(?:chromatic|twelve[- ]tone|dodecaphonic)\b", re.I), 12),
+                   (re.compile(r"\b(?:twelve|12)[- ]bar\b", re.I), 12),
+                   (re.compile(r"\b(?:waltz|triple\s+(?:meter|metre|time))", re.I), 3),
+                   (re.compile(r"\bduple\s+(?:meter|metre|time)", re.I), 2))
+
+# A time signature: "in 3/4", "a 7/8 groove", "six-eight time"; not "3/4 of the way", "1/4 notes", a date
+_SIGNATURE = re.compile(r"(?<![\d/.,])([2-9]|1[0-5])\s?/\s?(2|4|8|16)(?![\d/])(?!\s*(?:of|notes?|th)\b)")
+_WORDS_SIGNATURE = re.compile(r"\b(two|three|four|five|six|seven|nine|twelve)[- ](two|four|eight)"
+                              r"(?=\s+(?:time|meter|metre))", re.IGNORECASE)
+# Words that imply a signature
+_IMPLIED_SIGNATURES = (
+    (re.compile(r"\b(?:waltz\w*|minuet|mazurka|triple\s+(?:meter|metre|time)|three\s+beats?\s+(?:to|per|in)\s+"
+                r"(?:a|the|each)\s+(?:bar|measure))", re.I), ("3/4", "3/8", "3/2")),
+    (re.compile(r"\b(?:four|4)[- ](?:on|to)[- ]the[- ]floor\b|\bcommon\s+time\b|\bfour\s+beats?\s+(?:to|per|in)\s+"
+                r"(?:a|the|each)\s+(?:bar|measure)|\bquadruple\s+(?:meter|metre|time)", re.I), ("4/4",)),
+    (re.compile(r"\bpolkas?\b", re.I), ("2/4",)),
+    (re.compile(r"\bmarch(?:es|ing)?\b(?!\s+\d)", re.I), ("2/4", "2/2", "4/4", "6/8")),
+    (re.compile(r"\b(?:cut\s+time|alla\s+breve)\b", re.I), ("2/2",)),
+    (re.compile(r"\b(?:jigs?|tarantella|compound\s+duple)\b", re.I), ("6/8",)),
+    (re.compile(r"\b(?:slip\s+jig|compound\s+triple)\b", re.I), ("9/8",)),
+    (re.compile(r"\bcompound\s+quadruple\b", re.I), ("12/8",)),
+    (re.compile(r"\bcompound\s+(?:time|meter|metre)\b", re.I), ("6/8", "9/8", "12/8")),
+    (re.compile(r"\bduple\s+(?:meter|metre|time)\b|\btwo\s+beats?\s+(?:to|per|in)\s+(?:a|the|each)\s+(?:bar|measure)",
+                re.I), ("2/4", "2/2", "6/8")),
+)
+_WORD_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "twelve": 12}
+
+# A Roman-numeral progression: "I-V", "IV–I", "ii-V-i", "vi-IV-I-V", "V7-I"; a lone "I" is the pronoun
+_NUMERAL = r"(?:VII|VI|IV|V|III|II|I|vii|vi|iv|v|iii|ii|i)(?:°|ø|\+|maj7|m7|7|6|9|sus4?|dim|aug)?"
+_PROGRESSION = re.compile(rf"(?<![\w/'’-])({_NUMERAL}(?:\s?[-–—→]\s?{_NUMERAL})+)(?![\w'’-])")
+_DEGREES = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7}
+_BLUES_FORM = re.compile(r"\b(?:twelve|12)[- ]bar\b|\b(?:one|1)[- ](?:four|4)[- ](?:five|5)\b|\bthree[- ]chord\b",
+                         re.IGNORECASE)
+
+# Named ragas, maqams and church modes: "Raag Bhupali", "Yaman, an evening raga", "the Dorian mode"
+_SYSTEM = r"(?:raga|ragas|ragam|raag|raagam|ragini|maqam|maqams|maqamat|makam|makams|dastgah|thaat|thaath)"
+_NAMED_AFTER = re.compile(rf"\b(?i:{_SYSTEM})\s+({_WORD}(?:\s+{_WORD})?)")
+_NAMED_BEFORE = re.compile(rf"\b({_WORD})(?:\s+{_WORD})?,?\s+(?:(?:an?|the|is|this)\s+)?(?:[\w-]+\s+){{0,2}}?"
+                           rf"(?i:{_SYSTEM})s?\b")
+_CHURCH = r"(?:ionian|dorian|phrygian|lydian|mixolydian|aeolian|locrian)"
+_CHURCH_MODE = re.compile(rf"\bin\s+(?:the\s+)?({_CHURCH})\b|\b({_CHURCH})[\s-]+(?:mode|scale)\b|^\W*({_CHURCH})\b",
+                          re.IGNORECASE)
+_ASKS_SYSTEM = re.compile(rf"\b{_SYSTEM}\b", re.IGNORECASE)
+_ASKS_MODE = re.compile(rf"\b(?:{_SYSTEM}|modes?|scales?)\b", re.IGNORECASE)
+_SCALE_WORDS = frozenset("raga raag ragam ragini maqam makam dastgah thaat pentatonic hexatonic heptatonic diatonic "
+                         "chromatic octatonic major minor modal blues harmonic melodic natural morning evening night "
+                         "indian hindustani carnatic classical".split())
+
+# "about" an amount is no subject: "the verse is about 30 seconds", "it's about as fast as"
+_NOT_AMOUNT = (r"(?!\d|a\s+(?:minute|second|bar|beat|half|third|quarter|dozen)\b|an?\s+octave|halfway|half|twice|once|"
+               r"as\b|right\b|time\b|how\s+long|the\s+(?:same|length)|(?:one|two|three|four|five|six|seven|eight|nine|"
+               r"ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|hundred)\b)")
+# What the lyrics are about. Always a claim: the lyrics or words as subject, or a song that tells a story.
+_LYRICS_TOPIC = re.compile(
+    r"\b(?:lyrics?|lyrical\s+content|words|verses?|song['’]s\s+(?:story|message|narrative|theme))\s+(?:\w+\s+)?"
+    r"(?:(?:are|is|seem|seems)\s+(?:all\s+)?about\s+" + _NOT_AMOUNT
+    + r"|tells?(?:\s+(?:of|the\s+story|a\s+story))?|describes?|depicts?|recounts?|narrates?|talks?\s+about|"
+    r"deals?\s+with|speaks?\s+(?:of|about)|revolves?\s+around|focus(?:es)?\s+on|cent(?:er|re)s?\s+on|explores?|"
+    r"reflects?\s+on|paints?|celebrates?|mourns?|says?|mentions?|express(?:es)?|evokes?|touch(?:es)?\s+on|"
+    r"address(?:es)?)\b|"
+    r"\b(?:song|track|singer|vocalist|narrator|ballad|she|he|they)\s+(?:\w+\s+)?(?:tells?|recounts?|narrates?)\s+"
+    r"(?:the|a|an|of)\s+(?:\w+\s+)?(?:story|tale)\b", re.IGNORECASE)
+# A claim where the question asks what is sung: "she sings about home", "the song is about leaving"
+_SINGS_ABOUT = re.compile(
+    r"\b(?:sings?|singing|sang|sung|raps?|rapping|croons?|crooning|song|track|tune|ballad|it)(?:\s+is|['’]s)?\s+"
+    r"(?:all\s+|mostly\s+|really\s+)?about\s+" + _NOT_AMOUNT, re.IGNORECASE)
+_ASKS_LYRICS = re.compile(r"\b(?:lyrics?|lyrical|words|story|narrative|message|meaning|theme|themes|topic|subject|"
+                          r"(?<!\bhow\s)about|say|saying)\b", re.IGNORECASE)
+_LYRIC_HEDGE = re.compile(r"\b(?:could|would|might|may|perhaps|possibly|maybe|probably|likely|seems?|appears?|"
+                          r"hard\s+to|difficult\s+to|unclear|if|whether|imagine|guess|not|n['’]t|never|no)\b",
+                          re.IGNORECASE)
+# "The lyrics say something about going home": too vague to be a claim
+_VAGUE = re.compile(r"\s*(?:something|some\s+(?:sort|kind)|anything|nothing|whatever)\b", re.IGNORECASE)
+_ASKS_INTERPRETATION = re.compile(r"\b(?:could|might|would|may|imagine|guess|interpret\w*)\b", re.IGNORECASE)
+# A source that says what the lyrics are about: "singing about love", "love lyrics", "a protest song"
+# (a mood is no subject: "a sad song" says nothing of the words)
+_SUBJECT_WORDS = (r"love|romantic|romance|religious|spiritual|worship|political|protest|patriotic|christmas|holiday|"
+                  r"birthday|inspirational|motivational|devotional|drinking|heartbreak|breakup|funny|humorous|comic|"
+                  r"nonsense|war|anti-war")
+_SOURCE_SUBJECT = re.compile(rf"\b(?:{_SUBJECT_WORDS})\s+(?:lyrics|songs?|ballads?|themes?)\b|"
+                             r"\b(?:lyrics|words)\s+about\s+\w|\bthemes?\s+of\b", re.IGNORECASE)
+
+
+def _signatures(text: str) -> set[str]:
+    out = {f"{m.group(1)}/{m.group(2)}" for m in _SIGNATURE.finditer(text)}
+    out |= {f"{_WORD_NUMBERS[m.group(1).lower()]}/{_WORD_NUMBERS[m.group(2).lower()]}"
+            for m in _WORDS_SIGNATURE.finditer(text)}
+    return out
+
+
+def _invented_signature(answer: str, context: str) -> str:
+    claimed = _signatures(answer)
+    if not claimed:
+        return ""
+    supported = _signatures(context)
+    for pattern, implied in _IMPLIED_SIGNATURES:
+        if pattern.search(context):
+            supported.update(implied)
+    return next((s for s in sorted(claimed) if s not in supported), "")
+
+
+def _degrees(progression: str) -> set[int]:
+    return {_DEGREES[re.match(r"[ivIV]+", t).group(0).lower()]  # type: ignore[union-attr]
+            for t in re.split(r"\s?[-–—→]\s?", progression)}
+
+
+def _invented_progression(answer: str, context: str) -> str:
+    claims = [m.group(1) for m in _PROGRESSION.finditer(answer)]
+    if not claims:
+        return ""
+    supported: set[int] = set()
+    for m in _PROGRESSION.finditer(context):
+        supported |= _degrees(m.group(1))
+    if _BLUES_FORM.search(context):
+        supported |= {1, 4, 5}
+    return next((c for c in claims if not _degrees(c) <= supported), "")
+
+
+def _invented_scale_name(answer: str, question: str, context: str) -> str:
+    known = known_words()
+    names = [m for m in _NAMED_AFTER.finditer(answer) if m.group(1).split()[0].lower() not in _NOT_NAMES]
+    names += [m for m in _NAMED_BEFORE.finditer(answer)
+              if known and m.group(1).lower() not in known and m.group(1).lower() not in _NOT_NAMES]
+    names += [m for m in _CHURCH_MODE.finditer(answer) if m.group(1) or m.group(2) or _ASKS_MODE.search(question)]
+    if _ASKS_SYSTEM.search(question) and (lead := re.match(rf"^\W*({_WORD})\b", answer)):
+        word = lead.group(1).lower()
+        if known and word not in known and word not in _NOT_NAMES and not is_term(word):
+            names.append(lead)
+    ctx = context.lower()
+    for m in names:
+        name = next(g for g in m.groups() if g)
+        if name.lower() in _SCALE_WORDS or name.lower() in ctx:
+            continue
+        if _COMPARISON.search(answer[max(0, m.start() - 40):m.start()]):
+            continue  # "reminiscent of Shankar's evening ragas"
+        return name
+    return ""
+
+
+def _invented_lyrics(answer: str, question: str, context: str) -> str:
+    if _SOURCE_SUBJECT.search(context) or _LYRICS_TOPIC.search(context) or _SINGS_ABOUT.search(context):
+        return ""
+    if _ASKS_INTERPRETATION.search(question):
+        return ""  # "What could the lyrics be about?" asks for an interpretation
+    claims = list(_LYRICS_TOPIC.finditer(answer))
+    if _ASKS_LYRICS.search(question):
+        claims += _SINGS_ABOUT.finditer(answer)
+    for m in claims:
+        start = max(answer.rfind(c, 0, m.start()) for c in ".!?;\n") + 1
+        # a hedge or negation before the claim's verb, or a vague object after it
+        if not _LYRIC_HEDGE.search(answer[start:m.end()]) and not _VAGUE.match(answer, m.end()):
+            return m.group(0)
+    return ""
 
 
 def _numbers_in(text: str) -> set[int]:
@@ -98,14 +298,15 @@ def _names(answer: str, question: str, context: str) -> list[str]:
         before, after = answer[max(0, m.start() - 25):m.start()], answer[m.end():m.end() + 20]
         if _COMPARISON.search(answer[max(0, m.start() - 40):m.start()]):
             continue  # "in the style of Bill Evans" is a listener's comparison
-        credited = credit_question or bool(_CREDIT_CUE.search(before)) or bool(_CREDITING.match(after))
+        titled = name[-2:] in ("'s", "’s") and bool(_TITLE_AFTER.match(answer[m.end():]))
+        credited = credit_question or titled or bool(_CREDIT_CUE.search(before)) or bool(_CREDITING.match(after))
         start_of_sentence = not answer[:m.start()].strip() or answer[:m.start()].rstrip()[-1] in ".!?:;\n\"“"
         unknown = any(known and t.lower().strip("'’") not in known for t in tokens)
         if len(tokens) == 1 and start_of_sentence:
             # a capital at the start of a sentence is usually just a capital ("Bright", "Slow")
             if credited and _CREDITING.match(after):  # "Tchaikovsky wrote it"
                 out.append(name)
-        elif credited and (len(tokens) >= 2 or unknown or credit_question):
+        elif credited and (len(tokens) >= 2 or unknown or credit_question or titled):
             out.append(name)
     return out
 
@@ -125,12 +326,16 @@ def invented_specific(answer: str, question: str, context: str, facts: Facts | N
     for m in _YEAR.finditer(answer):
         if m.group(1) not in context:
             return m.group(0)
-    counts = [m.group(1) for m in _COUNT.finditer(answer)]
-    if _HOW_MANY.search(question) and (lead := _LEADING_COUNT.match(answer)):
-        counts.append(lead.group(1))
+    # "three independent voices" in counterpoint counts lines, not people
+    lines = about_counterpoint(answer)
+    counts = [m.group(1) for m in _COUNT.finditer(answer) if not (lines and m.group(0).lower().endswith("voices"))]
     for word in counts:
         if _count(word) > 1 and _count(word) not in ctx_numbers:
             return word
+    if _HOW_MANY.search(question) and (lead := _LEADING_COUNT.match(answer)):
+        implied = {n for pattern, n in _IMPLIED_COUNTS if pattern.search(context)}
+        if _count(lead.group(1)) > 1 and _count(lead.group(1)) not in ctx_numbers | implied:
+            return lead.group(1)
     langs = [m.group(1) or m.group(2) for m in _LANGUAGE_CLAIM.finditer(answer)]
     if _ASKS_LANGUAGE.search(question):
         langs += [m.group(1) for m in _ANY_LANGUAGE.finditer(answer)]
@@ -138,31 +343,42 @@ def invented_specific(answer: str, question: str, context: str, facts: Facts | N
         if lang and lang.lower() not in context.lower():
             return lang
     measured_key = facts is not None and facts.key is not None
-    for m in _KEY.finditer(answer):
-        if not measured_key and not re.search(rf"\b{m.group(1)}\s?(?:#|♯|b|♭|sharp|flat)?[\s-]+(?:major|minor)\b",
-                                              context, re.IGNORECASE):
-            return m.group(0)
+    if not measured_key and (keys := key_mentions(answer)):
+        stated = {tonic for tonic, _ in key_claims(context)}
+        stated |= {tonic for tonic, _ in key_claims(" ".join(
+            f"{m.group(1).upper()}{m.group(2) or ''} {m.group(3)}" for m in _LOWER_KEY.finditer(context)))}
+        for words, tonic, _ in keys:
+            if tonic not in stated:
+                return words
+    for check in (_invented_signature(answer, context), _invented_progression(answer, context),
+                  _invented_scale_name(answer, question, context)):
+        if check:
+            return check
     names = _names(answer, question, context)
-    return names[0] if names else ""
+    if names:
+        return names[0]
+    return _invented_lyrics(answer, question, context)
 
 
-_MINOR = re.compile(r"\bminor(?:\s+|-)(?:key|tonality|mode|scale)\b|\b[A-G](?:#|♯|b|♭)?\s?minor\b|\bkey\s+(?:is|of)\s+"
-                    r"(?:\w+\s+)?minor\b|\bin\s+(?:a\s+)?minor\b", re.IGNORECASE)
-_MAJOR = re.compile(r"\bmajor(?:\s+|-)(?:key|tonality|mode|scale)\b|\b[A-G](?:#|♯|b|♭)?\s?major\b|\bkey\s+(?:is|of)\s+"
-                    r"(?:\w+\s+)?major\b|\bin\s+(?:a\s+)?major\b", re.IGNORECASE)
+# "a minor scale" in a source, or in an answer set against one, speaks of the key too
+_SCALE_MODE = re.compile(r"\b(major|minor)[\s-]+scale\b", re.IGNORECASE)
 _MODE_WORD = re.compile(r"^\W*(major|minor)\W*$", re.IGNORECASE)
 
 
-def _mode(text: str) -> str:
-    minor, major = bool(_MINOR.search(text)), bool(_MAJOR.search(text))
-    return "minor" if minor and not major else "major" if major and not minor else ""
+def _modes(text: str, question: str | None = None) -> set[str]:
+    """The modes ``text`` gives the key: full keys, mode words ("a minor key"), "a minor scale"; an answer
+    (``question`` given) also by "Minor." or a yes/no."""
+    out = {mode for _, _, mode in key_mentions(text)} | {m.group(1).lower() for m in _SCALE_MODE.finditer(text)}
+    out |= mode_claims(text, question) if question is not None else set(modes_said(text))
+    if (bare := _MODE_WORD.match(text)) and question is not None:
+        out.add(bare.group(1).lower())
+    return out
 
 
-def opposite_mode(answer: str, context: str) -> bool:
+def opposite_mode(answer: str, context: str, question: str = "") -> bool:
     """True when the caption says minor and the answer major, or the other way round ("Minor." counts)."""
-    said = _mode(context)
-    if not said:
+    said = _modes(context)
+    if len(said) != 1:
         return False
-    bare = _MODE_WORD.match(answer)
-    claimed = bare.group(1).lower() if bare else _mode(answer)
-    return bool(claimed) and claimed != said
+    claimed = _modes(answer, question)
+    return len(claimed) == 1 and claimed != said

@@ -83,6 +83,9 @@ CONCEPTS: tuple[Concept, ...] = (
        "bongo|bongos|conga|congas|cajon|djembe|hand drum|hand drums|timbales|castanets|"
        "maracas|guiro|clave|claves|wooden percussion|snaps|finger snaps"),
     _c("tabla", _I, "tabla|tablas|dholak|dhol|mridangam", parents="percussion|drums", implies="folk"),
+    _c("darbuka", _I, "darbuka|darbukas|darbouka|doumbek|dumbek|goblet drum", parents="percussion", implies="folk"),
+    _c("frame drum", _I, "frame drum|frame drums|daf|bendir|riq|bodhran|bodhrán", parents="percussion",
+       implies="folk"),
     _c("timpani", _I, "timpani|kettle drum|kettle drums|kettledrum", parents="percussion|"
        "drums", implies="classical|soundtrack"),
     _c("mallets", _I, "xylophone|marimba|vibraphone|vibes|glockenspiel|celesta|steel drum|steel drums|"
@@ -91,18 +94,34 @@ CONCEPTS: tuple[Concept, ...] = (
        parents="percussion"),
     _c("strings", _I, "strings|string|string player|string players|string section|string ensemble|string quartet|"
        "string orchestra|"
-       "bowed strings|string arrangement|string arrangements|pizzicato", parents="string instrument",
+       "bowed strings|string arrangement|string arrangements|pizzicato|arco|col arco|bowed instrument|"
+       "bowed instruments|bowed string", parents="string instrument",
        implies="classical|soundtrack"),
     _c("violin", _I, "violin|violins|violinist|fiddle|fiddles|fiddler|viola|"
        "violas", parents="strings", implies="classical|folk|country"),
     _c("cello", _I, "cello|cellos|cellist|violoncello", parents="strings", implies="classical"),
     _c("harp", _I, "harp|harps|harpist|lyre", parents="string instrument", implies="classical"),
     _c("banjo", _I, "banjo|banjos", parents="guitar", implies="country|folk"),
-    _c("mandolin", _I, "mandolin|mandolins|bouzouki|balalaika", parents="guitar"),
+    _c("mandolin", _I, "mandolin|mandolins", parents="guitar"),
     _c("ukulele", _I, "ukulele|ukuleles|uke", parents="guitar"),
     _c("sitar", _I, "sitar|sitars|sarod|veena|tanpura|tambura", parents="string instrument", implies="folk"),
-    _c("asian strings", _I, "guzheng|koto|erhu|shamisen|pipa|oud|zither|dulcimer|santoor|kora|bağlama|saz",
+    # Instruments of other traditions are each their own: a caption naming a saz makes no oud plausible
+    _c("zither", _I, "zither|zithers|dulcimer|dulcimers|hammered dulcimer|cimbalom|psaltery",
        parents="string instrument", implies="folk"),
+    _c("koto", _I, "koto|kotos", parents="zither", implies="folk"),
+    _c("guzheng", _I, "guzheng|guzhengs|guqin", parents="zither", implies="folk"),
+    _c("qanun", _I, "qanun|qanuns|kanun|kanuns|qanoun|kanoon", parents="zither", implies="folk"),
+    _c("santoor", _I, "santoor|santur|santoors|yangqin", parents="zither", implies="folk"),
+    _c("oud", _I, "oud|ouds|barbat", parents="string instrument", implies="folk"),
+    _c("saz", _I, "saz|sazes|bağlama|baglama", parents="string instrument", implies="folk"),
+    _c("bouzouki", _I, "bouzouki|bouzoukis", parents="string instrument", implies="folk"),
+    _c("balalaika", _I, "balalaika|balalaikas", parents="string instrument", implies="folk"),
+    _c("kora", _I, "kora|koras", parents="string instrument", implies="folk"),
+    _c("pipa", _I, "pipa|pipas", parents="string instrument", implies="folk"),
+    _c("shamisen", _I, "shamisen|shamisens|sanshin", parents="string instrument", implies="folk"),
+    _c("erhu", _I, "erhu|erhus|huqin", parents="string instrument", implies="folk"),
+    _c("bowed fiddle", _I, "rebab|rabab|kemenche|kemençe|kamancheh|kamancha|sarangi|esraj", parents="string instrument",
+       implies="folk"),
     _c("brass", _I, "brass|brass section|brass band|brass instruments|horn section|horns|horn|brass melody"),
     _c("trumpet", _I, "trumpet|trumpets|trumpeter|cornet|flugelhorn|bugle", parents="brass", implies="jazz|classical"),
     _c("trombone", _I, "trombone|trombones|trombonist", parents="brass"),
@@ -113,7 +132,10 @@ CONCEPTS: tuple[Concept, ...] = (
        "tin whistle|penny whistle|bansuri|shakuhachi|"
        "ocarina", parents="woodwinds", implies="classical|folk"),
     _c("clarinet", _I, "clarinet|clarinets|clarinetist", parents="woodwinds"),
-    _c("oboe", _I, "oboe|oboes|bassoon|bassoons|english horn|cor anglais|shehnai|duduk", parents="woodwinds"),
+    _c("oboe", _I, "oboe|oboes|bassoon|bassoons|english horn|cor anglais|shehnai", parents="woodwinds"),
+    _c("duduk", _I, "duduk|duduks", parents="woodwinds", implies="folk"),
+    _c("ney", _I, "ney|neys", parents="woodwinds", implies="folk"),
+    _c("zurna", _I, "zurna|zurnas|suona|shawm|shawms", parents="woodwinds", implies="folk"),
     _c("saxophone", _I, "saxophone|saxophones|sax|saxes|saxophonist|tenor sax|alto sax|baritone sax",
        parents="woodwinds", implies="jazz|rnb"),
     _c("accordion", _I, "accordion|accordions|accordionist|concertina|bandoneon|harmonium", implies="folk"),
@@ -134,7 +156,8 @@ CONCEPTS: tuple[Concept, ...] = (
        "backing vocals|backup vocals|background vocals|backup singers|backing singers|"
        "vocal harmony|vocal harmonies|melodic singing|lead vocals|lead singer|duet|"
        "harmonizing|harmonising|harmonizes|harmonises|yodel|yodeling|scat|scatting|belting|belts|"
-       "soprano|alto voice|tenor voice|baritone voice|mezzo"),
+       "soprano|alto voice|tenor voice|baritone voice|mezzo|vocables|vocable|nonsense syllables|wordless vocals|"
+       "wordless singing"),
     _c("male vocals", _V, "male vocal|male vocals|male voice|male voices|male singer|male singers|"
        "male vocalist|male vocalists|man singing|men singing|man sings|boy singing|"
        "male voice singing|male voices singing|male rapper|baritone|tenor|"
@@ -205,7 +228,8 @@ CONCEPTS: tuple[Concept, ...] = (
        "middle eastern|arabic|bollywood|indian|carnatic|hindustani|qawwali|"
        "chinese|japanese|oriental|asian|gypsy|medieval|renaissance",
        implies="acoustic guitar|violin|flute|accordion|banjo|mandolin|percussion|drums|vocals|"
-       "harp|bagpipes|sitar|tabla|asian strings|strings|choir|organ|brass|trumpet|piano|bells|"
+       "harp|bagpipes|sitar|tabla|zither|koto|guzheng|qanun|santoor|oud|saz|bouzouki|balalaika|kora|pipa|shamisen|"
+       "erhu|bowed fiddle|duduk|ney|zurna|darbuka|frame drum|strings|choir|organ|brass|trumpet|piano|bells|"
        "clarinet|oboe|woodwinds|double bass|bass|keys|synth|drum machine|mallets|"
        "didgeridoo|ukulele|country|pop|sacred|reggae"),
     _c("sacred", _G, "hymn|hymns|worship|spiritual|religious|gospel|christian|choral music|devotional|bhajan|"
@@ -299,7 +323,16 @@ _EXCLUDE_AFTER = {  # keyed by form: the senses that follow a form and are not t
     "sample": r"[ -]?(?:rate|of|size)\b",
     "concert": r"[ -]?(?:hall|halls|pitch)\b",
     "chamber": r"[ -]?(?:of|reverb)\b",
-    "classic": r"[ -]?(?:rock|example|feel|sound|case|style)\b",
+    # "classic" names the genre only alone, as the tag does; "the classic I-IV-V", "classic for metal" are praise
+    "classic": r"[ -]+\w",
+    # "plucked, percussive notes", "a percussive attack": a quality of the playing, not a percussion instrument
+    "percussive": r"(?:[ -]|,\s*[\w-]+\s+|\s+and\s+[\w-]+\s+)(?:notes?|attack|quality|qualities|feel|character|"
+                  r"touch|articulation|strum\w*|playing|picking|style|technique|edge|bite|chords?|stabs?|manner|way|"
+                  r"tone|accents?|plucks?|plucking|slaps?|bass|guitar|piano|keys|synths?|riffs?|strokes?|bowing)\b",
+    # "a lo-fi recording" is its quality, not the genre
+    "lofi": r"[ -]?(?:recording|recordings|recorded|quality|production|fidelity|mix|mixing|tape)\b",
+    # "voice leading" is counterpoint
+    "voice": r"[ -]?leading\b",
     "spiritual": r"[ -]?(?:experience|journey|connection|feeling|meaning|quality|atmosphere|mood|sense)\b",
     "traditional": r"[ -]?(?:song|structure|sense|instrumentation|instruments?|arrangement|touch|rock|pop|"
                    r"jazz|blues|sound|feel|elements?|melod\w+|rhythms?)\b",
@@ -325,8 +358,11 @@ _EXCLUDE_BEFORE = {  # keyed by form: words just before a form that give it anot
     "fun": r"\bno\s+$",
     "classic": r"\b(?:a|an|instant|modern|true|timeless|cult)\s+$",
     "hum": r"\b(?:to|along)\s+$",
-    "voices": r"\b(?:synth|synthesizer|synthesiser|instrument|instrumental|organ|pad|string|brass|wind)\s+$",
-    "voice": r"\b(?:synth|synthesizer|synthesiser|instrument|organ|pad|lead\s+synth)\s+$",
+    "voices": r"\b(?:synth|synthesizer|synthesiser|instrument|instrumental|organ|pad|string|brass|wind|inner|outer|"
+              r"independent|contrapuntal|polyphonic|fugal|imitative)\s+$",
+    "voice": r"\b(?:synth|synthesizer|synthesiser|instrument|organ|pad|lead\s+synth|inner|outer|independent|"
+             r"contrapuntal|polyphonic|fugal|imitative)\s+$",
+    "percussive": r"\b(?:very|quite|more|less|rather|highly|so|too|almost|somewhat|is|are|was|were|sounds|feels)\s+$",
     # "the cello sings the melody" is an instrument, not a voice
     "sings": r"\b(?:cello|violin|violins|guitar|guitars|piano|sax|saxophone|trumpet|flute|strings|melody|lead|"
              r"synth|clarinet|horn|horns|organ|solo|line)\s+$",
@@ -342,7 +378,7 @@ _EXCLUDE_BEFORE = {  # keyed by form: words just before a form that give it anot
 }
 
 
-_TOKEN = re.compile(r"[a-z0-9&']+")
+_TOKEN = re.compile(r"(?:[^\W_]|[&'])+")
 
 
 def _norm_key(text: str) -> str:
@@ -464,6 +500,19 @@ _INSTRUMENTAL = re.compile(
 )
 
 
+# In a text about counterpoint a "voice" is a melodic line: "a few independent voices interweaving on the
+# harpsichord" names no singer ("a choir of voices sings" still does, by "choir" and "sings").
+_COUNTERPOINT = re.compile(r"\b(?:contrapuntal\w*|counterpoint\w*|polyphon\w*|fugue\w*|fugal|fughetta|canons?|canonic|"
+                           r"imitative|imitation|voice[- ]leading|(?:inner|outer|independent|interweaving|interlocking)"
+                           r"\s+voices?|(?:two|three|four|five|2|3|4|5)[- ]voiced?\s+(?:fugue|counterpoint|texture|"
+                           r"canon|invention|writing|chorale|harmony))\b", re.IGNORECASE)
+
+
+def about_counterpoint(text: str) -> bool:
+    """True when ``text`` speaks of voices as melodic lines ("independent voices", "a three-voice fugue")."""
+    return "voice" in text.lower() and bool(_COUNTERPOINT.search(text))
+
+
 def find_mentions(text: str) -> list[Mention]:
     """Every vocabulary concept named in ``text``, in order, with its negation and hedging.
 
@@ -473,6 +522,8 @@ def find_mentions(text: str) -> list[Mention]:
     if not text:
         return []
     found = _scan(text)
+    if found and about_counterpoint(text):
+        found = [f for f in found if text[f[1]:f[2]].lower() not in ("voice", "voices")]
     if not found:
         return []
     hedges = [m.start() for m in _HEDGE.finditer(text)]

@@ -141,3 +141,65 @@ def test_a_beat_implies_drums_unless_the_caption_denies_them() -> None:
     answer = pair("Soft, dusty drums with a lazy swing.", "What keeps time?")
     assert grounding(answer, clip("A lofi beat with piano. There are no drums.")).reason == GROUNDING_CONTRADICTION
     assert grounding(answer, clip("A slow piano piece with an upbeat feel.")).reason == GROUNDING_UNSUPPORTED
+
+
+BAROQUE = "organ, baroque, classical, no vocals, slow"
+
+
+@pytest.mark.parametrize("answer", [
+    "Fugal: three independent voices chase each other across the manuals.",
+    "Polyphonic, the inner voices moving in parallel thirds under the theme.",
+    "Careful voice leading; each voice keeps its own line.",
+    "A four-voice texture in strict counterpoint.",
+])
+def test_voices_in_counterpoint_are_lines_not_singers(answer: str) -> None:
+    assert grounding(pair(answer, "Describe the texture."), clip(BAROQUE)).keep
+
+
+@pytest.mark.parametrize("answer", [
+    "A choir of voices sings above the organ.",
+    "Yes, voices sing a contrapuntal line over the organ.",
+    "Two voices, a man and a woman, sing a duet.",
+])
+def test_singing_voices_still_contradict_no_vocals(answer: str) -> None:
+    assert grounding(pair(answer, "Describe the texture."), clip(BAROQUE)).reason == GROUNDING_CONTRADICTION
+
+
+@pytest.mark.parametrize(("context", "answer"), [
+    ("A cello plays a slow melody with a bow, long and sustained, over soft piano.", "Arco: long, bowed notes."),
+    ("An acoustic guitar played with a bow makes eerie drones.", "Arco, bowed slowly across the strings."),
+    ("A plucked double bass walks under a jazz piano.", "Pizzicato, plucked with a round tone."),
+    ("A plucked double bass walks under a jazz piano.", "A dry, percussive attack on every plucked note."),
+    ("A folk song with a strummed acoustic guitar and a female singer.", "Percussive, plucked strumming."),
+])
+def test_bowing_supports_arco_and_a_percussive_touch_is_no_percussion(context: str, answer: str) -> None:
+    assert grounding(pair(answer, "How is it played?"), clip(context)).keep
+
+
+def test_arco_needs_a_bowed_instrument() -> None:
+    assert grounding(pair("Arco strings swell underneath.", "How is it played?"),
+                     clip("A fingerpicked acoustic guitar and a male singer.")).reason == GROUNDING_UNSUPPORTED
+
+
+@pytest.mark.parametrize(("context", "answer"), [
+    ("Turkish folk music: a clarinet lead, a qanun and a saz, with bass guitar and drums.",
+     "An oud takes a solo in the middle."),
+    ("A mandolin plays a Greek folk dance over an acoustic guitar.", "A bouzouki answers the mandolin."),
+    ("A Chinese folk melody on erhu over a guzheng.", "The erhu and a shamisen trade phrases."),
+    ("An oboe plays a mournful Armenian folk tune over a drone.", "A duduk, breathy and mournful."),
+    ("A violin plays a Turkish folk tune over percussion.", "A kemençe saws out the melody."),
+])
+def test_a_world_instrument_the_caption_does_not_list_is_unsupported(context: str, answer: str) -> None:
+    assert grounding(pair(answer, "What else plays?"), clip(context)).reason == GROUNDING_UNSUPPORTED
+
+
+@pytest.mark.parametrize(("context", "answer"), [
+    ("Turkish folk music: a clarinet lead, a qanun and a saz.", "The qanun and the bağlama trade phrases."),
+    ("An Arabic folk song.", "An oud and a darbuka."),                  # a genre-only caption leaves the band open
+    ("folk, middle eastern, strings", "An oud carries the melody."),    # tags are sparse
+    ("Japanese traditional music with koto and shakuhachi.", "Koto and a shakuhachi."),
+    ("A slow twelve-bar blues on electric guitar.", "It's a classic twelve-bar, no frills."),  # praise, not classical
+    ("A folk song with a female singer and an acoustic guitar.", "A lo-fi recording of a sad folk song."),
+])
+def test_listed_world_instruments_and_adjectives_are_kept(context: str, answer: str) -> None:
+    assert grounding(pair(answer, "What plays?"), clip(context)).keep

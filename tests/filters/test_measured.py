@@ -15,8 +15,8 @@ FACTS = Facts(tempo_bpm=97.0, tempo_confidence=0.8, key="D", mode="minor", key_s
 DROP = (False, GROUNDING_MEASURED_CONTRADICTION)
 
 
-def judge(answer: str, facts: Facts | None = FACTS):
-    v = measured(pair(answer), dataclasses.replace(clip("a slow piano"), facts=facts))
+def judge(answer: str, facts: Facts | None = FACTS, question: str = "Describe the audio."):
+    v = measured(pair(answer, question), dataclasses.replace(clip("a slow piano"), facts=facts))
     return v.keep, v.reason
 
 
@@ -47,10 +47,41 @@ def test_contradictions_of_the_measured_facts_are_dropped(answer):
 
 def test_near_misses_without_a_checkable_claim_are_kept():
     for answer in ("A minor detail: the hi-hat is slightly late.",   # "A minor" is English here, not a key
-                   "It is in a minor key, melancholic and slow.",    # a mode: D minor's relative is major
+                   "It is in a minor key, melancholic and slow.",    # the measured mode
                    "The tempo is moderate and steady.",               # tempo words are grounding.py's business
                    "Track 3 of 150 on the album."):                   # a number that is no tempo
         assert judge(answer) == (True, ""), answer
+
+
+MAJOR = dataclasses.replace(FACTS, key="G", mode="major")
+
+
+@pytest.mark.parametrize(("question", "answer", "facts"), [
+    ("Is the track in a major key?", "Definitely! A sunny, major-key tune through and through.", FACTS),
+    ("What's the tonality?", "Yes, it is major tonality, bright like a festival.", FACTS),
+    ("What's the tonality?", "The key is major, open and bright.", FACTS),
+    ("Major or minor?", "Major.", FACTS),
+    ("Is it in a minor key?", "No.", FACTS),                    # a "No" to one mode claims the other
+    ("Is it in a minor key?", "Yes, dark and brooding.", MAJOR),
+    ("Which mode is it in?", "It stays in minor the whole way.", MAJOR),
+])
+def test_a_mode_against_a_confident_measured_mode_is_dropped(question, answer, facts):
+    assert judge(answer, facts, question) == DROP
+
+
+@pytest.mark.parametrize(("question", "answer", "facts"), [
+    ("Describe the harmony.", "Jazz is a major influence on the voicings.", FACTS),
+    ("Describe the chords.", "A lush major seventh chord opens the phrase.", FACTS),
+    ("Does the key change?", "The bridge briefly shifts to a major key before the last chorus.", FACTS),
+    ("Describe the harmony.", "Minor-sounding chords colour the verse.", MAJOR),    # a chord, not the key
+    ("Anything else?", "A few minor details: the hi-hat drags a little.", MAJOR),
+    ("What's the key?", "F major, a bright major key.", FACTS),    # a full key: the relative is tolerated
+    ("Is it in a minor key?", "Yes, a brooding minor key.", FACTS),
+    ("Major or minor?", "Yes.", FACTS),                           # a yes to two modes claims neither
+    ("Is it in a major key?", "Yes, bright and happy.", dataclasses.replace(FACTS, key_strength=0.7)),  # not sure
+])
+def test_mode_words_that_are_no_contradicting_key_claim_are_kept(question, answer, facts):
+    assert judge(answer, facts, question) == (True, "")
 
 
 def test_low_confidence_and_missing_facts_are_ignored():
@@ -65,6 +96,8 @@ def test_claims_are_read_in_every_common_spelling():
     assert tempo_claims("at 120bpm, or 118-124 BPM, 97.5 beats a minute") == [(120, 120), (118, 124), (97.5, 97.5)]
     assert key_claims("F sharp minor, Db major, C# min, in A major, the key of Bb") == [
         ("F#", "minor"), ("C#", "major"), ("C#", "minor"), ("A", "major")]
+    assert key_claims("B-flat major, B flat minor, Bb major, B♭ minor, F-sharp major, F# minor") == [
+        ("A#", "major"), ("A#", "minor"), ("A#", "major"), ("A#", "minor"), ("F#", "major"), ("F#", "minor")]
 
 
 def test_the_grounding_family_runs_it_after_the_text_check():

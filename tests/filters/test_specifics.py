@@ -69,3 +69,186 @@ def test_contrast_does_not_deny() -> None:
     assert grounding(answer, clip(DEATH)).keep
     assert grounding(pair("There is no singing at all.", "How are the vocals delivered?"), clip(DEATH)).reason == (
         GROUNDING_CONTRADICTION)
+
+
+BALLAD = "A soft piano ballad with a string section and a male singer."
+
+
+@pytest.mark.parametrize("answer", [
+    "Firmly in E-flat minor.",
+    "A-flat major, I'd say.",
+    "It sits in G♭ major.",
+    "F-sharp minor, dark and slow.",
+    "Db major.",
+])
+def test_a_full_key_in_any_spelling_needs_support(answer: str) -> None:
+    assert grounding(pair(answer, "Which key is it in?"), clip(BALLAD)).reason == GROUNDING_INVENTED_SPECIFIC
+
+
+@pytest.mark.parametrize(("context", "answer"), [
+    ("A soft piano ballad in B flat major with strings.", "It's in B-flat major."),
+    ("A soft piano ballad in Bb major with strings.", "A# major, bright and warm."),   # the same key, spelt sharp
+    ("A soft piano ballad in the key of e minor.", "E minor."),
+    (BALLAD, "The piano plays a major role in it."),                                   # English, not a key
+])
+def test_a_key_the_source_states_is_kept(context: str, answer: str) -> None:
+    assert grounding(pair(answer, "Which key is it in?"), clip(context)).keep
+
+
+@pytest.mark.parametrize(("context", "answer"), [
+    (BALLAD, "The groove sits in 5/4 throughout."),
+    (BALLAD, "A lilting 6/8 pulse under the piano."),
+    ("An accordion and tuba play a lively folk dance.", "A bouncy 2/4 polka."),         # no polka in the source
+    ("A jazz waltz with piano and brushed drums.", "It's in 4/4."),                    # a waltz is in three
+])
+def test_an_unsupported_time_signature_is_invented(context: str, answer: str) -> None:
+    assert grounding(pair(answer, "What's the meter?"), clip(context)).reason == GROUNDING_INVENTED_SPECIFIC
+
+
+@pytest.mark.parametrize(("context", "answer"), [
+    ("A jazz waltz with piano and brushed drums.", "3/4, a lilting waltz."),
+    ("A folk song with three beats to the bar on guitar.", "It's in 3/4."),
+    ("An electro track with a four on the floor kick and synth bass.", "Straight 4/4."),
+    ("A lively polka with accordion and tuba.", "A bouncy 2/4 polka."),
+    ("A rock song in 7/8 with distorted guitars.", "A driving 7/8 riff."),
+    ("A marching band plays a brisk march.", "A crisp 6/8 march."),
+    (BALLAD, "The strings enter about 3/4 of the way through."),                      # a fraction
+    (BALLAD, "Steady 1/4 notes on the piano."),                                       # a note value
+    (BALLAD, "It feels like four beats to the bar."),                                 # no signature stated
+])
+def test_a_supported_or_absent_time_signature_is_kept(context: str, answer: str) -> None:
+    assert grounding(pair(answer, "What's the meter?"), clip(context)).keep
+
+
+@pytest.mark.parametrize(("context", "question", "answer"), [
+    ("A guzheng melody built on a pentatonic scale.", "How many notes per octave does it use?",
+     "Five, as in any pentatonic tune."),
+    ("A dreamy piano piece on a whole-tone scale.", "How many different pitches?", "Six, all a whole step apart."),
+    ("A slow twelve-bar blues on electric guitar.", "How many bars in each chorus?", "Twelve, then it repeats."),
+    ("A Viennese waltz played by an orchestra.", "How many beats to the bar?", "Three, the classic waltz lilt."),
+])
+def test_a_count_that_a_source_term_implies_is_kept(context: str, question: str, answer: str) -> None:
+    assert grounding(pair(answer, question), clip(context)).keep
+
+
+def test_a_count_no_source_term_implies_is_invented() -> None:
+    answer = pair("Five, as in any pentatonic tune.", "How many notes per octave does it use?")
+    assert grounding(answer, clip("A guzheng melody over soft strings.")).reason == GROUNDING_INVENTED_SPECIFIC
+    assert grounding(answer, clip("A guzheng melody on a diatonic scale.")).reason == GROUNDING_INVENTED_SPECIFIC
+
+
+@pytest.mark.parametrize(("context", "question", "answer"), [
+    ("A Turkish folk song with a clarinet lead and a saz.", "Who is playing the clarinet?",
+     "The soloist is Şükrü Ünlü, a famous clarinettist."),
+    ("A Czech orchestral piece with strings and horns.", "Describe the origin.", "It was composed by Antonín Dvořák."),
+    ("A mellow acoustic cover of a pop song, sung by a girl.", "Name the original artist of this cover.",
+     "It's Taylor Swift's \"Shake It Off\", slowed right down."),
+    ("A mellow acoustic cover of a pop song, sung by a girl.", "Identify the songwriter.", "Joni Mitchell."),
+    ("A mellow acoustic cover of a pop song, sung by a girl.", "How does she sound?",
+     "Breathy and warm; she covers Adele's \"Hello\" with real feeling."),
+])
+def test_credits_in_any_script_and_after_an_imperative_question_trip(context: str, question: str,
+                                                                        answer: str) -> None:
+    assert grounding(pair(answer, question), clip(context)).reason == GROUNDING_INVENTED_SPECIFIC
+
+
+@pytest.mark.parametrize(("context", "question", "answer"), [
+    (TRIO, "Name the lead instrument.", "Piano, with the bass walking underneath."),   # no credit asked
+    (TRIO, "What does it sound like?", "Very much in the style of Bill Evans."),
+    ("A slow romantic piano piece.", "What does it remind you of?", "It is reminiscent of Chopin's nocturnes."),
+    ("A slow romantic piano piece.", "Do you like it?", "I love this. Tender and slow."),
+    ("A slow romantic piano piece.", "How does it open?", "Gently. A single line, then soft chords."),
+    ("A Turkish folk song with a clarinet lead.", "Who plays the lead?", "A Turkish clarinettist, very expressive."),
+])
+def test_comparisons_and_plain_capitals_are_no_credit(context: str, question: str, answer: str) -> None:
+    assert grounding(pair(answer, question), clip(context)).keep
+
+
+SITAR = "sitar, indian, tabla, drone, slow, no vocals"
+
+
+@pytest.mark.parametrize(("context", "question", "answer"), [
+    (SITAR, "Which raga is it?", "Raga Malkauns, a midnight raga."),
+    (SITAR, "Raga?", "Bageshri, a late-evening raga."),
+    (SITAR, "Raga?", "Bageshri."),
+    ("An oud and darbuka improvise together.", "Describe the melody.", "It winds through maqam Rast, ornamented."),
+    ("A slow piano piece in a major key.", "What mode is the melody in?", "Mixolydian, with a flat seventh."),
+    ("A slow piano piece.", "Describe the harmony.", "The melody is in the Lydian mode, floating and bright."),
+])
+def test_an_unsupported_raga_maqam_or_mode_name_is_invented(context: str, question: str, answer: str) -> None:
+    assert grounding(pair(answer, question), clip(context)).reason == GROUNDING_INVENTED_SPECIFIC
+
+
+@pytest.mark.parametrize(("context", "question", "answer"), [
+    (SITAR, "Describe it.", "A meditative evening raga unfolding slowly on sitar."),
+    (SITAR, "Which raga?", "Sounds like a morning raga, gentle and unhurried."),
+    (SITAR + ", raga yaman", "Which raga?", "Yaman, an evening raga."),
+    (SITAR, "Describe it.", "Hindustani raga feel, slow and meditative."),
+    ("A slow modal piano piece in Dorian mode.", "What mode?", "Dorian."),
+    ("A slow piano piece.", "What mode?", "Minor, melancholic."),
+])
+def test_ragas_and_modes_without_a_name_or_with_support_are_kept(context: str, question: str, answer: str) -> None:
+    assert grounding(pair(answer, question), clip(context)).keep
+
+
+TWO_CHORDS = "An acoustic guitar strums two chords; a man sings over it."
+BLUES = "A slow twelve-bar blues on electric guitar with a shuffling rhythm section."
+
+
+@pytest.mark.parametrize(("context", "answer"), [
+    (TWO_CHORDS, "It just rocks back and forth, V-I, V-I."),
+    (TWO_CHORDS, "A vi–IV–I–V loop."),
+    (BLUES, "The turnaround is a jazzy ii-V-I."),
+    ("A brass quintet plays a stately chorale.", "It closes on a plagal IV-I."),
+])
+def test_an_unsupported_roman_numeral_progression_is_invented(context: str, answer: str) -> None:
+    assert grounding(pair(answer, "What are the chords doing?"), clip(context)).reason == GROUNDING_INVENTED_SPECIFIC
+
+
+@pytest.mark.parametrize(("context", "answer"), [
+    (BLUES, "The standard I-IV-V, twelve bars at a time."),
+    (BLUES, "It lands on IV-I at the end of each chorus."),
+    (BLUES, "It moves through the tonic, subdominant and dominant."),             # words, not numerals
+    ("A jazz ballad on piano over a ii-V-I progression.", "A gentle ii-V-I that keeps coming back."),
+    (TWO_CHORDS, "I love this. Two simple chords, strummed with a loose wrist."),  # the pronoun
+])
+def test_supported_progressions_and_words_are_kept(context: str, answer: str) -> None:
+    assert grounding(pair(answer, "What are the chords doing?"), clip(context)).keep
+
+
+FOLK = "A female singer with an acoustic guitar, soft and sad; a folk song."
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("What are the lyrics about?", "The words describe a fisherman lost at sea on a winter night."),
+    ("What is she singing about?", "She sings about her grandmother's garden in spring."),
+    ("What is the song about?", "It's about leaving a small mining town for the city."),
+    ("Tell me about the vocals.", "A soft voice; the lyrics recount a wedding that never happened."),
+])
+def test_invented_lyric_content_trips(question: str, answer: str) -> None:
+    assert grounding(pair(answer, question), clip(FOLK)).reason == GROUNDING_INVENTED_SPECIFIC
+
+
+@pytest.mark.parametrize(("context", "question", "answer"), [
+    ("A female singer singing about love over an acoustic guitar.", "What is the song about?",
+     "The song is about love and longing."),
+    ("A man croons a love song over piano.", "What are the lyrics about?", "They describe missing someone."),
+    (FOLK, "Can you make out the words?", "The lyrics are hard to make out under the reverb."),
+    ("A male voice sings vocables over guitar. There are no lyrics.", "What are the lyrics?",
+     "There are no real lyrics, only vocables."),
+    ("A man sings wordless vocables over a guitar.", "What does he sing?", "Vocables without words, in falsetto."),
+    (FOLK, "What could the lyrics be about?", "Perhaps lost love, given the sad mood."),   # asks for a reading
+    (FOLK, "What could the lyrics be about?", "The lyrics are about lost love."),  # an interpretation, asked for
+    (FOLK, "What do the lyrics say?", "The lyrics say something about going home."),  # too vague to be a claim
+    (FOLK, "What does the guitar do?", "It strums softly while she sings about home."),  # an aside
+    (FOLK, "How long is the verse?", "The verse is about 30 seconds long."),
+])
+def test_lyric_near_misses_are_kept(context: str, question: str, answer: str) -> None:
+    assert grounding(pair(answer, question), clip(context)).keep
+
+
+def test_a_mode_against_the_caption_ignores_english_major_and_minor() -> None:
+    caption = "A slow ballad in a minor key; jazz is a major influence."
+    assert grounding(pair("A bright major key throughout.", "Key?"), clip(caption)).reason == GROUNDING_CONTRADICTION
+    assert grounding(pair("Minor, and melancholic.", "Major or minor?"), clip(caption)).keep
+    assert grounding(pair("The piano plays a major role.", "What leads?"), clip(caption)).keep

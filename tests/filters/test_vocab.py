@@ -25,3 +25,26 @@ def test_synonyms_and_other_senses() -> None:
     assert ("bass", False) in mentions("a groovy e-bass line")
     assert mentions("Get the crowd moving; you can dance to it.") == []
     assert mentions("A slow riser builds tension.") == []
+
+
+def test_counterpoint_voices_are_lines() -> None:
+    assert mentions("Three independent voices in strict counterpoint.") == []
+    assert mentions("Smooth voice leading in the strings.") == [("strings", False)]
+    assert mentions("A voice soars over the choir.") == [("vocals", False), ("choir", False)]
+    assert mentions("A fugue sung by a choir of voices.")[0] == ("classical", False)
+    assert ("choir", False) in mentions("A fugue sung by a choir of voices.")
+
+
+def test_instruments_of_other_traditions_are_each_their_own() -> None:
+    found = {m.concept for m in find_mentions("oud, saz, bağlama, qanun, bouzouki, kora, erhu, shamisen, duduk")}
+    assert found == {"oud", "saz", "qanun", "bouzouki", "kora", "erhu", "shamisen", "duduk"}
+    assert BY_NAME["qanun"].parents == ("zither",)  # a zither supports a qanun, a saz supports no oud
+    assert "oud" in BY_NAME["folk"].implies
+
+
+def test_adjectives_that_name_no_instrument_or_genre() -> None:
+    assert mentions("A percussive, plucked attack.") == []
+    assert mentions("Wooden percussive elements.") == [("percussion", False)]
+    assert mentions("Arco, a bowed instrument.") == [("strings", False), ("strings", False)]
+    assert mentions("A lo-fi recording.") == []
+    assert mentions("The classic twelve-bar form.") == [("blues", False)]
