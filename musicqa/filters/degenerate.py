@@ -53,7 +53,8 @@ _SPECIAL = re.compile(
     re.IGNORECASE,
 )
 _ASKING = re.compile(
-    r"^\W*(?:what|whats|which|who|whos|whom|whose|when|where|wheres|why|how|hows|comment|is|are|was|were|do|does|did|can|could|would|should|"
+    r"^\W*(?:what|whats|wat|wats|wut|wht|which|wich|who|whos|whom|whose|when|where|wheres|why|how|hows|comment|is|are|"
+    r"was|were|do|does|did|can|could|would|should|"
     r"will|has|have|had|may|might|shall|am|describe|tell|explain|list|name|identify|give|summari[sz]e|"
     r"characteri[sz]e|compare|mention|share|classify|suggest|rate|estimate|discuss|analy[sz]e|outline|"
     r"guess|imagine|write|provide|please|talk|point|count|judging|listening|based|considering|"
@@ -83,7 +84,7 @@ _SLOT_NOUN = (r"(?:language|key|mode|tonality|gender|sex|tempo|bpm|time\s+signat
 _SLOT_Q = re.compile(
     r"^\W*which\b|\b(?:what|which)(?:['’]s|\s+is|\s+was)?\s+(?:\w+\s+){0,2}?(?:language|languages|key|mode|"
     r"tonality|gender|sex|tempo|bpm|time\s+signature|meter|metre|country|decade)\b|"
-    r"^\W*(?:(?:what|which)(?:['’]s|\s+is|\s+was)?|identify|name|state|specify|indicate|give|determine|"
+    r"^\W*(?:(?:what|which|wat)(?:['’]?s|\s+is|\s+was)?|identify|name|state|specify|indicate|give|determine|"
     r"select|pick|choose)\s+(?:the\s+|its\s+|this\s+\w+['’]s\s+)?(?:\w+\s+){0,3}?" + _SLOT_NOUN + r"\b(?!s\b|['’])"
     r"(?![^?.]*\b(?:and|describe|explain|characteristics|why|how)\b)", re.IGNORECASE)
 _ONE_WORD_Q = re.compile(r"\b(?:in\s+(?:one|a|a\s+single)\s+word|(?:one|single)[\s-]word|one\s+adjective)\b",
@@ -120,9 +121,10 @@ _FUNCTION_END = frozenset(
     "their his her this these those into like such very more most than then while when where including "
     "featuring both either neither my our your whether if because although though also plus via".split()
 )
-_TERMINAL = re.compile(r"[.!?…)\]\"'”’*]\s*$|[\U0001F300-\U0001FAFF]\s*$")
+_TERMINAL = re.compile(r"[.!?…)\]\"'”’*]\s*$|[\u2600-\u27BF\U0001F000-\U0001FAFF]\ufe0f?\s*$")
 _DANGLING = re.compile(r"[,;:(\-–—/&]\s*$")
 _CHAR_LOOP = re.compile(r"(.{1,12}?)\1{7,}", re.DOTALL)
+_PHRASE_LOOP = re.compile(r"(?<!\w)((?:\w+ ){2,4}?)\1{3,}")  # a phrase of two to four words four times running
 _WORD_LOOP = re.compile(r"\b(\w+)(?:\W+\1\b){4,}", re.IGNORECASE)
 _SENTENCE = re.compile(r"[^.!?\n]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -158,6 +160,8 @@ def _is_loop(answer: str, words: list[str]) -> bool:
         sentences = Counter(s for s in (_norm(x) for x in _SENTENCE.findall(answer)) if len(s.split()) >= 2)
         if any(n >= (2 if len(s.split()) >= 4 else 3) for s, n in sentences.items()):
             return True
+    if top >= 3 and _PHRASE_LOOP.search(" ".join(lower) + " "):  # "passionate vocal, passionate vocal, ..."
+        return True
     if top >= 3 and len(lower) >= 15:  # a 5-word phrase three times
         grams = Counter(tuple(lower[i:i + 5]) for i in range(len(lower) - 4))
         if grams.most_common(1)[0][1] >= 3:
@@ -256,7 +260,8 @@ class Degenerate:
         if self.language is not None and (self._other_language(answer, a_words)
                                           or self._other_language(question, q_words)):
             return Verdict(False, DEGENERATE_WRONG_LANGUAGE)
-        if not question.endswith("?") and not _ASKING.search(question) and not _is_terse_request(question, q_words):
+        # a "?" anywhere: "Radio-ready or not? One-line verdict."
+        if "?" not in question and not _ASKING.search(question) and not _is_terse_request(question, q_words):
             return Verdict(False, DEGENERATE_NOT_A_QUESTION)
         q_norm, a_norm = " ".join(w.lower() for w in q_words), " ".join(w.lower() for w in a_words)
         if a_norm == q_norm:

@@ -21,7 +21,10 @@ from musicqa.filters.vocab import find_mentions
 _ALWAYS = re.compile(
     r"\bhard\s+to\s+(?:say|tell|pin\s+down)\b(?!\s+no\b)|\b(?:a\s+)?tough\s+(?:one\s+to\s+(?:call|answer)|call)\b|"
     r"\b(?:can['’]t|cannot|can\s+not|couldn['’]t|could\s+not)\s+(?:really\s+|honestly\s+)?(?:verify|vouch\s+for)\b|"
-    r"\bno\s+way\s+(?:to|of)\s+(?:verify|check)\w*\b|\bdunno\b|\bno\s+clue\b|\bbeats\s+me\b",
+    r"\bno\s+way\s+(?:to|of)\s+(?:verify|check)\w*\b|\bdunno\b|\bno\s+clue\b|\bbeats\s+me\b|"
+    # an answer that opens by declining: "cant tell from here sry"
+    r"^\W*(?:i\s+)?(?:can['’]?t|cannot|couldn['’]?t)\s+(?:really\s+)?(?:tell|say)\b"
+    r"(?!\s+(?:\w+\s+)?(?:apart|the\s+difference))",
     re.IGNORECASE)
 # The audience, not the clip: "every listener hears something different", "depends entirely on the crowd",
 # "whatever vibe you bring is the right one". The move's own words ("the crowd") name nothing of the clip.
@@ -37,7 +40,8 @@ _AUDIENCE = re.compile(
     r"(?:different|differently|their\s+own|something\s+else)\b|"
     r"\b(?:depends?|depending|dependent|comes?\s+down|varies)\s+(?:\w+\s+)?(?:up)?(?:on|to|with)\s+(?:\w+\s+){0,2}?"
     r"(?:crowd|audience|listeners?|person|people|taste|who(?:['’]s|\s+is)?\s+listening)\b|"
-    r"\bwhatever\s+(?:\w+\s+){0,2}?you\s+(?:bring|feel|hear|get|want|take)\b|\bthe\s+beauty\s+of\s+music\b",
+    r"\bwhatever\s+(?:\w+\s+){0,2}?(?:you|u)\s+(?:bring|feel|hear|get|want|take)\b(?:\s+it\s+is|\s+it['’]s)?|"
+    r"\bthe\s+beauty\s+of\s+music\b",
     re.IGNORECASE)
 _MOVES = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
     # handing the question back to the asker
@@ -61,15 +65,22 @@ _MOVES = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
      r"\b(?:depends?|depending|dependent|comes?\s+down|varies)\s+(?:up)?(?:on|to|with)\s+(?:your|the\s+listener['’]s|"
      r"the|what|how|which)\s+(?:\w+\s+){0,2}?(?:speakers?|headphones|system|volume|playback|setup|set-up|monitors?|"
      r"room|device|stereo|earbuds|equipment|knob)\b"),
+    # just enjoy it: "it's best to simply enjoy the atmosphere and let the voices wash over you"
+    (("enjoy", "wash over"),
+     r"\b(?:best|better|nicest)\s+(?:\w+\s+){0,2}?(?:to\s+)?(?:simply\s+|just\s+)?enjoy\b|\bjust\s+enjoy\b|"
+     r"\bwash\s+over\s+(?:you|u)\b"),
     # changing the subject
     (("let", "moving on", "next", "anyway", "anyhow"),
      r"\b(?:let['’]s|let\s+us)\s+(?:move\s+on|skip|talk\s+about\s+something|focus\s+on\s+something|not\s+(?:go|get)"
      r"\s+into)\b|\bmoving\s+on\b|\b(?:the\s+)?next\s+(?:round|question|one)\b|^\W*(?:anyway|anyhow)\b"),
     # somebody else would know
-    (("ask",),
+    (("ask", "only"),
      r"\b(?:have|need)\s+to\s+ask\b|\bask\s+(?:the|a|its)\s+(?:performers?|artists?|band|composer|producer|"
      r"musicians?|engineer|label|singer|players?)\b|\bbetter\s+asked\s+(?:of|to)\b|"
-     r"\bask\s+(?:qa|someone|somebody|around|elsewhere|the\s+team|your\s+teacher)\b"),
+     r"\bask\s+(?:qa|someone|somebody|around|elsewhere|the\s+team|your\s+teacher)\b|"
+     # "only someone inside that world could tell you", "only an insider could say"
+     r"\bonly\s+(?:someone|somebody|an?\s+[\w-]+|the\s+[\w-]+)\s+(?:[\w-]+\s+){0,4}?(?:could|can|would)\s+"
+     r"(?:really\s+)?(?:tell|say|know|answer)\b"),
     # background first
     (("before", "first", "kind of music", "sort of music"),
      r"\bbefore\s+i\s+(?:answer|say|can\s+say)\b|\b(?:first|before\s+that),?\s+(?:tell|let)\s+me\s+(?:know|what)\b|"
@@ -86,7 +97,8 @@ _MOVES = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
      r"\bsomething\s+(?:very\s+)?(?:personal|subjective)\b|\bsuch\s+a\s+personal\b|\bpersonal\s+experience\b|"
      r"\bopen\s+to\s+(?:interpretation|debate|discussion)\b|"
      r"\b(?:labels?|terms?|categories|names)\s+(?:are|is)\s+(?:\w+\s+)?(?:slippery|fuzzy|arbitrary|subjective)\b|"
-     r"\bdepends?\s+(?:on\s+)?(?:what|how)\s+you\s+(?:count|call|define|mean|consider|classify|label)\b"),
+     r"\bdepends?\s+(?:on\s+)?(?:what|how)\s+(?:you|u)\s+(?:count|call|define|mean|consider|classify|label|listen|"
+     r"hear|feel|take)\b"),
     # every track is different: "buildups vary a lot from track to track", "every producer has their own approach"
     (("var", "every", "depend"),
      r"\bvar(?:y|ies)\s+(?:\w+\s+){0,2}?(?:from|between|by|across)\s+(?:\w+\s+){0,2}?(?:tracks?|songs?|pieces?|"
@@ -131,8 +143,10 @@ _YES_NO_A = re.compile(r"^\W*(?:yes|yeah|yep|no|nope|not|none|nah)\b", re.IGNORE
 # A mention is about this clip when a determiner points at it ("the piano", "its groove") or its sentence does
 # ("it's bluesy", "here", "you can hear"); "a folk song", "buildups in EDM" and "guitar tunings" are general.
 _POINTED = re.compile(r"\b(?:the|this|these|its|their|his|her|that|those)\s+(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
-_DEICTIC = re.compile(r"\b(?:it|it['’]s|this(?!\s+helps)|here|you\s+can\s+hear|we\s+hear|there['’]s|"
-                      r"there\s+(?:is|are))\b", re.IGNORECASE)
+# ("it's best to just enjoy it" is a dummy "it")
+_DEICTIC = re.compile(r"\b(?:it(?:['’]s|\s+is)?(?!['’]s|\s+is\s+|\s+(?:best|better|important|clear|hard|worth|up|fine|"
+                      r"okay|ok|easy|possible|impossible|difficult|great|fun|nice|good|really)\b)|this(?!\s+helps)|here|"
+                      r"you\s+can\s+hear|we\s+hear|there['’]s|there\s+(?:is|are))\b", re.IGNORECASE)
 # Sentences that tell the asker what to do ("Sing the last chord back to me", "Tap along") claim nothing
 _IMPERATIVE = re.compile(
     r"^\W*(?:sing|tap|listen|try|hum|clap|count|play|go|bring|put|take|give|tell|check|compare|think|imagine|"

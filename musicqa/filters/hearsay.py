@@ -32,7 +32,7 @@ _DOC = (r"(?:description|descriptions|blurb|info|information|sheet|fact\s*sheet|
         r"descriptors?|credits|catalog(?:ue)?\s+entry|database|record\s+card|log|playlist(?:\s+notes)?|handout|"
         r"worksheet|textbook|lesson\s+plan|syllabus|(?:teacher['’]s\s+|study\s+)?guide|programme\s+notes|"
         r"program\s+notes|show\s+sheet|sleeve|booklet|press\s+release|source|sources|reference(?:\s+text)?|"
-        r"references)")
+        r"references|epk|press\s+kit|bio|submission(?:\s+form)?|intake\s+form)")
 _OWNER = r"(?:the|its|this|that|these|those|my|our|their|your|a|an|his|her|(?:the\s+)?[\w-]+['’]s)"
 _SAYS = (r"(?:says?|said|claims?|claimed|calls?|called|describes?|described|files?|filed|pegs?|pegged|puts?|bills?|"
          r"billed|brands?|branded|dubs?|dubbed|terms?|termed|names?|named|lists?|listed|labels?|labell?ed|tags?|"
@@ -41,11 +41,12 @@ _SAYS = (r"(?:says?|said|claims?|claimed|calls?|called|describes?|described|file
          r"tells?|told|gives?|gave|has\s+it|had\s+it|sees?|counts?|considers?|identif(?:y|ies|ied)|specif(?:y|ies|ied)|"
          r"spells?\s+out|reads?|goes\s+with|went\s+with|uses?|used|settles?\s+on|points?\s+to|lumps?|sorts?|places?|"
          r"characteri[sz]es|characteri[sz]ed|portrays?|depicts?|frames?|paints?|proposes?|indicates?|"
+         r"flags?|flagged|highlights?|singles?\s+out|points?\s+out|cites?|credits?|"
          r"ha(?:s|ve|d)\s+(?:it|this|them)(?:\s+down)?\s+as|saying|reading)")
 
 _PATTERNS = [re.compile(p, re.IGNORECASE) for p in (
     # a document that speaks: "the clip's description files it as", "its info claims", "the blurb pegs it"
-    _OWNER + r"\s+(?:[\w-]+\s+){0,2}?" + _DOC + r"\s+(?:(?:also|only|clearly|just|apparently|even)\s+)?"
+    _OWNER + r"\s+(?:[\w-]+\s+){0,2}?" + _DOC + r"\s+(?:(?:also|only|clearly|just|apparently|even|itself)\s+)?"
     + _SAYS + r"\b",
     # hearsay markers: the writer knows it second-hand
     r"\b(?:reportedly|supposedly|allegedly|purportedly|by\s+all\s+accounts|rumou?r\s+has\s+it|word\s+is|"
@@ -97,7 +98,8 @@ _GATE = ("descri", "blurb", "info", "sheet", "rundown", "write", "summary", "lis
          "sent", "passed", "briefed", "came with", "comes with", "arrive", "shipped", "billed", "bills",
          "brand", "dub", "pigeon", "peg", "adjectives", "words", "claim", "log", "playlist", "handout", "worksheet",
          "textbook", "lesson", "syllabus", "guide", "program", "sleeve", "booklet", "press", "'s", "’s", "saying",
-         "reading", "down as", "categor", "descriptor", "given", "shown", "source", "reference")
+         "reading", "down as", "categor", "descriptor", "given", "shown", "source", "reference", "epk", "kit",
+         "bio", "submission", "intake")
 
 
 # Any document noun, not only the listed ones: WordNet's nouns for a written document (the placard, the
@@ -108,7 +110,7 @@ writeup summary tags tag label labels metadata caption captions placard placards
 sticker stickers readme promo promos tracklist tracklists tagline annotations annotation keywords descriptors
 credits database wiki wikipedia discogs page pages site website websites app listing listings synopsis paperwork docs
 documentation spec specs brief briefing memo email e-mail e-mails emails message messages press signage
-cover covers sleeve sleeves inlay insert j-card review reviews
+cover covers sleeve sleeves inlay insert j-card review reviews epk epks bio bios submission submissions
 """.split())
 _OWNERS = frozenset("the its this that these those my our their your a an his her".split())
 _ADVERBS = frozenset("also only clearly just apparently even actually still explicitly simply".split())
@@ -119,6 +121,7 @@ _REPORT = re.compile(
     r"filed|tags?|tagged|mentions?|mentioned|states?|stated|reports?|reported|tells?|told|names?|named|pegs?|"
     r"pegged|bills?|billed|dubs?|dubbed|terms?|termed|classif(?:y|ies|ied)|categori[sz](?:e|es|ed)|"
     r"identif(?:y|ies|ied)|specif(?:y|ies|ied)|suggests?|suggested|reckons?|insists?|reads?|notes?|noted|"
+    r"flags?|flagged|highlights?|"
     r"places?\s+(?:it|this|them)|ha(?:s|ve|d)\s+(?:it|this|them)\s+(?:down\s+)?as|gives?\s+(?:it|the\s+\w+)\s+as|puts?\s+it)\b",
     re.IGNORECASE)
 _PREPOSITIONS = frozenset("for of from on in at beside by with about to".split())

@@ -22,7 +22,10 @@ log = logging.getLogger(__name__)
 
 # Complete words of one or two letters; any other 1-2 letter last token ("fl", "sn") is a fragment.
 _SHORT = frozenset("a i an as at be by do go he if in is it me my no of oh ok on or so to up us we ya yo "
-                   "dj tv uk mc hi la ah eh uh ye pa ma da".split())
+                   "dj tv uk mc hi la ah eh uh ye pa ma da u n w ur db hz".split())
+# Units and chat shorthand a crowd worker ends an answer with ("around 128 bpm", "subjective tbh")
+_INFORMAL = frozenset("bpm bpms lufs khz tbh lol idk imo imho sry pls thx lmao ppl prob kinda sorta gonna wanna "
+                      "dunno gotta tho thru cuz coz nah yep yup".split())
 _SUFFIXES = ("s", "es", "ed", "d", "ing", "ly", "er", "ers", "est", "y", "ies", "ied", "ness", "ment", "ful",
              "less", "ish")
 _LETTERS = re.compile(r"[a-z]+")
@@ -31,7 +34,7 @@ _LETTERS = re.compile(r"[a-z]+")
 @cache
 def words() -> frozenset[str]:
     """The known words; without the embedding package only the music vocabulary (the check then abstains)."""
-    out: set[str] = set()
+    out: set[str] = set(_INFORMAL)
     for concept in CONCEPTS:
         for form in concept.forms:
             out.update(_LETTERS.findall(form.lower()))

@@ -53,6 +53,28 @@ _MEASURE_GATE = ("detect", "track", "estimat", "analy", "meter", "readout", "rea
 # MTG-Jamendo's "genre---rock", "instrument---electricguitar", "mood/theme---calm"
 _TAG_STRING = re.compile(r"\b[a-z]+(?:/[a-z]+)?---[\w-]+|\bmood/theme\b", re.IGNORECASE)
 
+# Tag lists come sorted ("cello, classical guitar, double bass, flute, harp, horn"); nobody describing music
+# lists five or more instruments or genres in alphabetical order by chance (1 in 120 for five).
+_LIST = re.compile(r"(?:[a-z][a-z&'’ -]*,\s*){4,}(?:and\s+|or\s+)?[a-z][a-z&'’ -]*", re.IGNORECASE)
+_TAIL = re.compile(r"^(?:and|or)\s+|\s+(?:and|or)\s+.*$", re.IGNORECASE)
+_VAGUE = re.compile(r"\b(?:other|others|more|etc|possibly|various|many)\b", re.IGNORECASE)
+
+
+def _alphabetical_list(answer: str) -> bool:
+    """Five or more distinct comma-separated items in strictly alphabetical order (a recited tag list)."""
+    for m in _LIST.finditer(answer):
+        items = [x.strip().lower() for x in m.group(0).split(",")]
+        if items and _VAGUE.search(items[-1]):  # "..., violin, and possibly other orchestral instruments"
+            items = items[:-1]
+        if len(items) < 5:
+            continue
+        items[0] = items[0].split()[-1]  # "The instruments are cello" -> "cello"
+        items = [_TAIL.sub("", x).strip() for x in items]
+        if len(items) >= 5 and all(a < b for a, b in zip(items, items[1:])):
+            return True
+    return False
+
+
 _SLASHED = re.compile(r"\b[a-z][a-z&-]+(?:/[a-z][a-z&-]+){3,}\b", re.IGNORECASE)
 
 _PROVENANCE = re.compile(
@@ -85,7 +107,7 @@ def recites_tags(answer: str, context: str) -> bool:
     items that are the clip's own tags (and nothing else but a word or two)."""
     if "---" in answer or "mood/theme" in answer.lower():
         return bool(_TAG_STRING.search(answer))
-    if _SLASHED.search(answer):  # "an alternative/darkwave/electronic/experimental song": a tag list, joined
+    if _SLASHED.search(answer) or _alphabetical_list(answer):
         return True
     tags = _tags(context)
     if not tags:

@@ -64,6 +64,13 @@ _CANNOT = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
     (("beyond", "telling", "who knows", "idea", "no way"),
      r"\bbeyond\s+(?:what\s+(?:i|we)\s+can|my\s+(?:ability|abilities|capabilities|knowledge))\b|\bno\s+telling\b|"
      r"^\W*who\s+knows\b|\bno\s+idea\b|\bno\s+way\s+(?:to|of)\s+(?:know|tell|determin|say)"),
+    # a decline dressed as care: "I'm not comfortable naming a raga", "it would be irresponsible to speculate",
+    # "I recommend consulting a music professional"
+    (("comfortable", "irresponsible", "speculat", "consult"),
+     r"\bnot\s+comfortable\s+(?:\w+\s+)?(?:naming|guessing|saying|identifying|speculating|stating|giving)\b|"
+     r"\b(?:irresponsible|inappropriate|unwise|misleading)\s+(?:\w+\s+)?(?:to|for\s+me\s+to)\s+(?:speculate|guess|"
+     r"name|say|assume)\b|\b(?:recommend|suggest|advise)\s+(?:\w+\s+)?consulting\b|\bconsult\s+(?:an?|the)\s+"
+     r"(?:\w+\s+){0,2}?(?:professional|expert|musicologist|specialist)\b"),
     (("require",),
      r"\b(?:would|will|does|could)\s+(?:\w+\s+)?require\s+(?:actually\s+)?(?:listening|hearing|access|more)\b"),
     # "not something I can tell", "not something that is mentioned": a non-answer phrased as a thing

@@ -51,13 +51,24 @@ _COUNT = re.compile(
     r"\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a\s+dozen|\d{1,2})\s+(?:\w+\s+)?"
     r"(?:players|musicians|guitarists|singers|vocalists|drummers|violinists|pianists|men|women|voices|people|"
     r"members|performers|rappers|percussionists|horn\s+players|backing\s+singers)\b", re.IGNORECASE)
+_AUDIENCE_FIGURE = re.compile(
+    r"\b\d[\d,.]*\s*(?:k|m|million|thousand|billion)?\s+(?:monthly\s+|daily\s+|weekly\s+)?(?:listeners|streams|plays|"
+    r"views|followers|subscribers|downloads|copies|sales|spins)\b|\b(?:charted|peaked|debuted)\s+at\s+(?:no\.?|number|#)"
+    r"\s*\d+\b|\b(?:gold|platinum)\s+(?:record|certified|certification|status)\b|\bwent\s+(?:gold|platinum)\b",
+    re.IGNORECASE)
+_TIMESTAMP = re.compile(r"\b(\d{1,2}):([0-5]\d)\b")
 _HOW_MANY = re.compile(r"\bhow\s+many\b", re.IGNORECASE)
 _LEADING_COUNT = re.compile(r"^\W*(?:exactly\s+|about\s+)?(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                             r"\d{1,2})\b", re.IGNORECASE)
 _LANGUAGES = ("english|spanish|portuguese|french|german|italian|japanese|korean|chinese|mandarin|cantonese|hindi|"
               "arabic|russian|turkish|greek|swahili|yoruba|hebrew|latin|dutch|swedish|polish|punjabi|tamil|bengali|"
               "urdu|persian|farsi|vietnamese|thai|indonesian|tagalog|zulu|xhosa|amharic|finnish|norwegian|danish|"
-              "czech|hungarian|romanian|ukrainian|catalan|basque|gaelic|welsh|irish|icelandic|malay|javanese")
+              "czech|hungarian|romanian|ukrainian|catalan|basque|gaelic|welsh|irish|icelandic|malay|javanese|"
+              "shona|igbo|hausa|wolof|bambara|mandinka|lingala|kikuyu|tigrinya|somali|quechua|maori|hawaiian|samoan|"
+              "tibetan|nepali|sinhala|khmer|lao|burmese|mongolian|kazakh|uzbek|georgian|armenian|azerbaijani|kurdish|"
+              "pashto|malayalam|telugu|kannada|marathi|gujarati|sanskrit|yiddish|ladino|romani|occitan|galician|"
+              "breton|serbian|croatian|bosnian|slovenian|slovak|bulgarian|macedonian|albanian|lithuanian|latvian|"
+              "estonian|maltese|afrikaans|creole|patois|bhojpuri|cebuano|fijian|inuktitut|navajo")
 _LANGUAGE_CLAIM = re.compile(
     r"\b(?:in|sung\s+in|sings?\s+in|raps?\s+in|rapping\s+in|singing\s+in|spoken\s+in|language\s+is|lyrics\s+are\s+in|"
     r"lyrics\s+in|words\s+are\s+in|they['’]re\s+in|it['’]s\s+in)\s+(?:\w+\s+)?(" + _LANGUAGES + r")\b|"
@@ -326,6 +337,15 @@ def invented_specific(answer: str, question: str, context: str, facts: Facts | N
     for m in _YEAR.finditer(answer):
         if m.group(1) not in context:
             return m.group(0)
+    # audience figures nobody measured: "pulling around 40k monthly listeners", "a million streams", "charted at No. 3"
+    for m in _AUDIENCE_FIGURE.finditer(answer):
+        if m.group(0).lower() not in context.lower():
+            return m.group(0)
+    # a moment past the clip's end: "the hook lands at 0:42" in a 10-second clip
+    if facts is not None and facts.duration_s:
+        for m in _TIMESTAMP.finditer(answer):
+            if int(m.group(1)) * 60 + int(m.group(2)) > facts.duration_s + 1:
+                return m.group(0)
     # "three independent voices" in counterpoint counts lines, not people
     lines = about_counterpoint(answer)
     counts = [m.group(1) for m in _COUNT.finditer(answer) if not (lines and m.group(0).lower().endswith("voices"))]

@@ -189,3 +189,23 @@ def test_a_bullet_list_is_not_truncated() -> None:
     assert d.degenerate(pair(answer, "Where does the tension come from?"), clip()).keep
     cut = "Tension comes from:\n- dissonant clusters\n- low drones and the"
     assert d.degenerate(pair(cut, "Where does the tension come from?"), clip()).reason == d.DEGENERATE_TRUNCATED
+
+
+# Round 6, after v12: a crowd worker's register and a short loop
+@pytest.mark.parametrize(("question", "answer"), [
+    ("how fast is it", "quite quick, maybe 140 bpm"),  # a unit or shorthand ends an answer without a stop
+    ("mood", "dark and moody tbh"),
+    ("wat instrument is that", "a twangy banjo picking fast"),  # a misspelt question word
+    ("whats the genre", "punk"),  # a one-slot question without its apostrophe
+    ("Club-ready or not? Short verdict.", "Club-ready: a pounding kick and a bright synth lead."),  # "?" mid-question
+    ("How does it feel?", "Light and playful, like a sunny afternoon ☀"),  # an emoji ends it
+])
+def test_round6_crowd_register_is_kept(question: str, answer: str) -> None:
+    assert d.degenerate(pair(answer, question), clip()).keep
+
+
+def test_a_short_phrase_four_times_running_is_a_loop() -> None:
+    loop = "Big drums, big drums, big drums, big drums, big drums."
+    assert d.degenerate(pair(loop, "Verdict?"), clip()).reason == d.DEGENERATE_REPETITION
+    chant = "The crowd chants 'na na na na' between the verses, over a thumping kick."  # one word: not this rule
+    assert d.degenerate(pair(chant, "What happens between verses?"), clip()).keep

@@ -92,3 +92,23 @@ def test_round6_evasions_trip(answer: str) -> None:
 ])
 def test_round6_near_misses_commit_to_the_clip(answer: str) -> None:
     assert not evades(answer, "What is it like?")
+
+
+@pytest.mark.parametrize("answer", [
+    "depends how u hear it lol",
+    "rock i guess, whatever u feel it is",
+    "What it means is something only a member of that community could really tell you.",
+    "It's best to just enjoy it and let the music wash over you.",
+    "cant say from here sorry",
+])
+def test_round6b_evasions_trip(answer: str) -> None:
+    assert evades(answer, "What is it about?")
+
+
+@pytest.mark.parametrize("answer", [
+    "Can't tell them apart at first: the two guitars are doubled an octave apart.",
+    "Only a trained ear would notice the sitar bending into each note, but it's there.",
+    "Just enjoy the way the bass walks under the piano here.",
+])
+def test_round6b_near_misses_commit(answer: str) -> None:
+    assert not evades(answer, "What is it like?")

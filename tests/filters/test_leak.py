@@ -164,3 +164,29 @@ def test_round6_leaks_trip(question: str, answer: str, reason: str) -> None:
 ])
 def test_round6_near_misses_are_kept(question: str, answer: str) -> None:
     assert leak(pair(answer, question), clip()).keep
+
+
+@pytest.mark.parametrize(("question", "answer", "reason"), [
+    ("Hook?", "Strong, and the press kit itself flags the chorus as the single.", LEAK_SOURCE_REFERENCE),
+    ("Vocals?", "The EPK says he tracked the vocal in one take.", LEAK_SOURCE_REFERENCE),
+    ("Tell me about the history of the oud.", "It came to Europe through Andalusia.", LEAK_TAG_QUESTION),
+    ("What's the history of dub as a genre?", "It came out of Kingston studios.", LEAK_TAG_QUESTION),
+    ("what is a tabla", "a pair of hand drums from north india", LEAK_TAG_QUESTION),
+    ("What kind of electronic music is known for its use of vocoders?", "Electro-funk.", LEAK_TAG_QUESTION),
+    ("What plays?", "The instruments are accordion, banjo, cello, fiddle, harmonica, and possibly more.",
+     LEAK_SOURCE_REFERENCE),
+    ("Where's it from?", "The kora took shape in the Mali empire centuries ago.", "leak_general_knowledge"),
+])
+def test_round6b_leaks_trip(question: str, answer: str, reason: str) -> None:
+    assert leak(pair(answer, question), clip()).reason == reason
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("What is this track's history with the drums?", "The drums enter late and grow louder."),  # about this clip
+    ("What is the origin of the music?", "An original piece with East Asian influences, on a zither."),
+    ("What is the mood?", "Drums, bass, guitar, keys and vocals build a warm, busy groove."),  # not alphabetical
+    ("Which kit is used?", "A vintage drum kit with a deep snare."),  # "kit" alone is no press kit
+    ("What is the bio-mechanical sound?", "A clanking, looped metallic percussion."),
+])
+def test_round6b_near_misses_are_kept(question: str, answer: str) -> None:
+    assert leak(pair(answer, question), clip()).keep

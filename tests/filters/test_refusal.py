@@ -28,6 +28,10 @@ from tests.filters.helpers import clip, pair
     # round 6: the decline after a description, contracted ("isn't something I can")
     ("A punk band with shouted vocals; who they are isn't something I can work out from the clip.",
      REFUSAL_CANNOT_ANSWER),
+    # a decline dressed as care (round 6)
+    ("I'm not comfortable guessing the singer's name, since that could mislead you.", REFUSAL_CANNOT_ANSWER),
+    ("It would be irresponsible to speculate about the lyrics.", REFUSAL_CANNOT_ANSWER),
+    ("I'd recommend consulting a qualified musicologist for the maqam.", REFUSAL_CANNOT_ANSWER),
 ])
 def test_trips(answer: str, reason: str) -> None:
     assert refusal(pair(answer, "Who made this?"), clip()).reason == reason

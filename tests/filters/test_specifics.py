@@ -252,3 +252,23 @@ def test_a_mode_against_the_caption_ignores_english_major_and_minor() -> None:
     assert grounding(pair("A bright major key throughout.", "Key?"), clip(caption)).reason == GROUNDING_CONTRADICTION
     assert grounding(pair("Minor, and melancholic.", "Major or minor?"), clip(caption)).keep
     assert grounding(pair("The piano plays a major role.", "What leads?"), clip(caption)).keep
+
+
+# Round 6, after v12: audience figures, a moment past the clip's end, a language of the wider list
+@pytest.mark.parametrize(("question", "answer", "facts"), [
+    ("Any traction?", "It's already doing 25k monthly listeners on the live cut.", {}),
+    ("How did it chart?", "It peaked at No. 4 and went gold within a year.", {}),
+    ("When does the choir come in?", "At 1:15, right after the second chorus.", {"duration_s": 10.0}),
+    ("Which language are they singing in?", "Wolof.", {}),
+])
+def test_round6_unsupported_specifics_trip(question: str, answer: str, facts: dict) -> None:
+    assert grounding(pair(answer, question), measured(FUNK, **facts)).reason == GROUNDING_INVENTED_SPECIFIC
+
+
+@pytest.mark.parametrize(("question", "answer", "facts"), [
+    ("When do the claps come in?", "At 0:04, on the backbeat.", {"duration_s": 10.0}),  # inside the clip
+    ("How loud are the claps?", "Big: the claps hit hard on every backbeat.", {}),
+    ("How many singers?", "One female singer, heavily processed.", {}),
+])
+def test_round6_supported_specifics_are_kept(question: str, answer: str, facts: dict) -> None:
+    assert grounding(pair(answer, question), measured(FUNK, **facts)).keep
