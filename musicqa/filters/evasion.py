@@ -146,7 +146,8 @@ _POINTED = re.compile(r"\b(?:the|this|these|its|their|his|her|that|those)\s+(?:[
 # ("it's best to just enjoy it" is a dummy "it")
 _DEICTIC = re.compile(r"\b(?:it(?:['’]s|\s+is)?(?!['’]s|\s+is\s+|\s+(?:best|better|important|clear|hard|worth|up|fine|"
                       r"okay|ok|easy|possible|impossible|difficult|great|fun|nice|good|really)\b)|this(?!\s+helps)|here|"
-                      r"you\s+can\s+hear|we\s+hear|there['’]s|there\s+(?:is|are))\b", re.IGNORECASE)
+                      r"you\s+can\s+hear|we\s+hear|i\s+hear|there['’]s|there\s+(?:is|are)|"
+                      r"the\s+(?:audio|song|track|clip|piece|recording|music|tune|excerpt))\b", re.IGNORECASE)
 # Sentences that tell the asker what to do ("Sing the last chord back to me", "Tap along") claim nothing
 _IMPERATIVE = re.compile(
     r"^\W*(?:sing|tap|listen|try|hum|clap|count|play|go|bring|put|take|give|tell|check|compare|think|imagine|"

@@ -349,10 +349,11 @@ _HISTORY = re.compile(
     r"\b(?:originated|originates|originating|emerged|emerging|was\s+born|born|developed|developing|evolved|"
     r"evolving|arose|grew\s+out|dates\s+back|took\s+shape|was\s+invented|was\s+created|became\s+popular|"
     r"rose\s+to\s+prominence|was\s+pioneered)\s+"
-    r"(?:\w+\s+){0,2}?(?:in|from|out\s+of|during|by|to|back\s+to)\b", re.IGNORECASE)
+    r"(?:\w+\s+){0,2}?(?:in|from|out\s+of|during|by|back\s+to)\b", re.IGNORECASE)
 _SENTENCE = re.compile(r"[^.!?]+")
 _POINTS_AT_CLIP = re.compile(r"\b(?:this|here|it|it['’]s|its|you\s+hear|we\s+hear|the\s+(?:song|track|clip|piece|"
-                             r"recording|singer|band|drums|guitar|melody|riff|intro|groove))\b", re.IGNORECASE)
+                             r"recording|singer|band|drums|guitar|melody|riff|intro|groove|audio|composition|"
+                             r"performance))\b", re.IGNORECASE)
 
 
 # "Tell me about the history of the sitar.", "What's the history of breakbeat as a genre?"
@@ -387,10 +388,11 @@ def lectures_on_a_genre(answer: str) -> bool:
     for m in _SENTENCE.finditer(answer):
         text = m.group(0)
         if _HISTORY.search(text) and not _POINTS_AT_CLIP.search(text):
-            head = re.split(r"\s+(?:originated|originates|emerged|was|born|developed|evolved|arose|grew|dates|became|"
-                            r"rose|took)\b", text.strip(), maxsplit=1, flags=re.IGNORECASE)[0]
+            # the sentence's subject: "Jazz is a genre that emerged ...", "Reggae originated ..."
+            head = re.split(r"\s+(?:originated|originates|emerged|was|is|are|were|born|developed|evolved|arose|grew|"
+                            r"dates|became|rose|took)\b", text.strip(), maxsplit=1, flags=re.IGNORECASE)[0]
             head = re.sub(r"^(?:the\s+)?|[:,].*$", "", head.strip(), flags=re.IGNORECASE).strip().lower()
-            if head and (is_term(head) or is_term(head.split()[-1])):
+            if head and len(head.split()) <= 3 and (is_term(head) or is_term(head.split()[-1])):
                 return True
     return False
 

@@ -109,6 +109,7 @@ def test_round6b_evasions_trip(answer: str) -> None:
     "Can't tell them apart at first: the two guitars are doubled an octave apart.",
     "Only a trained ear would notice the sitar bending into each note, but it's there.",
     "Just enjoy the way the bass walks under the piano here.",
+    "What do you hear? I hear the sound of a bass drum being hit, then a snare.",  # first-person perception
 ])
 def test_round6b_near_misses_commit(answer: str) -> None:
     assert not evades(answer, "What is it like?")

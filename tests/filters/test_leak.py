@@ -176,6 +176,7 @@ def test_round6_near_misses_are_kept(question: str, answer: str) -> None:
     ("What plays?", "The instruments are accordion, banjo, cello, fiddle, harmonica, and possibly more.",
      LEAK_SOURCE_REFERENCE),
     ("Where's it from?", "The kora took shape in the Mali empire centuries ago.", "leak_general_knowledge"),
+    ("Describe it.", "Swing is a style of jazz that emerged in the 1930s in big bands.", "leak_general_knowledge"),
 ])
 def test_round6b_leaks_trip(question: str, answer: str, reason: str) -> None:
     assert leak(pair(answer, question), clip()).reason == reason
@@ -184,6 +185,7 @@ def test_round6b_leaks_trip(question: str, answer: str, reason: str) -> None:
 @pytest.mark.parametrize(("question", "answer"), [
     ("What is this track's history with the drums?", "The drums enter late and grow louder."),  # about this clip
     ("What is the origin of the music?", "An original piece with East Asian influences, on a zither."),
+    ("What can be inferred?", "The range of instruments suggests that the soundtrack was created to fit many scenes."),
     ("What is the mood?", "Drums, bass, guitar, keys and vocals build a warm, busy groove."),  # not alphabetical
     ("Which kit is used?", "A vintage drum kit with a deep snare."),  # "kit" alone is no press kit
     ("What is the bio-mechanical sound?", "A clanking, looped metallic percussion."),
