@@ -66,6 +66,9 @@ _ASKING = re.compile(
     r"after|before|looking|focusing|thinking|any)\b",
     re.IGNORECASE,
 )
+# Requests in other clothes: "please", an imperative to the asker ("Pour me a description"), a check against a
+# spec ("Mood check for the menu"); an instruction after a label ("Sections: list them") is read after its colon
+_REQUEST = re.compile(r"\bplease\b|^\W*[a-z]+\s+me\s+(?:a|an|the|some|your)\b|\bcheck\b", re.IGNORECASE)
 _CHOICE_OR_YESNO = re.compile(
     r"\bor\b|^\W*(?:is|are|was|were|do|does|did|can|could|would|should|will|has|have|had)\b", re.IGNORECASE
 )
@@ -85,7 +88,7 @@ _SLOT_Q = re.compile(
     r"^\W*which\b|\b(?:what|which)(?:['’]s|\s+is|\s+was)?\s+(?:\w+\s+){0,2}?(?:language|languages|key|mode|"
     r"tonality|gender|sex|tempo|bpm|time\s+signature|meter|metre|country|decade)\b|"
     r"^\W*(?:(?:what|which|wat)(?:['’]?s|\s+is|\s+was)?|identify|name|state|specify|indicate|give|determine|"
-    r"select|pick|choose)\s+(?:the\s+|its\s+|this\s+\w+['’]s\s+)?(?:\w+\s+){0,3}?" + _SLOT_NOUN + r"\b(?!s\b|['’])"
+    r"select|pick|choose)\s+(?:the\s+|its\s+|this\s+\w+['’]s\s+)?(?:[\w'’]+\s+){0,3}?" + _SLOT_NOUN + r"\b(?!s\b|['’])"
     r"(?![^?.]*\b(?:and|describe|explain|characteristics|why|how)\b)", re.IGNORECASE)
 _ONE_WORD_Q = re.compile(r"\b(?:in\s+(?:one|a|a\s+single)\s+word|(?:one|single)[\s-]word|one\s+adjective)\b",
                          re.IGNORECASE)
@@ -261,7 +264,8 @@ class Degenerate:
                                           or self._other_language(question, q_words)):
             return Verdict(False, DEGENERATE_WRONG_LANGUAGE)
         # a "?" anywhere: "Radio-ready or not? One-line verdict."
-        if "?" not in question and not _ASKING.search(question) and not _is_terse_request(question, q_words):
+        if "?" not in question and not _ASKING.search(question) and not _is_terse_request(question, q_words) and (
+                not _REQUEST.search(question)) and not _ASKING.search(question.split(":", 1)[-1]):
             return Verdict(False, DEGENERATE_NOT_A_QUESTION)
         q_norm, a_norm = " ".join(w.lower() for w in q_words), " ".join(w.lower() for w in a_words)
         if a_norm == q_norm:

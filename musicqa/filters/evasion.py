@@ -24,7 +24,10 @@ _ALWAYS = re.compile(
     r"\bno\s+way\s+(?:to|of)\s+(?:verify|check)\w*\b|\bdunno\b|\bno\s+clue\b|\bbeats\s+me\b|"
     # an answer that opens by declining: "cant tell from here sry"
     r"^\W*(?:i\s+)?(?:can['’]?t|cannot|couldn['’]?t)\s+(?:really\s+)?(?:tell|say)\b"
-    r"(?!\s+(?:\w+\s+)?(?:apart|the\s+difference))",
+    r"(?!\s+(?:\w+\s+)?(?:apart|the\s+difference))|"
+    # a ticket closed without an answer: "cannot repro", "works on my machine", "out of scope", "needs design input"
+    r"\bunable\s+to\s+(?:verify|repro\w*|reproduce|confirm)\b|\bcan(?:not|['’]?t)\s+repro\w*\b|"
+    r"\bworks\s+on\s+my\s+machine\b|\bout\s+of\s+scope\b|\bneeds?\s+(?:more\s+)?(?:info|design\s+input)\b",
     re.IGNORECASE)
 # The audience, not the clip: "every listener hears something different", "depends entirely on the crowd",
 # "whatever vibe you bring is the right one". The move's own words ("the crowd") name nothing of the clip.
@@ -50,7 +53,7 @@ _MOVES = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
      r"\b(?:can|do|did|could)\s+you\s+(?:hear|tell|guess|pick)\b"
      r"[^.!]*\?|\btell\s+me\s+(?:what|which|how|who|if|whether)\b|\blisten\s+(?:\w+\s+){0,2}and\s+(?:tell|decide|"
      r"see|judge)\b|\byour\s+(?:call|guess|pick)\b|\bwhat['’]s\s+your\s+(?:guess|take|view|opinion|call)\b|"
-     r"\bgood\s+question\b|\bi['’]ll\s+let\s+you\s+(?:decide|judge|guess)\b"),
+     r"\bgood\s+question\b|\bi['’]ll\s+let\s+you\s+(?:decide|judge|guess)\b|\byou\s+tell\s+me\b"),
     # subjectivity: the answer is the listener's, not the clip's
     (("subjective", "varies", "differ", "personal", "ear of", "matter of", "up to", "answer", "differently"),
      r"\bsubjective\b|\b(?:varies|vary|differs?|changes?)\s+(?:from|between|by|with)\s+(?:\w+\s+){0,2}?"
@@ -69,6 +72,10 @@ _MOVES = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
     (("enjoy", "wash over"),
      r"\b(?:best|better|nicest)\s+(?:\w+\s+){0,2}?(?:to\s+)?(?:simply\s+|just\s+)?enjoy\b|\bjust\s+enjoy\b|"
      r"\bwash\s+over\s+(?:you|u)\b"),
+    # for another day: "a rabbit hole for another episode", "a debate we'll save for the mailbag"
+    (("another", "future", "save", "mailbag"),
+     r"\b(?:for|till|until)\s+(?:another|a\s+future|the\s+next)\s+(?:episode|time|day|lesson|class|show|session)\b|"
+     r"\bsave\s+(?:that|this|it)\s+for\b|\b(?:we['’]ll|i['’]ll|let['’]s)\s+save\b|\bmailbag\b"),
     # changing the subject
     (("let", "moving on", "next", "anyway", "anyhow"),
      r"\b(?:let['’]s|let\s+us)\s+(?:move\s+on|skip|talk\s+about\s+something|focus\s+on\s+something|not\s+(?:go|get)"
@@ -95,10 +102,10 @@ _MOVES = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
     # "texture labels are slippery", "depends what you count as a beat"
     (("personal", "subjective", "open to", "slippery", "fuzzy", "arbitrary", "depend"),
      r"\bsomething\s+(?:very\s+)?(?:personal|subjective)\b|\bsuch\s+a\s+personal\b|\bpersonal\s+experience\b|"
-     r"\bopen\s+to\s+(?:interpretation|debate|discussion)\b|"
+     r"\bopen\s+to\s+(?:[\w'’]+\s+){0,3}?(?:interpretation|debate|discussion)\b|"
      r"\b(?:labels?|terms?|categories|names)\s+(?:are|is)\s+(?:\w+\s+)?(?:slippery|fuzzy|arbitrary|subjective)\b|"
      r"\bdepends?\s+(?:on\s+)?(?:what|how)\s+(?:you|u)\s+(?:count|call|define|mean|consider|classify|label|listen|"
-     r"hear|feel|take)\b"),
+     r"hear|feel|take|bring)\b"),
     # every track is different: "buildups vary a lot from track to track", "every producer has their own approach"
     (("var", "every", "depend"),
      r"\bvar(?:y|ies)\s+(?:\w+\s+){0,2}?(?:from|between|by|across)\s+(?:\w+\s+){0,2}?(?:tracks?|songs?|pieces?|"
@@ -113,11 +120,12 @@ _HEDGES = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
     # listeners, not the clip, disagree: "some ears will hear it straight, others a shuffle", "what feels slow to
     # one person might feel moderate to another", "for me can be fast, for other person slow"
     (("people", "listener", "ears", "person", "theorist", "musician", "critic", "student", "fans", "for me",
-      "for some"),
+      "for some", "one fan", "one ear"),
      r"\b(?:some|two|different|other|many)\s+(?:\w+\s+)?(?:people|listeners|ears|persons|theorists|musicians|critics|"
      r"students|fans)\b[^.!?]{0,80}?\b(?:differently|others?|another)\b|"
      r"\bto\s+one\s+(?:person|listener|ear)\b[^.!?]{0,60}?\bto\s+another\b|"
-     r"\bfor\s+(?:me|some)\b[^.!?]{0,40}?\bfor\s+(?:other|others|another|someone\s+else)\b"),
+     r"\bfor\s+(?:me|some)\b[^.!?]{0,40}?\bfor\s+(?:other|others|another|someone\s+else)\b|"
+     r"\bone\s+(?:listener|person|fan|ear)['’]s\b[^.!?]{0,40}?\banother(?:\s+\w+)?['’]s\b"),
     # whichever it is: "Whichever movie it might be, music has an amazing power"
     (("whichever", "whatever"),
      r"\b(?:whichever|whatever)\s+\w+\s+it\s+(?:might|may|could)\s+be\b"),
@@ -126,7 +134,9 @@ _FIGURE = re.compile(r"\d")
 # A negative or uncertain answer that names nothing heard: "Authorship is unclear here", "The band's
 # origins are a mystery", "Dating the recording would just be guessing", "never keyed it".
 _NEGATIVE = re.compile(
-    r"\b(?:not|no|never|nobody|nothing|none|cannot|won['’]t|unclear|undetermined|unknown|uncertain|a\s+mystery|lost|"
+    # "no question", "no doubt": certainty, not a negative answer
+    r"\b(?:not|no(?!\s+(?:question|doubt|mistaking|wonder|contest)\b)|never|nobody|nothing|none|cannot|won['’]t|"
+    r"unclear|undetermined|unknown|uncertain|a\s+mystery|lost|"
     r"uncredited|unnamed|unanswered|impossible|guess|guessing|dunno|clue|unsure|unable|nowhere)\b|n['’]t\b",
     re.IGNORECASE)
 # Words that describe what is heard, beyond the vocabulary's instruments, genres and moods

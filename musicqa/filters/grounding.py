@@ -180,8 +180,16 @@ def _source(text: str) -> Source:
     return Source(facts, frozenset(support), has_tags, has_genre)
 
 
+# "no clean singing" denies a kind of singing, not the singing: a negation with a qualifier between it and the
+# concept says nothing of the concept itself
+_QUALIFIED_NEGATION = re.compile(r"\b(?:no|not|without|never)\s+(?:any\s+)?(?!a\b|an\b|the\b|any\b|real\b|actual\b)"
+                                 r"([a-z-]+)\s+$", re.IGNORECASE)
+
+
 def _answer_facts(pair: QAPair) -> Facts:
-    mentions = find_mentions(_without_contrast(pair.answer))
+    text = _without_contrast(pair.answer)
+    mentions = [m for m in find_mentions(text)
+                if not (m.negated and _QUALIFIED_NEGATION.search(text[max(0, m.start - 40):m.start]))]
     if _HYPOTHETICAL.search(pair.question):
         mentions = [m for m in mentions if BY_NAME[m.concept].kind not in ("sound", "genre")]
     facts = _facts(mentions, pair.answer)

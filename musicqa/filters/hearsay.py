@@ -32,7 +32,7 @@ _DOC = (r"(?:description|descriptions|blurb|info|information|sheet|fact\s*sheet|
         r"descriptors?|credits|catalog(?:ue)?\s+entry|database|record\s+card|log|playlist(?:\s+notes)?|handout|"
         r"worksheet|textbook|lesson\s+plan|syllabus|(?:teacher['’]s\s+|study\s+)?guide|programme\s+notes|"
         r"program\s+notes|show\s+sheet|sleeve|booklet|press\s+release|source|sources|reference(?:\s+text)?|"
-        r"references|epk|press\s+kit|bio|submission(?:\s+form)?|intake\s+form)")
+        r"references|epk|press\s+kit|bio|submission(?:\s+form)?|intake\s+form|doc|show\s+notes)")
 _OWNER = r"(?:the|its|this|that|these|those|my|our|their|your|a|an|his|her|(?:the\s+)?[\w-]+['’]s)"
 _SAYS = (r"(?:says?|said|claims?|claimed|calls?|called|describes?|described|files?|filed|pegs?|pegged|puts?|bills?|"
          r"billed|brands?|branded|dubs?|dubbed|terms?|termed|names?|named|lists?|listed|labels?|labell?ed|tags?|"
@@ -42,7 +42,8 @@ _SAYS = (r"(?:says?|said|claims?|claimed|calls?|called|describes?|described|file
          r"spells?\s+out|reads?|goes\s+with|went\s+with|uses?|used|settles?\s+on|points?\s+to|lumps?|sorts?|places?|"
          r"characteri[sz]es|characteri[sz]ed|portrays?|depicts?|frames?|paints?|proposes?|indicates?|"
          r"flags?|flagged|highlights?|singles?\s+out|points?\s+out|cites?|credits?|"
-         r"ha(?:s|ve|d)\s+(?:it|this|them)(?:\s+down)?\s+as|saying|reading)")
+         r"ha(?:s|ve|d)\s+(?:it|this|them)(?:\s+(?:down|flagged|marked|listed|labell?ed|tagged|filed))?\s+as|saying|"
+         r"reading)")
 
 _PATTERNS = [re.compile(p, re.IGNORECASE) for p in (
     # a document that speaks: "the clip's description files it as", "its info claims", "the blurb pegs it"

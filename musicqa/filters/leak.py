@@ -271,7 +271,7 @@ _GENERIC_QUESTION = re.compile(
     # "Can you explain what compound meter means in music theory?"
     r"(?:\w+\s+){0,6}what\s+(?:\w+\s+){1,3}(?:means?|refers?\s+to|stands?\s+for)\b|"
     r"(?:\w+\s+){0,10}in\s+music\s+theory\b|"
-    r"how\s+(?:has|did|have)\s+(?:the\s+)?(?:\w+\s+){0,4}(?:evolved|changed|developed|originated)\b|"
+    r"how\s+(?:has|did|have)\s+(?:the\s+)?(?:[\w-]+\s+){0,4}(?:evolved?|changed|developed|originated?|emerged?)\b|"
     r"how\s+(?:can|does|do)\s+(?!this\b|the\s+(?:audio|song|track|music|piece)\b)(?:\w+\s+){1,3}music\s+"
     r"(?:be\s+used|help|affect|influence|enhance)\b)",
     re.IGNORECASE,
@@ -347,9 +347,10 @@ _QUOTED_TOKEN = re.compile(r"[\"“'‘]([a-z]{9,})[\"”'’]")
 # history, told in a sentence that does not point at the clip
 _HISTORY = re.compile(
     r"\b(?:originated|originates|originating|emerged|emerging|was\s+born|born|developed|developing|evolved|"
-    r"evolving|arose|grew\s+out|dates\s+back|took\s+shape|was\s+invented|was\s+created|became\s+popular|"
+    r"evolving|arose|grew\s+out|dates\s+back|going\s+back|goes\s+back|took\s+shape|was\s+invented|was\s+created|"
+    r"became\s+popular|"
     r"rose\s+to\s+prominence|was\s+pioneered)\s+"
-    r"(?:\w+\s+){0,2}?(?:in|from|out\s+of|during|by|back\s+to)\b", re.IGNORECASE)
+    r"(?:\w+\s+){0,2}?(?:in|from|out\s+of|during|by|back\s+to)\b|\b(?:going|goes|dates?)\s+back\b", re.IGNORECASE)
 _SENTENCE = re.compile(r"[^.!?]+")
 _POINTS_AT_CLIP = re.compile(r"\b(?:this|here|it|it['’]s|its|you\s+hear|we\s+hear|the\s+(?:song|track|clip|piece|"
                              r"recording|singer|band|drums|guitar|melody|riff|intro|groove|audio|composition|"
@@ -360,7 +361,8 @@ _POINTS_AT_CLIP = re.compile(r"\b(?:this|here|it|it['’]s|its|you\s+hear|we\s+h
 _HISTORY_OF = re.compile(r"\b(?:history|origins?|evolution|roots)\s+of\s+(?!(?:the\s+)?(?:this|these|it|music|audio|"
                          r"song|track|piece|clip|recording|tune|melody|sound)\b)(?:the\s+|a\s+)?[\w&-]+", re.IGNORECASE)
 # "what is a raga", "What is an ostinato?": a definition asked for
-_WHAT_IS_A = re.compile(r"^\s*what(?:['’]s|\s+is)\s+an?\s+[\w&-]+(?:\s+[\w&-]+){0,2}\s*\??\s*$", re.IGNORECASE)
+_WHAT_IS_A = re.compile(r"(?:^|:)\s*what(?:['’]s|\s+is)\s+an?\s+[\w&-]+(?:\s+[\w&-]+){0,2}\s*(?:,\s*anyway\s*)?\??\s*$",
+                        re.IGNORECASE)
 
 
 def _expanded(question: str) -> str:
@@ -397,6 +399,21 @@ def lectures_on_a_genre(answer: str) -> bool:
     return False
 
 
+def asks_in_general(question: str) -> bool:
+    """True when the question is about a tag, a genre or a term in general rather than this clip."""
+    if (_QUOTED_LIST.search(question) or _QUOTED_LABEL.search(question) or _asks_what_a_term_is(question)
+            or _asks_about_a_genre_in_general(question) or _quoted_tag_token(question)):
+        return True
+    expanded = _expanded(question)
+    generic = (_GENERIC_QUESTION.search(expanded) or _GENERIC_QUESTION.search(expanded.split(":", 1)[-1])
+               or _QUOTED_TERM.search(question))
+    if generic and not _CLIP_REF.search(question):
+        return True
+    if _VERSUS_ITS_KIND.search(question) and not _THIS_CLIP_ONLY.search(question):
+        return True
+    return bool((_HISTORY_OF.search(question) or _WHAT_IS_A.search(question)) and not _THIS_CLIP.search(question))
+
+
 def leak(pair: QAPair, clip: Clip) -> Verdict:
     """Drop pairs whose question or answer is about the caption/tags or the generation setup.
 
@@ -408,13 +425,7 @@ def leak(pair: QAPair, clip: Clip) -> Verdict:
         return Verdict(False, LEAK_SOURCE_REFERENCE)
     if talks_of_measurement(pair.answer) or talks_of_measurement(pair.question):
         return Verdict(False, LEAK_MEASUREMENT)
-    if _QUOTED_LIST.search(pair.question) or _QUOTED_LABEL.search(pair.question) or _asks_what_a_term_is(
-            pair.question) or _asks_about_a_genre_in_general(pair.question) or (
-        (_GENERIC_QUESTION.search(_expanded(pair.question)) or _QUOTED_TERM.search(pair.question))
-        and not _CLIP_REF.search(pair.question)
-    ) or (_VERSUS_ITS_KIND.search(pair.question) and not _THIS_CLIP_ONLY.search(pair.question)) or (
-            _quoted_tag_token(pair.question)) or ((_HISTORY_OF.search(pair.question) or _WHAT_IS_A.match(pair.question))
-                                                  and not _THIS_CLIP.search(pair.question)):
+    if asks_in_general(pair.question):
         return Verdict(False, LEAK_TAG_QUESTION)
     if lectures_on_a_genre(pair.answer):
         return Verdict(False, LEAK_GENERAL_KNOWLEDGE)

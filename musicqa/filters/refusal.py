@@ -54,7 +54,10 @@ _CANNOT = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
      r"\s+anything\s+(?!because|as|since|so|at|in|from|about)[a-z]|"
      r"\s+(?:the|its|his|her|their)\s+(?!audio|song|track|music|clip|recording|file|piece|sound\b))|"
      r"have\s+(?:access|information|enough|the\s+ability|any\s+information|details)|" + _KNOW + r")\b|"
-     r"\b(?:i'm|i\s+am)\s+(?:sorry|afraid|not\s+sure|not\s+certain|unsure|uncertain)\b|\bi\s+apologi[sz]e\b|"
+     # "Cloudy, I'm afraid." regrets a fact; "I'm afraid I can't say" declines
+     r"\b(?:i'm|i\s+am)\s+(?:sorry|not\s+sure|not\s+certain|unsure|uncertain)\b|\bi\s+apologi[sz]e\b|"
+     r"\b(?:i'm|i\s+am)\s+afraid\b(?=\s*,?\s*(?:\w+\s+){0,3}?(?:not|no|can['’]t|cannot|don['’]t|isn['’]t|won['’]t|"
+     r"unable|nothing)\b)|"
      r"\bsorry,?\s+(?:but\s+)?(?:i|we)\b"),
     (("enough", "insufficient", "limited"),
      r"\bnot\s+enough\s+(?:information|context|details|data|detail)\b|"
@@ -175,7 +178,8 @@ _UNCERTAIN = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
      r"\bnothing\s+(?:here\s+)?(?:tells|indicates|says|shows|reveals)\s+(?:me|us|who|what|which|when|where)\b|"
      r"\bnothing\s+(?:was\s+|is\s+)?(?:told|given|said)\s+to\s+me\b|\bnobody\s+says?\s+it\b"),
     (("say", "tell", "know", "to know", "n/a", "have it", "got"),
-     r"^\W*(?:can['’]t|cannot)\s+(?:really\s+)?(?:say|tell|know)\b|\bcannot\s+to\s+\w+|\bn/a\b|"
+     # "n/a" as the answer, not as one field's value ("Severity: n/a, intentional ambience")
+     r"^\W*(?:can['’]t|cannot)\s+(?:really\s+)?(?:say|tell|know)\b|\bcannot\s+to\s+\w+|^\W*n/a\W*(?:\w+\W*){0,2}$|"
      r"\bnot\s+possible\s+to\s+(?:say|tell|know)\b|\b(?:i|we)\s+(?:don['’]t|do\s+not)\s+have\s+(?:it|that|this)\b|"
      r"\bnot\s+something\s+(?:i|we)['’]ve\s+got\b|\bno\s+way\s+for\s+(?:me|us|anyone)\s+to\b"),
     (("unclear", "unknown", "not known"),

@@ -209,3 +209,21 @@ def test_a_short_phrase_four_times_running_is_a_loop() -> None:
     assert d.degenerate(pair(loop, "Verdict?"), clip()).reason == d.DEGENERATE_REPETITION
     chant = "The crowd chants 'na na na na' between the verses, over a thumping kick."  # one word: not this rule
     assert d.degenerate(pair(chant, "What happens between verses?"), clip()).keep
+
+
+# Round 6c, after v13: requests in a ticket's or a sommelier's clothes, and a one-slot question with a possessive
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Sections: list what is audible in the cue.", "Observed: strings, brass stabs and heavy drums. Result: PASS."),
+    ("Tempo and key as key: value, please.", "tempo: ~120 BPM\nkey: A minor"),
+    ("Pour me a description of this track.", "A smooth lounge pour: saxophone up front, piano and double bass."),
+    ("Mood check for the pause menu (expected: calm).", "Observed: calm, a little sad. Severity: low."),
+    ("What's the singer's gender?", "Male."),
+])
+def test_round6c_requests_are_questions(question: str, answer: str) -> None:
+    assert d.degenerate(pair(answer, question), clip()).keep
+
+
+def test_a_colon_does_not_make_a_statement_a_question() -> None:
+    statement = "The track is fast: very fast."
+    assert d.degenerate(pair("Yes, a fast techno track with a pounding kick.", statement), clip()).reason == (
+        d.DEGENERATE_NOT_A_QUESTION)

@@ -113,3 +113,23 @@ def test_round6b_evasions_trip(answer: str) -> None:
 ])
 def test_round6b_near_misses_commit(answer: str) -> None:
     assert not evades(answer, "What is it like?")
+
+
+@pytest.mark.parametrize("answer", [
+    "Cannot repro on my setup; works on my machine. Closing.",  # round 6c: a ticket closed without an answer
+    "Needs design input, out of scope for audio QA.",
+    "Ooh, that's a rabbit hole for another episode, friends.",
+    "What's 'catchy' anyway? We'll save that one for the mailbag.",
+    "Depends what you bring to it; one fan's heartbreak is another fan's comfort. You tell me!",
+])
+def test_round6c_evasions_trip(answer: str) -> None:
+    assert evades(answer, "Is it catchy?")
+
+
+@pytest.mark.parametrize("answer", [
+    "Observed: the flute stays in scope of the loop, no seam. Result: PASS.",
+    "The bass line is saved for the last chorus, where it finally enters.",
+    "You tell me the drums aren't huge here: the kick is enormous.",
+])
+def test_round6c_near_misses_commit(answer: str) -> None:
+    assert not evades(answer, "How is it?")

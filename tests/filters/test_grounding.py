@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from musicqa.filters.grounding import GROUNDING_CONTRADICTION, GROUNDING_UNSUPPORTED, grounding
+from musicqa.records import Clip
 from tests.filters.helpers import clip, pair
 
 TAGS = "piano, classical, slow, no vocals"
@@ -203,3 +204,10 @@ def test_a_world_instrument_the_caption_does_not_list_is_unsupported(context: st
 ])
 def test_listed_world_instruments_and_adjectives_are_kept(context: str, answer: str) -> None:
     assert grounding(pair(answer, "What plays?"), clip(context)).keep
+
+
+def test_a_qualified_negation_denies_only_the_kind() -> None:
+    """Round 6c: "no clean singing" over a caption of screamed vocals denies clean singing, not the singing."""
+    metal = Clip("t/1", "t", "t/1", "test", "A metal song with screaming male vocal singing over distorted riffs.")
+    assert grounding(pair("Screamed male vocals, with no clean singing anywhere.", "What vocals?"), metal).keep
+    assert grounding(pair("There is no singing at all.", "Vocals?"), metal).reason == GROUNDING_CONTRADICTION

@@ -173,7 +173,7 @@ def test_round6_near_misses_are_kept(question: str, answer: str) -> None:
     ("What's the history of dub as a genre?", "It came out of Kingston studios.", LEAK_TAG_QUESTION),
     ("what is a tabla", "a pair of hand drums from north india", LEAK_TAG_QUESTION),
     ("What kind of electronic music is known for its use of vocoders?", "Electro-funk.", LEAK_TAG_QUESTION),
-    ("What plays?", "The instruments are accordion, banjo, cello, fiddle, harmonica, and possibly more.",
+    ("What plays?", "The instruments are accordion, banjo, cello, fiddle, harmonica, mandolin, and possibly more.",
      LEAK_SOURCE_REFERENCE),
     ("Where's it from?", "The kora took shape in the Mali empire centuries ago.", "leak_general_knowledge"),
     ("Describe it.", "Swing is a style of jazz that emerged in the 1930s in big bands.", "leak_general_knowledge"),
@@ -191,4 +191,23 @@ def test_round6b_leaks_trip(question: str, answer: str, reason: str) -> None:
     ("What is the bio-mechanical sound?", "A clanking, looped metallic percussion."),
 ])
 def test_round6b_near_misses_are_kept(question: str, answer: str) -> None:
+    assert leak(pair(answer, question), clip()).keep
+
+
+@pytest.mark.parametrize(("question", "answer", "reason"), [
+    ("Quality?", "Rough: the episode doc has it flagged as a low-quality recording.", LEAK_SOURCE_REFERENCE),
+    ("Key?", "My producer's show notes have it down as G major.", LEAK_SOURCE_REFERENCE),
+    ("Quick one from the chat: what is a theremin, anyway?", "An electronic instrument played without touch.",
+     LEAK_TAG_QUESTION),
+    ("What is it?", "The sitar is a long-necked lute with a history going back centuries.", "leak_general_knowledge"),
+])
+def test_round6c_leaks_trip(question: str, answer: str, reason: str) -> None:
+    assert leak(pair(answer, question), clip()).reason == reason
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("How did the melody develop?", "It climbs a step each bar and then falls back."),
+    ("What does the doc-style narration sound like?", "A calm male voice over soft piano."),
+])
+def test_round6c_near_misses_are_kept(question: str, answer: str) -> None:
     assert leak(pair(answer, question), clip()).keep

@@ -97,3 +97,17 @@ def test_uncertainty_and_missing_information_trip(answer: str) -> None:
 ])
 def test_observations_with_the_same_words_are_kept(answer: str) -> None:
     assert refusal(pair(answer, "What do you hear?"), clip()).keep
+
+
+@pytest.mark.parametrize("answer", [
+    "Cloudy, I'm afraid: the low-quality recording leaves the drums muffled.",  # regret, not a decline (round 6c)
+    "Observed: distant water drips under the pads. Severity: n/a, intentional ambience.",  # a field's value
+])
+def test_round6c_near_misses_are_kept(answer: str) -> None:
+    assert refusal(pair(answer, "How is it?"), clip()).keep
+
+
+@pytest.mark.parametrize("answer", ["I'm afraid I can't name the composer.", "n/a"])
+def test_round6c_declines_still_trip(answer: str) -> None:
+    assert not refusal(pair(answer, "Who composed it?"), clip()).keep
+
