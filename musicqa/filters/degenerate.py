@@ -14,6 +14,7 @@ from collections import Counter
 
 from musicqa.filters.language import LanguageCheck
 from musicqa.filters.lexicon import is_word
+from musicqa.filters.vocab import find_mentions
 from musicqa.records import KEEP, Clip, QAPair, Verdict
 
 DEGENERATE_EMPTY = "degenerate_empty"
@@ -211,6 +212,25 @@ def _ends_whole(a_words: list[str], q_words: list[str]) -> bool:
 _BARE_MARKER = re.compile(r"\n\s*(?:[-*•–]|\d{1,2}[.)])\s*$")  # "1. Eerie\n2. Sinister\n3.": the list stops
 
 
+# "as fast as it is (fast)", "the tempo is its tempo": a tautology says nothing ("as loud as it is punchy" compares)
+_TAUTOLOGY = re.compile(r"\bas\s+(\w+)\s+as\s+(?:it|they)\s+(?:is|are)(?:\s+\1)?\s*(?:[,.;!]|$)|"
+                        r"\b(\w{3,})\s+is\s+(?:its|their|the)\s+\2\b", re.IGNORECASE)
+
+
+def _circles(question: str, answer: str, q_norm: str, a_norm: str) -> bool:
+    """An answer that goes round its question's word ("Its loudness is loud, with a loud level of loud.", "As fast
+    as it is fast"): three or more forms of it make at least half of the answer's content words, and the answer
+    names nothing else of the vocabulary ("the drums are loud, the bass is loud" names the band)."""
+    if _TAUTOLOGY.search(answer):
+        return True
+    asked = [w for w in q_norm.split() if w not in _STOP and w not in _VACUOUS]
+    content = [w for w in a_norm.split() if w not in _STOP and w not in _VACUOUS]
+    echo = [w for w in content if _same_root(w, asked)] if asked else []
+    if len(echo) < 3 or 2 * len(echo) < len(content):
+        return False
+    return not {m.concept for m in find_mentions(answer)} - {m.concept for m in find_mentions(question)}
+
+
 def _is_truncated(answer: str, words: list[str], question: str) -> bool:
     text = answer.rstrip()
     if _BARE_MARKER.search(text):
@@ -285,6 +305,8 @@ class Degenerate:
             new = [w for w in a_norm.split() if w not in _STOP and w not in _VACUOUS and not _same_root(w, asked)]
             if not new:
                 return Verdict(False, DEGENERATE_RESTATES_QUESTION)
+        if _circles(question, answer, q_norm, a_norm):
+            return Verdict(False, DEGENERATE_RESTATES_QUESTION)
         sentences = [x for x in _SENTENCE_END.split(answer) if x.strip()]
         if sentences and all(x.rstrip().endswith("?") for x in sentences):
             return Verdict(False, DEGENERATE_ANSWER_IS_QUESTION)

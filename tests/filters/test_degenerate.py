@@ -227,3 +227,22 @@ def test_a_colon_does_not_make_a_statement_a_question() -> None:
     statement = "The track is fast: very fast."
     assert d.degenerate(pair("Yes, a fast techno track with a pounding kick.", statement), clip()).reason == (
         d.DEGENERATE_NOT_A_QUESTION)
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("How fast is it?", "As fast as it is fast, at the speed it goes."),  # a tautology
+    ("How fast is it?", "It is quick, the tempo is its tempo."),
+    ("How loud is it?", "Its loudness is loud, with a loud level of loud."),  # round the question's word
+    ("Describe the guitar.", "The guitar guitars along like a guitar would guitar."),
+])
+def test_an_answer_going_round_its_question_restates_it(question: str, answer: str) -> None:
+    assert d.degenerate(pair(answer, question), clip()).reason == d.DEGENERATE_RESTATES_QUESTION
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Is it loud?", "It's as loud as it is punchy, with a huge kick."),  # a comparison
+    ("How loud is it?", "Loud: the drums are loud, the bass is loud, the guitars are loud."),  # names the band
+    ("Describe the guitar.", "The guitar plays a bright riff; the guitar tone is crunchy and the guitar solo soars."),
+])
+def test_near_misses_of_going_round_are_kept(question: str, answer: str) -> None:
+    assert d.degenerate(pair(answer, question), clip()).keep
