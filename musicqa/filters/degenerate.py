@@ -218,15 +218,18 @@ _TAUTOLOGY = re.compile(r"\bas\s+(\w+)\s+as\s+(?:it|they)\s+(?:is|are)(?:\s+\1)?
 
 
 def _circles(question: str, answer: str, q_norm: str, a_norm: str) -> bool:
-    """An answer that goes round its question's word ("Its loudness is loud, with a loud level of loud.", "As fast
-    as it is fast"): three or more forms of it make at least half of the answer's content words, and the answer
-    names nothing else of the vocabulary ("the drums are loud, the bass is loud" names the band)."""
+    """An answer that goes round its question's word ("Its loudness is loud, with a loud level of loud.") or is a
+    tautology ("As fast as it is fast"): three or more forms of one question word make at least half of the answer's
+    content words, and the answer names nothing else of the vocabulary ("the drums are loud, the bass is loud" names
+    the band). Repeating the question and adding the answer ("The drum pattern used in reggae is called riddim.") is
+    no circle: no word comes three times."""
     if _TAUTOLOGY.search(answer):
         return True
     asked = [w for w in q_norm.split() if w not in _STOP and w not in _VACUOUS]
     content = [w for w in a_norm.split() if w not in _STOP and w not in _VACUOUS]
-    echo = [w for w in content if _same_root(w, asked)] if asked else []
-    if len(echo) < 3 or 2 * len(echo) < len(content):
+    # one of the question's words, three times or more in its forms, is half of what the answer says
+    echo = max((sum(_same_root(w, [q]) for w in content) for q in asked), default=0)
+    if echo < 3 or 2 * echo < len(content):
         return False
     return not {m.concept for m in find_mentions(answer)} - {m.concept for m in find_mentions(question)}
 
