@@ -179,6 +179,13 @@ def _is_terse_request(question: str, words: list[str]) -> bool:
             and bool(_ASPECT.search(question)))
 
 
+def _is_question(question: str, words: list[str]) -> bool:
+    """A question or a request: a "?" anywhere ("Radio-ready or not? One-line verdict."), a question word or an
+    instruction's verb (also after a label's colon), a terse request, or a request in other clothes."""
+    return ("?" in question or bool(_ASKING.search(question)) or _is_terse_request(question, words)
+            or bool(_REQUEST.search(question)) or bool(_ASKING.search(question.split(":", 1)[-1])))
+
+
 def _closed(question: str, q_words: list[str], a_words: list[str]) -> bool:
     """The question has a one-word answer space and the answer is of its type: yes/no, one of the
     alternatives of an either/or, a language, key or tempo, or a terse labeller's request."""
@@ -287,8 +294,7 @@ class Degenerate:
                                           or self._other_language(question, q_words)):
             return Verdict(False, DEGENERATE_WRONG_LANGUAGE)
         # a "?" anywhere: "Radio-ready or not? One-line verdict."
-        if "?" not in question and not _ASKING.search(question) and not _is_terse_request(question, q_words) and (
-                not _REQUEST.search(question)) and not _ASKING.search(question.split(":", 1)[-1]):
+        if not _is_question(question, q_words):
             return Verdict(False, DEGENERATE_NOT_A_QUESTION)
         q_norm, a_norm = " ".join(w.lower() for w in q_words), " ".join(w.lower() for w in a_words)
         if a_norm == q_norm:

@@ -166,9 +166,10 @@ _SENTENCES = re.compile(r"[^.!?:;]+[.!?:;]*")
 
 
 def commits_to_this_clip(answer: str, spans: tuple[tuple[int, int], ...] = ()) -> bool:
-    """:func:`commits_to_something`, counting only what is said of this clip: a mention pointed at by a
-    determiner or in a sentence that points at the clip, in a sentence that is no instruction to the asker,
-    or a figure."""
+    """True when the answer gives a figure or says something of this clip: an asserted vocabulary concept
+    pointed at by a determiner ("the piano") or in a sentence that points at the clip ("it's bluesy"), in a
+    sentence that is no instruction to the asker. A word inside one of ``spans`` (the dodging move itself:
+    "depends on the crowd") names nothing."""
     if _FIGURE.search(answer):
         return True
     mentions = [m for m in find_mentions(answer)
@@ -187,14 +188,6 @@ def commits_to_this_clip(answer: str, spans: tuple[tuple[int, int], ...] = ()) -
                                                     for m in inside)):
             return True
     return False
-
-
-def commits_to_something(answer: str, spans: tuple[tuple[int, int], ...] = ()) -> bool:
-    """True when the answer names an asserted concept of the music vocabulary or gives a figure; a word
-    inside one of ``spans`` (the dodging move itself: "depends on the crowd") names nothing."""
-    if _FIGURE.search(answer):
-        return True
-    return any(not m.negated and not any(a <= m.start < b for a, b in spans) for m in find_mentions(answer))
 
 
 # Questions about facts a listener cannot hear and a caption rarely gives: who, where, when, the title, the key
