@@ -27,7 +27,7 @@ def judge(answer: str, facts: Facts | None = FACTS, question: str = "Describe th
     "A half-time feel around 50 BPM.",                      # half the measured tempo
     "Drummers would count it at 194 bpm, double time.",     # double
     "Somewhere between 90 and 100 BPM.",                    # a range that holds it
-    "The harmony sits in F major.",                         # D minor's relative major
+    "The harmony sits in d-minor territory.",               # any spelling of the measured key
 ])
 def test_heard_versions_of_the_measured_facts_are_kept(answer):
     assert judge(answer) == (True, "")
@@ -40,6 +40,7 @@ def test_heard_versions_of_the_measured_facts_are_kept(answer):
     "The song is in A minor throughout.",                   # a fifth away: not the relative
     "It is in E-flat major.",
     "It is in D major.",                                    # the parallel key is another key
+    "The harmony sits in F major.",                         # the relative major: the LLM was told D minor
 ])
 def test_contradictions_of_the_measured_facts_are_dropped(answer):
     assert judge(answer) == DROP
@@ -75,21 +76,34 @@ def test_a_mode_against_a_confident_measured_mode_is_dropped(question, answer, f
     ("Does the key change?", "The bridge briefly shifts to a major key before the last chorus.", FACTS),
     ("Describe the harmony.", "Minor-sounding chords colour the verse.", MAJOR),    # a chord, not the key
     ("Anything else?", "A few minor details: the hi-hat drags a little.", MAJOR),
-    ("What's the key?", "F major, a bright major key.", FACTS),    # a full key: the relative is tolerated
+    ("What's the key?", "D minor, though the chorus has a major-key lift.", FACTS),  # a full key carries its mode
     ("Is it in a minor key?", "Yes, a brooding minor key.", FACTS),
     ("Major or minor?", "Yes.", FACTS),                           # a yes to two modes claims neither
-    ("Is it in a major key?", "Yes, bright and happy.", dataclasses.replace(FACTS, key_strength=0.7)),  # not sure
+    ("Is it in a minor key?", "Yes, brooding.", dataclasses.replace(FACTS, key_strength=0.3)),  # unsure, agrees
 ])
 def test_mode_words_that_are_no_contradicting_key_claim_are_kept(question, answer, facts):
     assert judge(answer, facts, question) == (True, "")
 
 
-def test_low_confidence_and_missing_facts_are_ignored():
+def test_an_unsure_measurement_supports_nothing_but_still_rules_out_what_it_contradicts():
+    # not told to the LLM, so "150 BPM, E major" had no support at all; an unsure measurement that agrees is kept
     weak = dataclasses.replace(FACTS, tempo_confidence=0.2, key_strength=0.5)
-    assert judge("A brisk pace, about 150 BPM, in E major.", weak) == (True, "")
+    assert judge("A brisk pace, about 150 BPM.", weak) == DROP
+    assert judge("It is in E major.", weak) == DROP
+    assert judge("Yes, bright and happy.", weak, "Is it in a major key?") == DROP
+    assert judge("About 97 BPM, in D minor.", weak) == (True, "")
     assert judge("A brisk pace, about 150 BPM, in E major.", None) == (True, "")
     tempo_only = Facts(tempo_bpm=97.0, tempo_confidence=0.9)
     assert judge("About 150 BPM.", tempo_only) == DROP and judge("In E major.", tempo_only) == (True, "")
+
+
+@pytest.mark.parametrize(("caption", "answer"), [
+    ("a waltz in E major", "The piece is in E major."),
+    ("an uptempo reel at 150 bpm", "A brisk pace, about 150 BPM."),
+    ("a sad song in a major key", "Yes, a major key, oddly enough.")])
+def test_what_the_caption_states_is_kept_whatever_was_measured(caption, answer):
+    c = dataclasses.replace(clip(caption), facts=dataclasses.replace(FACTS, key_strength=0.95))
+    assert measured(pair(answer, "What's the key and tempo?"), c) == KEEP
 
 
 def test_claims_are_read_in_every_common_spelling():
