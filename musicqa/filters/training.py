@@ -15,11 +15,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
 
+from musicqa.analysis import facts_from_record
 from musicqa.errors import InputError
 from musicqa.filters.degenerate import short_closed_answer
 from musicqa.filters.embeddings import EMBEDDER, Embedder
@@ -58,12 +58,8 @@ def load_labelled(folder: Path) -> list[dict]:
 
 
 def row_facts(row: dict) -> Facts | None:
-    """The row's measured ``analysis`` (the Facts field names; absent or null = not measured)."""
-    analysis = row.get("analysis")
-    if not analysis:
-        return None
-    known = {f.name for f in fields(Facts)}
-    return Facts(**{k: v for k, v in analysis.items() if k in known})
+    """The row's measured ``analysis``, read as an audit line's is (a flat key such as "Eb" becomes "D#")."""
+    return facts_from_record(row.get("analysis") or None, where=f"{row.get('id', '?')}: analysis")
 
 
 def data_digest(rows: Sequence[dict]) -> str:
