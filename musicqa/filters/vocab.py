@@ -52,7 +52,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("organ", _I, "organ|organs|hammond|pipe organ|church organ|organist", parents="keys",
        implies="sacred|rnb|classical"),
     _c("harpsichord", _I, "harpsichord|clavichord|harpsichords", parents="keys", implies="classical"),
-    _c("synth", _I, "synth|synths|synthesizer|synthesizers|synthesiser|synthesisers|synth pad|synth pads|"
+    _c("synth", _I, "synth|synths|synthesizer|synthesizers|synthesiser|synthesisers|synth pad|synth pads|pad|pads|"
        "synth lead|synth bass|synthesized|synthesised|synthetic sounds|synth sounds|"
        "moog", parents="keys", implies="electronic|pop"),
     _c("guitar", _I, "guitar|guitars|guitarist|guitar riff|guitar riffs|guitar solo|guitar chords|guitar strumming|"
@@ -304,7 +304,8 @@ BY_NAME: dict[str, Concept] = {c.name: c for c in CONCEPTS}
 _EXCLUDE_AFTER = {  # keyed by form: the senses that follow a form and are not the music concept
     "rock": r"[ -]?(?:solid|steady|the boat|bottom|star|stars)\b",
     # "a raspy voice over the guitar": a preposition, not a voiceover
-    "voice over": r"\s+(?:the|a|an|some|his|her|their|its|this|that|soft|gentle|lush|sparse|\w+ing)\b",
+    "voice over": r"\s+(?:the|a|an|some|his|her|their|its|this|that|soft|gentle|lush|sparse|\w+ing|acoustic|electric|"
+                  r"piano|guitars?|drums?|strings|synths?|bass|organ|keys|beats?|music|backing)\b",
     "slow": r"[ -](?:riser|risers|fade|fades|fade-in|fade-out|build|builds|build-up|buildup|start|attack|"
             r"release|burn|motion|down|sweep|sweeps|vibrato|glide|bends?|strum|strums|strummed|decay|swell|"
             r"swells|crescendo|intro|introduction|section|part|passage|bridge|outro|ending|verse|breakdown)\b",
@@ -347,6 +348,9 @@ _EXCLUDE_BEFORE = {  # keyed by form: words just before a form that give it anot
     "world": r"\b(?:the|a|this|our|another|other|fantasy|real|modern|whole|dream|new)\s+$",
     "house": r"\b(?:a|the|this|their|my|your|his|her|our|full|haunted|opera|big|glass|tree|coffee)\s+$",
     "sample": r"\b(?:a|for)\s+$",
+    # a pad is a synth pad, not a drum pad or a launch pad
+    "pad": r"\b(?:drum|launch|trigger|touch|mpc|sampler|foot|brake|landing)[ -]?$",
+    "pads": r"\b(?:drum|launch|trigger|touch|mpc|sampler|foot|brake|landing)[ -]?$",
     "sing": r"\b(?:to|along|you|listeners|people|can|want to|and|cello|violin|guitar|piano|sax|saxophone|trumpet|"
             r"flute|strings|melody|synth|instruments?)\s+$",
     "crowd": r"\b(?:get|gets|getting)\s+the\s+$",
@@ -418,7 +422,8 @@ def _scan(text: str) -> list[tuple[str, int, int]]:
     found: list[tuple[str, int, int]] = []
     i = 0
     while i < len(words):
-        longest = starts.get(words[i], 0)
+        # a run-together form ("doublebass", "electricguitar": MTG-Jamendo's tag spelling) is one word
+        longest = starts.get(words[i], 1 if words[i] in index else 0)
         for n in range(min(longest, len(words) - i), 0, -1):
             key = "".join(words[i:i + n])
             name = index.get(key)
