@@ -212,6 +212,8 @@ def _answer_facts(pair: QAPair) -> Facts:
         facts = Facts(facts.asserted | asked, facts.negated - asked, facts.mixed)
     elif _NO.match(pair.answer) and _PRESENCE.search(pair.question):
         asked = {m.concept for m in find_mentions(pair.question) if not m.negated}
+        # "Any percussion?" - "No drums; only soft chimes": chimes are percussion, so the "No" denies the drums
+        asked = {a for a in asked if not any(a in ancestors(n) for n in facts.asserted - {a})}
         facts = Facts(facts.asserted - asked, facts.negated | (asked - facts.asserted), facts.mixed)
     return facts
 
@@ -231,6 +233,8 @@ def _contradicts(answer: Facts, source: Source) -> bool:
     for name in answer.negated:  # "there are no drums" vs "punchy kick and snare"
         if name in src.negated or name in src.mixed:
             continue
+        if any(name in ancestors(n) for n in answer.asserted - {name}):
+            continue  # "no percussion but the chimes": the answer itself names the kind the source has
         if any(name in ancestors(s) for s in src.asserted):
             return True
     genders = [g for g in _GENDERS if g in answer.asserted]

@@ -7,10 +7,11 @@ would learn to guess. The check is tolerant exactly where listeners and methods 
 - tempo: a stated BPM within +-8% of the measured tempo, or of half or double it (beat trackers, and listeners,
   pick the half-time or double-time pulse), is kept; a stated range ("90-100 BPM") is kept when it holds one of
   them;
-- key: only the measured key, in any spelling (D flat = C#, "B-flat" = "Bb" = "B♭"). The relative major/minor
-  shares every note and key profiles confuse the two, but the LLM was told the measured key, so an answer naming
-  the relative one did not hear it: it changed the one fact it was given (round 7: every writer who met such an
-  answer labelled it ungrounded);
+- key: only the measured key, in any spelling (D flat = C#, "B-flat" = "Bb" = "B♭", Camelot "7A"); an
+  answer that names it may name others (keys to mix into, a modulation), which are then no claim about the
+  clip. The relative major/minor shares every note and key profiles confuse the two, but the LLM was told the
+  measured key, so an answer naming the relative one did not hear it: it changed the one fact it was given
+  (round 7: every writer who met such an answer labelled it ungrounded);
 - mode: an answer that names no full key but a mode ("a bright major key", "Yes, is major mode", "Minor.", a
   "Yes" to "Is it in a minor key?") must have the measured mode. When an answer names a full key, its mode words
   go with it and are not checked apart. A mode word about a chord, an interval or a passage ("minor-sounding
@@ -93,6 +94,22 @@ def key_claims(text: str) -> list[tuple[str, str]]:
     return [(tonic, mode) for _, tonic, mode in key_mentions(text)]
 
 
+# DJs' Camelot wheel: "8A" is A minor, "8B" C major, each step a fifth; read only where keys are the topic
+_CAMELOT = re.compile(r"(?<![\w.#-])(1[0-2]|[1-9])\s?([AB])\b")
+_KEY_TOPIC = re.compile(r"\bcamelot\b|\bwheel\b|\bharmonic(?:ally)?\b|\bkeys?\b|\b(?:major|minor)\b", re.IGNORECASE)
+
+
+def camelot_claims(text: str, question: str = "") -> list[tuple[str, str]]:
+    """Every Camelot code the text states ("8A", "10B"), as a key; only in a text or question about keys."""
+    if not _KEY_TOPIC.search(text) and not _KEY_TOPIC.search(question):
+        return []
+    out = []
+    for m in _CAMELOT.finditer(text):
+        minor = (9 + 7 * (int(m.group(1)) - 8)) % 12
+        out.append((TONICS[minor], "minor") if m.group(2) == "A" else (TONICS[(minor + 3) % 12], "major"))
+    return out
+
+
 # A mode without a tonic, said of the key: "a bright major key", "minor tonality", "is major mode", "in minor.",
 # "the key is minor". Not "a major key change" (a big one), "a minor third", "minor-sounding chords".
 _NOT_KEY = (r"(?![\s-]*(?:chords?|thirds?|seconds?|sixths?|sevenths?|ninths?|intervals?|triads?|arpeggios?|"
@@ -167,8 +184,10 @@ def contradicts(text: str, facts: Facts, question: str = "", source: str = "") -
                     tempo_fits(low, high, (s_low + s_high) / 2) for s_low, s_high in stated):
                 return True
     if facts.key and facts.mode:
+        # one key the clip has makes the others comparisons: "8A; mix into 9A (E minor) or 8B"
         allowed = {(facts.key, facts.mode), *key_claims(source)}
-        if any(claim not in allowed for claim in key_claims(text)):
+        claims = key_claims(text) + camelot_claims(text, question)
+        if claims and not any(claim in allowed for claim in claims):
             return True
     if facts.mode:
         allowed_modes = {facts.mode, *modes_said(source), *(mode for _, mode in key_claims(source))}

@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 
 from musicqa.filters.lexicon import words as known_words
-from musicqa.filters.measured import key_claims, key_mentions, mode_claims, modes_said
+from musicqa.filters.measured import camelot_claims, key_claims, key_mentions, mode_claims, modes_said
 from musicqa.filters.vocab import about_counterpoint, is_term
 from musicqa.records import Facts
 
@@ -370,6 +370,8 @@ def invented_specific(answer: str, question: str, context: str, facts: Facts | N
         for words, tonic, _ in keys:
             if tonic not in stated:
                 return words
+    if not measured_key and camelot_claims(answer, question) and not key_claims(context):
+        return "a Camelot key"
     for check in (_invented_signature(answer, context), _invented_progression(answer, context),
                   _invented_scale_name(answer, question, context)):
         if check:

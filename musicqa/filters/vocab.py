@@ -249,7 +249,7 @@ CONCEPTS: tuple[Concept, ...] = (
        "trombone|tuba|acoustic guitar|guitar|bells|mallets|soundtrack|sacred"),
     _c("soundtrack", _G, "soundtrack|soundtracks|film score|movie score|score|cinematic|film music|"
        "movie music|movie soundtrack|theme music|trailer music|epic music|"
-       "video game music|game music|video game soundtrack|background music|jingle",
+       "video game music|game music|video game soundtrack|jingle",
        implies="orchestra|strings|piano|synth|brass|percussion|drums|choir|keys|woodwinds|timpani|"
        "bells|harp|samples|violin|cello|flute|french horn|guitar|classical|ambient|electronic"),
     _c("experimental", _G, "experimental|noise music|musique concrete|sound art|avant-garde electronic",
@@ -303,6 +303,7 @@ BY_NAME: dict[str, Concept] = {c.name: c for c in CONCEPTS}
 # about music; these exclusions cover the non-musical senses that do occur in generated text.
 _EXCLUDE_AFTER = {  # keyed by form: the senses that follow a form and are not the music concept
     "rock": r"[ -]?(?:solid|steady|the boat|bottom|star|stars)\b",
+    "swing": r"[ -](?:feel|rhythm|groove|eighths|8ths|feeling)\b",
     # "a raspy voice over the guitar": a preposition, not a voiceover
     "voice over": r"\s+(?:the|a|an|some|his|her|their|its|this|that|soft|gentle|lush|sparse|\w+ing|acoustic|electric|"
                   r"piano|guitars?|drums?|strings|synths?|bass|organ|keys|beats?|music|backing)\b",
@@ -348,6 +349,8 @@ _EXCLUDE_BEFORE = {  # keyed by form: words just before a form that give it anot
     "world": r"\b(?:the|a|this|our|another|other|fantasy|real|modern|whole|dream|new)\s+$",
     "house": r"\b(?:a|the|this|their|my|your|his|her|our|full|haunted|opera|big|glass|tree|coffee)\s+$",
     "sample": r"\b(?:a|for)\s+$",
+    # "Indian classical" is a world tradition (its words name it), not Western art music
+    "classical": r"\b(?:indian|hindustani|carnatic|arabic|persian|chinese|japanese|turkish|ottoman|javanese)\s+$",
     # a pad is a synth pad, not a drum pad or a launch pad
     "pad": r"\b(?:drum|launch|trigger|touch|mpc|sampler|foot|brake|landing)[ -]?$",
     "pads": r"\b(?:drum|launch|trigger|touch|mpc|sampler|foot|brake|landing)[ -]?$",
@@ -375,7 +378,7 @@ _EXCLUDE_BEFORE = {  # keyed by form: words just before a form that give it anot
     "rock": r"\b(?:would|will|could|can|should|might|gonna|to|['’]ll)\s+(?:(?:this|it|that|they|really|totally)\s+)?$",
     # "drums with a lazy swing", "a slight swing": a feel, not the genre
     "swing": r"\b(?:lazy|slight|subtle|gentle|light|laid-back|loose|little|some|heavy|bit\s+of|hint\s+of|touch\s+of|"
-             r"steady|natural)\s+$",
+             r"steady|natural|relaxed|easy|lilting|loping|shuffle|triplet|one-in-a-bar|bar)\s+$",
     # "pushes the groove forward", "a steady groove": the feel of any music, not the genre
     "groove": r"\b(?:the|a|its|this|that|their|steady|tight|solid|laid-back|deep|driving|relaxed|swinging|"
               r"rolling|infectious|hypnotic|slow|mid-tempo)\s+$",
