@@ -62,7 +62,7 @@ _ASKING = re.compile(
     # an instruction's verb ("State the key.", "Determine whether drums are present.", "Indicate the tempo.")
     r"state|determine|indicate|specify|note|report|assess|evaluate|select|choose|pick|label|detect|find|spot|"
     r"recogni[sz]e|transcribe|offer|present|enumerate|infer|predict|decide|judge|categori[sz]e|contrast|"
-    r"highlight|observe|pinpoint|confirm|verify|detail|break|walk|sum|"
+    r"highlight|observe|pinpoint|confirm|verify|detail|break|walk|sum|spell|sketch|rank|trace|"
     r"if|in|on|at|for|from|to|with|by|according|between|besides|apart|aside|other|beyond|during|"
     r"after|before|looking|focusing|thinking|any)\b",
     re.IGNORECASE,
@@ -104,7 +104,12 @@ _ASPECT = re.compile(
     r"instrs?|inst|percussion|period|danceab\w*|loudness|loud|quiet|use|usage|confidence|section|raga|vocalists?|"
     r"lead|production|mix|arrangement|setting|occasion|character|articulation|technique|pulse|swing|register|"
     r"range|pitch|chords?|progression|cadence|accompaniment|ensemble|line-?up|soloist|solo|effects?|fx|"
-    r"recording|quality|theme|emotion|sentiment|subgenre|origin|region|gender|count|length|duration)\b|"
+    r"recording|quality|theme|emotion|sentiment|subgenre|origin|region|gender|count|length|duration|"
+    # a labeller's field names ("Vox", "Accomp", "Room", "Year", "Composer", "Lang", "Camelot code")
+    r"vox|vocs|accomp\w*|room|reverb|ambience|space|year|date|composer|writer|producer|artist|band|performer|"
+    r"lang|camelot|code|drop|intro|outro|live|studio|bars?|signature|rating|level|intensity|density)\b|"
+    # a rating scale: "Energy 1-5", "Danceability (1-10)"
+    r"\b\d{1,2}\s*(?:-|–|to|/)\s*\d{1,2}\b|"
     # an explicit closed request: "Danceable y/n", "Vocalist M/F", "Loud or quiet"
     r"\by/n\b|\bm/f\b|\w\s+or\s+\w", re.IGNORECASE)
 _BULLET = re.compile(r"(?:^|\n)\s*(?:[-*•–]|\d{1,2}[.)])\s+\S[^\n]*$")
@@ -212,10 +217,15 @@ def short_closed_answer(question: str, answer: str) -> bool:
 def _ends_whole(a_words: list[str], q_words: list[str]) -> bool:
     """The short answer's last token is a whole word: "R&B/Fu" stops two letters into "Funk"."""
     last = a_words[-1]
+    if re.fullmatch(r"\d{1,3}(?:[.,]\d)?|(?:1[0-2]|[1-9])[AB]", last):  # a rating, a count, a Camelot key
+        return True
     return is_word(last, frozenset(w.lower() for w in q_words)) and (
         len(last) >= 3 or last.lower() in ("no", "ok") or bool(re.fullmatch(r"[A-G]", last)))
 
 
+# English function words that Spanish, Italian, Portuguese, French and German do not spell the same way
+_ENGLISH_ONLY = frozenset("the is of and it its this that with lots there what which how does very has have be "
+                          "by to were are they she he his".split())
 _BARE_MARKER = re.compile(r"\n\s*(?:[-*•–]|\d{1,2}[.)])\s*$")  # "1. Eerie\n2. Sinister\n3.": the list stops
 
 
@@ -278,8 +288,12 @@ class Degenerate:
 
     def _other_language(self, text: str, words: list[str]) -> bool:
         # Up to three Latin-script words ("Tempo?", "Roots reggae.", "Yes, the sitar.") are too little to tell a
-        # language by
+        # language by; a short text with two of English's own function words is English, whatever its music
+        # loanwords suggest ("Is the tempo slow?" reads as Portuguese, "No, lots of rubato." as Italian)
         assert self.language is not None
+        if len(words) < 8 and self.language.language == "en" and sum(
+                w.lower() in _ENGLISH_ONLY for w in words) >= 2:
+            return False
         return (len(words) >= 4 or not text.isascii()) and self.language.is_other(text)
 
     def __call__(self, pair: QAPair, clip: Clip) -> Verdict:

@@ -197,6 +197,9 @@ _FACT_QUESTION = re.compile(
     r"credits?|written|wrote|composed|produced|romantic|famous)\b", re.IGNORECASE)
 
 
+_BARE_NONE = re.compile(r"^\W*(?:none|nope|nothing|zero)\W*$", re.IGNORECASE)
+
+
 def noncommittal(answer: str, question: str) -> bool:
     """True for a negative or uncertain answer to a question of fact that names nothing of the clip, not
     even as absent ("Is there a beat?" - "There's no beat at all" names the beat; "No." answers a yes/no
@@ -205,6 +208,8 @@ def noncommittal(answer: str, question: str) -> bool:
             _HEARD.search(answer)):
         return False
     if _YES_NO_Q.search(question) and _YES_NO_A.match(answer):
+        return False
+    if _BARE_NONE.match(answer) and find_mentions(question):  # "Lyrics?" - "None.": that kind is absent
         return False
     return not find_mentions(answer)
 

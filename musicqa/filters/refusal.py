@@ -188,11 +188,16 @@ _UNCERTAIN = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
 
 # Whole answers that are nothing but a non-answer.
 _BARE = re.compile(
-    r"^\W*(?:unknown|n/?a|none|not\s+applicable|no\s+answer|not\s+available|unsure|not\s+sure|i\s+don't\s+know|"
-    r"i\s+do\s+not\s+know|no\s+comment|not\s+specified|unspecified|not\s+mentioned|cannot\s+say|can't\s+say|"
+    r"^\W*(?:unknown|unk|n/?a|n/?k|none|not\s+applicable|no\s+answer|not\s+available|unsure|not\s+sure|"
+    r"i\s+don't\s+know|i\s+do\s+not\s+know|idk|dunno|no\s+idea|no\s+comment|not\s+specified|unspecified|"
+    r"not\s+mentioned|cannot\s+say|can['’]?t\s+say|can['’]?t\s+tell|skip|skipped|tbd|"
     r"hard\s+to\s+say|who\s+knows|no\s+information)\W*$",
     re.IGNORECASE,
 )
+# "None." answers "Lyrics?", "Any vocals?", "What percussion is there?": nothing of that kind is heard
+_NONE = re.compile(r"^\W*none\W*$", re.IGNORECASE)
+_ASKS_PRESENCE = re.compile(r"\b(?:any|is\s+there|are\s+there|how\s+many|lyrics|words|vocals?|vox|singers?|"
+                            r"voices?|drums?|percussion|instruments?|effects?|fx|solos?|samples?)\b", re.IGNORECASE)
 
 
 # Substrings _UNAVAILABLE needs; a plain `in` check skips the regex for most answers.
@@ -214,7 +219,8 @@ def refusal(pair: QAPair, clip: Clip) -> Verdict:
     """
     answer = pair.answer
     lower = f" {answer.lower()} "
-    if _BARE.match(answer) or any(any(g in lower for g in gate) and rx.search(answer)
+    bare = _BARE.match(answer) and not (_NONE.match(answer) and _ASKS_PRESENCE.search(pair.question))
+    if bare or any(any(g in lower for g in gate) and rx.search(answer)
                                   for gate, rx in (*_CANNOT, *_UNCERTAIN)):
         return Verdict(False, REFUSAL_CANNOT_ANSWER)
     if any(g in lower for g in _UNAVAILABLE_GATE) and _UNAVAILABLE.search(answer):
