@@ -77,6 +77,20 @@ def tempo_claims(text: str) -> list[tuple[float, float]]:
     return claims
 
 
+# "bpm" - "72.", "Tempo feel" - "Upbeat, ~100.", "**BPM:** exactly 96": a bare number answering a tempo question
+_ASKS_TEMPO = re.compile(r"\b(?:bpm|tempo|how\s+fast|beats\s+per\s+minute)\b", re.IGNORECASE)
+_BARE_NUMBER = re.compile(
+    r"(?<![\w/.:#-])(\d{2,3})(?:\.\d+)?(?![\w/%:#-]|\.\d|\s*(?:%|s\b|secs?\b|seconds|bars?\b|measures?|minutes?|"
+    r"mins?\b|hz\b|khz|db\b|lufs|years?|bpm|beats|people|players|singers|kids|children|times))", re.IGNORECASE)
+
+
+def bare_tempo_claims(answer: str, question: str) -> list[tuple[float, float]]:
+    """Numbers from 40 to 250 without a unit in an answer to a tempo question, as tempo claims."""
+    if not _ASKS_TEMPO.search(question) and not _ASKS_TEMPO.search(answer):
+        return []
+    return [(float(n), float(n)) for n in (int(m.group(1)) for m in _BARE_NUMBER.finditer(answer)) if 40 <= n <= 250]
+
+
 def key_mentions(text: str) -> list[tuple[str, str, str]]:
     """Every full key the text states, as (the words, tonic with sharps, "major" | "minor")."""
     out = []
@@ -179,7 +193,7 @@ def contradicts(text: str, facts: Facts, question: str = "", source: str = "") -
     """True when ``text`` states a tempo, key or mode that ``facts`` rule out and ``source`` does not state."""
     if facts.tempo_bpm:
         stated = tempo_claims(source)
-        for low, high in tempo_claims(text):
+        for low, high in tempo_claims(text) or bare_tempo_claims(text, question):
             if not tempo_fits(low, high, facts.tempo_bpm) and not any(
                     tempo_fits(low, high, (s_low + s_high) / 2) for s_low, s_high in stated):
                 return True

@@ -34,7 +34,14 @@ from __future__ import annotations
 import re
 
 from musicqa.filters.lexicon import words as known_words
-from musicqa.filters.measured import camelot_claims, key_claims, key_mentions, mode_claims, modes_said
+from musicqa.filters.measured import (
+    bare_tempo_claims,
+    camelot_claims,
+    key_claims,
+    key_mentions,
+    mode_claims,
+    modes_said,
+)
 from musicqa.filters.vocab import about_counterpoint, is_term
 from musicqa.records import Facts
 
@@ -50,7 +57,11 @@ _ENSEMBLES = {"duo": 2, "duet": 2, "pair": 2, "trio": 3, "quartet": 4, "quintet"
 _COUNT = re.compile(
     r"\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a\s+dozen|\d{1,2})\s+(?:\w+\s+)?"
     r"(?:players|musicians|guitarists|singers|vocalists|drummers|violinists|pianists|men|women|voices|people|"
-    r"members|performers|rappers|percussionists|horn\s+players|backing\s+singers)\b", re.IGNORECASE)
+    r"members|performers|rappers|percussionists|horn\s+players|backing\s+singers|kids|children|boys|girls|"
+    r"choristers|dancers|soloists|instrumentalists)\b", re.IGNORECASE)
+# "'93", "Chopin's Op. 9", "BWV 782": a year in short, a work's catalogue number
+_SHORT_YEAR = re.compile(r"(?<![\w'’])['’](\d\d)\b(?!['’]?s\b)")
+_CATALOGUE = re.compile(r"\b(?:op\.?|opus|bwv|kv\.?|k\.|hob\.?|d\.)\s*\d+\b", re.IGNORECASE)
 _AUDIENCE_FIGURE = re.compile(
     r"\b\d[\d,.]*\s*(?:k|m|million|thousand|billion)?\s+(?:monthly\s+|daily\s+|weekly\s+)?(?:listeners|streams|plays|"
     r"views|followers|subscribers|downloads|copies|sales|spins)\b|\b(?:charted|peaked|debuted)\s+at\s+(?:no\.?|number|#)"
@@ -337,6 +348,13 @@ def invented_specific(answer: str, question: str, context: str, facts: Facts | N
     for m in _YEAR.finditer(answer):
         if m.group(1) not in context:
             return m.group(0)
+    for m in (*_SHORT_YEAR.finditer(answer), *_CATALOGUE.finditer(answer)):
+        if m.group(0).lower() not in context.lower():
+            return m.group(0)
+    if not (facts is not None and facts.tempo_bpm is not None) and not _BPM.search(answer):
+        for low, _ in bare_tempo_claims(answer, question):
+            if not any(abs(low - n) <= 0.08 * n for n in ctx_numbers if n >= 30):
+                return f"{low:g} (a tempo)"
     # audience figures nobody measured: "pulling around 40k monthly listeners", "a million streams", "charted at No. 3"
     for m in _AUDIENCE_FIGURE.finditer(answer):
         if m.group(0).lower() not in context.lower():
