@@ -163,6 +163,51 @@ _IMPERATIVE = re.compile(
     r"^\W*(?:sing|tap|listen|try|hum|clap|count|play|go|bring|put|take|give|tell|check|compare|think|imagine|"
     r"picture|notice|pay|focus|trust|decide|let['’]?s?|keep|start|pick|hear|have\s+a)\b", re.IGNORECASE)
 _SENTENCES = re.compile(r"[^.!?:;]+[.!?:;]*")
+# Round 7: an answer made relative to someone or something other than the clip: the person ("each person's
+# relationship with stillness is unique", "the class should feel however they feel", "that decides the director
+# himself"), the occasion ("depends what the floor's doing", "down to the crowd on the night", "your speakers and
+# the room"), a taste ("a taste question", "a personal choice", "everyone has their own approach") or something the
+# asker lacks ("you'd want the score in front of you", "would just be guesswork", "not my place to say"). Each is
+# read in its clause, which is blanked: "The slow piano soothes, though every listener reacts differently" still
+# commits to the piano.
+_RELATIVE = re.compile(
+    r"(?:depends?|depending|dependent|comes?\s+down|(?:is|['’]s)\s+(?:all\s+|really\s+)?(?:down|up))\s+(?:\w+\s+){0,2}?"
+    r"(?:(?:on|to)\s+)?(?:what|who|how|whether|the\s+(?:crowd|floor|room|night|market|director|client|dj|setting|"
+    r"occasion|context|speakers?|system)|your\s+(?:speakers?|headphones|system|setup|room|ears?|taste|mood)|"
+    r"personal|individual|taste|preference|each|every|you\b|them\b)|"
+    r"\b(?:so|very|deeply|highly|such\s+an?|truly|really|quite|entirely|always)\s+(?:individual|personal|subjective)\b|"
+    r"\b(?:is|are|['’]s)\s+(?:unique|individual)\b|\bpersonal(?:ly)?\s+(?:choice|thing|matter|preference|call|decision|"
+    r"prefers?)\b|\btaste\s+question\b|\beveryone\s+has\s+(?:their|his|her)\s+own\b|"
+    r"\b(?:each|every)\s+(?:person|one|listener|practitioner|student|client|individual|dj|producer|fan)['’]s\b|"
+    r"\bhowever\s+(?:they|you|he|she|we)\s+(?:feel|like|want|hear)\b|\bwhatever\s+(?:feels|sounds|works)\s+right\b|"
+    r"\b(?:explore|discuss|work\s+through|unpack)\s+(?:that|this|it)\s+together\b|"
+    r"\b(?:theirs|yours)\s+to\s+(?:discover|decide|find|judge)\b|\bdecides?\b[^.;]{0,30}\b(?:director|listener|client|"
+    r"himself|herself|themselves|yourself)\b|\bcan\s+(?:one|you|i|we)\s+not\s+(?:answer|say|tell|know)\b|"
+    r"\b(?:one|you)\s+(?:can|could)\s+hear\s+it\s+(?:everywhere|anywhere)\b|"
+    r"\b(?:tough|hard|difficult|impossible)\s+to\s+(?:call|place|pin(?:\s+down)?|date|judge)\b|\bcould\s+be\s+any\s+\w+\b|"
+    r"\bnot\s+something\s+(?:one|you|i|we)\s+(?:ought|should|can|could)\s+(?:to\s+)?(?:guess|say|judge)\b|"
+    r"\b(?:want|need)\s+(?:the|a)\s+(?:score|full\s+(?:record|track|song)|lyric\s+sheet|sheet\s+music)\b|"
+    r"\b(?:be|is|['’]s)\s+(?:just\s+|pure\s+|only\s+)?(?:guesswork|speculation)\b|\bnot\s+my\s+place\b|"
+    r"\bbetween\s+the\s+(?:artist|band|singer|composer|songwriter)\s+and\b|\bopen\s+to\s+(?:\w+['’]?s?\s+){0,3}"
+    r"interpretation\b|\b(?:is|are)\s+not\s+(?:so\s+|that\s+|really\s+|very\s+)?important\b|\bmusic\s+is\s+universal\b|"
+    r"\bisn['’]t\s+(?:a|any)\s+(?:right|single|wrong)\s+answer\b|\bvar(?:ies|y)\s+(?:\w+\s+)?(?:among|across)\b|"
+    r"\bno\s+single\s+\w+\s+(?:would|could|can)\s+apply\b|\bread\s+the\s+room\b|\bfrom\s+one\s+\w+\s+to\s+"
+    r"(?:the\s+next|another)\b|\bto\s+(?:one|some)\s+(?:person|listener|people|ears?)\b",
+    re.IGNORECASE)
+_CLAUSE_EDGE = re.compile(r"[,;:.!?()\n—–]|\b(?:and|but|though|although|while|whereas|so|yet)\b", re.IGNORECASE)
+
+
+def relative_spans(answer: str) -> tuple[tuple[int, int], ...]:
+    """The clauses of ``answer`` that make it relative to someone or something other than the clip."""
+    if not _RELATIVE.search(answer):
+        return ()
+    edges = [0, *(m.start() for m in _CLAUSE_EDGE.finditer(answer)), len(answer)]
+    out = []
+    for m in _RELATIVE.finditer(answer):
+        start = max(e for e in edges if e <= m.start())
+        end = min((e for e in edges if e >= m.end()), default=len(answer))
+        out.append((start, end))
+    return tuple(out)
 
 
 def commits_to_this_clip(answer: str, spans: tuple[tuple[int, int], ...] = ()) -> bool:
@@ -222,6 +267,7 @@ def evades(answer: str, question: str = "") -> bool:
     lower = answer.lower()
     spans = tuple(m.span() for m in _AUDIENCE.finditer(answer)) if any(g in lower for g in _AUDIENCE_GATE) else ()
     spans += tuple(m.span() for gate, rx in _HEDGES if any(g in lower for g in gate) for m in rx.finditer(answer))
+    spans += relative_spans(answer)
     if not spans and not any(any(g in lower for g in gate) and rx.search(answer) for gate, rx in _MOVES):
         return False
     return not commits_to_this_clip(answer, spans)
