@@ -128,7 +128,8 @@ _VACUOUS = frozenset(
 _FUNCTION_END = frozenset(
     "the a an and or but of to in on with for by as at from that which who whose whom is are was were be its "
     "their his her this these those into like such very more most than then while when where including "
-    "featuring both either neither my our your whether if because although though also plus via".split()
+    "featuring both either neither my our your whether if because although though also plus via about around "
+    "roughly approximately called named titled between through toward towards during within until".split()
 )
 _TERMINAL = re.compile(r"[.!?…)\]\"'”’*]\s*$|[\u2600-\u27BF\U0001F000-\U0001FAFF]\ufe0f?\s*$")
 _DANGLING = re.compile(r"[,;:(\-–—/&]\s*$")
@@ -155,6 +156,18 @@ def _same_root(word: str, asked: list[str]) -> bool:
         if len(os.path.commonprefix([word, q])) >= 5:
             return True
     return False
+
+
+def _echoes(question: str, answer: str, q_words: list[str], a_words: list[str]) -> bool:
+    """The answer opens with its question, word for word, in any dress ("**Which instrument plays the melody?**
+    The fiddle...", "Describe texture: dusty"); a two-word question only when a label's colon or a "?" ends it."""
+    n = len(q_words)
+    if n < 2 or len(a_words) <= n or [w.lower() for w in a_words[:n]] != [w.lower() for w in q_words]:
+        return False
+    if n >= 3:
+        return True
+    end = answer.lower().find(q_words[-1].lower()) + len(q_words[-1])
+    return bool(re.match(r"[*_\s]*[:?]", answer[end:]))
 
 
 def _is_loop(answer: str, words: list[str]) -> bool:
@@ -317,8 +330,7 @@ class Degenerate:
                 _closed(question, q_words, a_words) and not _is_truncated(answer, a_words, question)
                 and _ends_whole(a_words, q_words)):
             return Verdict(False, DEGENERATE_TOO_SHORT)
-        q_core = question.rstrip(" ?.:!").lower()
-        if len(q_words) >= 3 and answer.lower().startswith(q_core):
+        if _echoes(question, answer, q_words, a_words):
             return Verdict(False, DEGENERATE_ECHOES_QUESTION)
         # an answer made of the question's words only; for a yes/no or either/or question, only when it
         # repeats the whole question ("Fills a dancefloor? Is it the kind of track that fills a dancefloor."),
