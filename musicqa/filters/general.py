@@ -53,6 +53,11 @@ _GENERIC_QUESTION = re.compile(
     r"(?:\w+\s+){0,6}what\s+(?:\w+\s+){1,3}(?:means?|refers?\s+to|stands?\s+for)\b|"
     r"(?:\w+\s+){0,10}in\s+music\s+theory\b|"
     r"how\s+(?:has|did|have)\s+(?:the\s+)?(?:[\w-]+\s+){0,4}(?:evolved?|changed|developed|originated?|emerged?)\b|"
+    # "Bossa origin?", "What is postrock known for?", "the connection between punk rock and reggae"
+    r"[\w&-]+(?:\s+[\w&-]+)?\s+(?:origins?|history|roots)\s*\??\s*$|"
+    r"what\s+(?:is|are)\s+[\w&-]+(?:\s+[\w&-]+){0,2}\s+(?:known|famous|noted)\s+for\b|"
+    r"(?:\w+\s+){0,4}(?:connection|relationship|link|similarit(?:y|ies))\s+between\s+"
+    r"(?!the\b|these\b|this\b|its\b|those\b|two\b)[\w&-]+|"
     r"how\s+(?:can|does|do)\s+(?!this\b|the\s+(?:audio|song|track|music|piece)\b)(?:\w+\s+){1,3}music\s+"
     r"(?:be\s+used|help|affect|influence|enhance)\b)",
     re.IGNORECASE,
@@ -92,16 +97,25 @@ def _asks_about_a_genre_in_general(question: str) -> bool:
         words = (m.group(1) or m.group(2) or "").split()
         if words and (is_term(" ".join(words)) or is_term(words[-1])):
             return True
-    return "this genre of music" in question.lower() or "genre of music that" in question.lower()
+    lower = question.lower()
+    return any(p in lower for p in ("this genre of music", "genre of music that", "music genre that", "genre that "))
 
 
 _WHAT_IS = re.compile(r"^\s*what\s+(?:is|are)\s+(?:an?\s+)?[\"'“‘]?([\w&' -]{2,30}?)[\"'”’]?\s*\??\s*$", re.IGNORECASE)
 
 
 def _asks_what_a_term_is(question: str) -> bool:
-    """'What is trip hop?', 'What is a sitar?': a vocabulary word asked about in general, not this clip."""
+    """'What is trip hop?', 'What is a sitar?', 'What is lo-fi hip hop?': a vocabulary word (or a kind of one)
+    asked about in general, not this clip."""
     m = _WHAT_IS.match(question)
-    return bool(m) and is_term(m.group(1))
+    if not m or re.match(r"(?:the|this|that|its|it|their|his|her)\b", m.group(1).strip(), re.IGNORECASE):
+        return False
+    words = m.group(1).split()
+    if is_term(m.group(1)):
+        return True
+    # "lo-fi hip hop" is a kind of hip hop; "accompanying the erhu" is a question about the clip
+    plain = not any(w.lower() in ("the", "a", "an", "this", "that", "its") or w.lower().endswith("ing") for w in words)
+    return plain and (is_term(" ".join(words[-2:])) or is_term(words[-1]))
 
 
 _THIS_CLIP_ONLY = re.compile(r"\b(?:this|here|you\s+hear)\b", re.IGNORECASE)
@@ -115,10 +129,13 @@ _QUOTED_TOKEN = re.compile(r"[\"“'‘]([a-z]{9,})[\"”'’]")
 _HISTORY = re.compile(
     r"\b(?:originated|originates|originating|emerged|emerging|was\s+born|born|developed|developing|evolved|"
     r"evolving|arose|grew\s+out|dates\s+back|going\s+back|goes\s+back|took\s+shape|was\s+invented|was\s+created|"
-    r"became\s+popular|"
+    r"became\s+popular|came\s+out\s+of|"
     r"rose\s+to\s+prominence|was\s+pioneered)\s+"
     r"(?:\w+\s+){0,2}?(?:in|from|out\s+of|during|by|back\s+to)\b|\b(?:going|goes|dates?)\s+back\b", re.IGNORECASE)
 _SENTENCE = re.compile(r"[^.!?]+")
+# "The electronic genre in this audio refers to music that uses electronic instruments": a definition
+_DEFINES = re.compile(r"\brefers?\s+to\s+(?:a\s+)?(?:music|songs|(?:a\s+)?(?:style|genre|type|form)\s+of\s+music)\s+"
+                      r"(?:that|which)\b|\bis\s+defined\s+as\s+(?:a\s+)?(?:music|genre|style)\b", re.IGNORECASE)
 _POINTS_AT_CLIP = re.compile(r"\b(?:this|here|it|it['’]s|its|you\s+hear|we\s+hear|the\s+(?:song|track|clip|piece|"
                              r"recording|singer|band|drums|guitar|melody|riff|intro|groove|audio|composition|"
                              r"performance))\b", re.IGNORECASE)
@@ -152,6 +169,8 @@ def _quoted_tag_token(question: str) -> bool:
 
 def lectures_on_a_genre(answer: str) -> bool:
     """True when a sentence tells where or when a genre or instrument came from, about no clip."""
+    if _DEFINES.search(answer):
+        return True
     if not _HISTORY.search(answer):
         return False
     for m in _SENTENCE.finditer(answer):

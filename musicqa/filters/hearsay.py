@@ -43,12 +43,19 @@ _SAYS = (r"(?:says?|said|claims?|claimed|calls?|called|describes?|described|file
          r"characteri[sz]es|characteri[sz]ed|portrays?|depicts?|frames?|paints?|proposes?|indicates?|"
          r"flags?|flagged|highlights?|singles?\s+out|points?\s+out|cites?|credits?|"
          r"ha(?:s|ve|d)\s+(?:it|this|them)(?:\s+(?:down|flagged|marked|listed|labell?ed|tagged|filed))?\s+as|saying|"
-         r"reading)")
+         r"reading|promises?|promised|advertises?|advertised|boasts?)")
 
 _PATTERNS = [re.compile(p, re.IGNORECASE) for p in (
     # a document that speaks: "the clip's description files it as", "its info claims", "the blurb pegs it"
     _OWNER + r"\s+(?:[\w-]+\s+){0,2}?" + _DOC + r"\s+(?:(?:also|only|clearly|just|apparently|even|itself)\s+)?"
     + _SAYS + r"\b",
+    # "As one was told, ...", "as I'm told": the writer knows it second-hand
+    r"\bas\s+(?:one|i|we|you)\s+(?:was|were|am|['’]m|is|are|have\s+been|['’]ve\s+been)\s+(?:told|informed)\b",
+    # the clip's uploader, tagger or annotator as a source ("The uploader wasn't sure, but guessed live")
+    r"\b(?:the|its|whoever|this\s+clip['’]s)\s+(?:original\s+)?(?:uploader|submitter|tagger|annotator|cataloguer|"
+    r"cataloger)s?\b",
+    # a labeller's shorthand citing the source first: "Meta says no trumpet.", "Tags: smooth, night."
+    r"^\W*(?:meta|metadata|tags?|caption|blurb|desc|description|write-?up)\s*(?::|says?\b|lists?\b)",
     # hearsay markers: the writer knows it second-hand
     r"\b(?:reportedly|supposedly|allegedly|purportedly|by\s+all\s+accounts|rumou?r\s+has\s+it|word\s+is|"
     r"so\s+(?:i['’]m|i\s+am|i\s+was|we['’]re|we\s+were)\s+told|or\s+so\s+(?:i['’]m\s+told|they\s+say|it\s+says|"
