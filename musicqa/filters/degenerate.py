@@ -192,9 +192,23 @@ def _is_loop(answer: str, words: list[str]) -> bool:
 
 
 def _is_terse_request(question: str, words: list[str]) -> bool:
-    """ "Tempo approx", "Organ type?", "Singer?": a labeller's request of three words or fewer, no question word."""
-    return (len(words) <= 4 and not _WH.search(question) and not _ASKING.search(question)
-            and bool(_ASPECT.search(question)))
+    """ "Tempo approx", "Organ type?", "Singer?", "Camelot code for this one?": a labeller's request of four words
+    or fewer (five with its "?"), no question word."""
+    return ((len(words) <= 4 or (len(words) == 5 and question.rstrip().endswith("?")))
+            and not _WH.search(question) and not _ASKING.search(question) and bool(_ASPECT.search(question)))
+
+
+# "What's giving it that woody low end?" - "The double bass.": a question for one thing, answered by naming it
+_ONE_THING_Q = re.compile(r"^\W*(?:what|which|who)(?:['’]s|\s+is)\s+(?!the\s+\w+s\b)(?:\w+\s+){0,6}?\w+\s*\?\s*$",
+                          re.IGNORECASE)
+_LIST_WORDS = re.compile(r"\b(?:instruments|sounds|elements|parts|layers|features|and|describe|how|why|list|name)\b",
+                         re.IGNORECASE)
+
+
+def _names_the_thing(question: str, answer: str) -> bool:
+    """A one-thing question ("What's driving the low end?") answered by a noun phrase of the vocabulary."""
+    return (bool(_ONE_THING_Q.match(question)) and not _LIST_WORDS.search(question)
+            and any(not m.negated for m in find_mentions(answer)))
 
 
 def _is_question(question: str, words: list[str]) -> bool:
@@ -215,7 +229,8 @@ def _closed(question: str, q_words: list[str], a_words: list[str]) -> bool:
         return bool(_YES_NO_A.match(" ".join(a_words))) or bool(answer & (asked - _STOP))
     if _ONE_WORD_Q.search(question):  # "Drop the energy in one word?" asks for one word
         return True
-    return bool(_SLOT_Q.search(question)) or _is_terse_request(question, q_words)
+    return (bool(_SLOT_Q.search(question)) or _is_terse_request(question, q_words)
+            or _names_the_thing(question, " ".join(a_words)))
 
 
 def short_closed_answer(question: str, answer: str) -> bool:

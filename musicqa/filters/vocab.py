@@ -464,7 +464,8 @@ _NEGATOR = re.compile(
     r"\b(?:no|not|without|lacks?|lacking|lacked|absence of|absent|free of|devoid of|nor|never|zero|"
     r"isn't|aren't|wasn't|weren't|doesn't|don't|didn't|can't|cannot|neither|minus|instead of|"
     r"rather than|void of)\b(?![ -](?:only|just|to mention|longer|matter|doubt|surprisingly|wonder|"
-    r"question|less|shortage)\b)",
+    # an instruction, not a denial: "Don't try to beatmatch slow boom bap against house"
+    r"question|less|shortage|try|bother|worry|forget|rush|overthink|force|expect|wait|help)\b)",
     re.IGNORECASE,
 )
 # Substrings _NEGATOR needs; most answers have none, and then no clause analysis is needed.
