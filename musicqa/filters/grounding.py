@@ -80,6 +80,8 @@ _EXCLUSIVE = re.compile(
     r"recital))\b", re.IGNORECASE)
 
 
+# A source that lists who plays would name a choir too: a soundtrack's genre makes none plausible beside "strings, horn"
+_PERFORMERS = frozenset(n for n in BY_NAME if BY_NAME[n].kind == "instrument") | {"choir"}
 # What (nearly) every track of a genre has, so a source that lists some instruments leaves these implied: a
 # listener hears a bass under "rock, electric guitar, drums", a kick under "edm, synth lead" (round 7: writers
 # accepted these and nothing more; organ under rock tags, a saxophone under jazz tags were labelled invented)
@@ -87,7 +89,7 @@ _CORE = {
     "rock": ("drums", "bass", "electric guitar"), "metal": ("drums", "bass", "electric guitar"),
     "punk": ("drums", "bass", "electric guitar"), "electronic": ("drums", "drum machine", "bass", "synth"),
     "hip hop": ("drums", "drum machine", "bass"), "reggae": ("drums", "bass"), "rnb": ("drums", "bass"),
-    "jazz": ("drums", "bass"), "country": ("guitar", "acoustic guitar", "bass"),
+    "jazz": ("bass",), "country": ("guitar", "acoustic guitar", "bass"),
 }
 # A bow implies a bowed string instrument: "a guitar played with a bow" supports "arco"
 _BOWED = re.compile(r"\b(?:bowed|bowing|with\s+(?:a|the)\s+bow|played\s+arco)\b", re.IGNORECASE)
@@ -183,7 +185,7 @@ def _source(text: str) -> Source:
         for up in ancestors(name):
             # an ensemble's members ("orchestra" -> strings) stay plausible; a genre's band doesn't
             keep_all = not exclusive or BY_NAME[up].kind == "instrument"
-            plausible.update(n for n in BY_NAME[up].implies if keep_all or BY_NAME[n].kind != "instrument")
+            plausible.update(n for n in BY_NAME[up].implies if keep_all or n not in _PERFORMERS)
             if not solo:  # "rock, electric guitar, drums" still has a bass; "techno, synth" a kick
                 plausible.update(_CORE.get(up, ()))
     support: set[str] = set()
@@ -250,7 +252,8 @@ def _supported(name: str, source: Source) -> bool:
     """
     if name in source.support:
         return True
-    return bool((ancestors(name) - {name}) & source.facts.asserted)
+    # a choir is a group a caption would name, not a kind of the "soft female vocal" it has
+    return name != "choir" and bool((ancestors(name) - {name}) & source.facts.asserted)
 
 
 def grounding(pair: QAPair, clip: Clip) -> Verdict:

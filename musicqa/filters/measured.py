@@ -97,8 +97,9 @@ def key_mentions(text: str) -> list[tuple[str, str, str]]:
     for m in _KEY.finditer(text):
         letter, mode = m.group(1), m.group(2).lower()
         accidental = m.group(0)[1:m.start(2) - m.start(0)].strip(" -")
-        if letter == "A" and not accidental and not _KEY_CONTEXT.search(text[:m.start()]):
-            continue  # "A minor detail": only "in A minor", "key of A major" are keys
+        if letter == "A" and not accidental and not _KEY_CONTEXT.search(text[:m.start()]) and (
+                text[:m.start()].strip(" *#-:\n")):
+            continue  # "A minor detail": only "in A minor", "key of A major" or an answer's "A major." are keys
         out.append((m.group(0), _tonic(letter, accidental), "minor" if mode.startswith("min") else "major"))
     return out
 
@@ -113,15 +114,33 @@ _CAMELOT = re.compile(r"(?<![\w.#-])(1[0-2]|[1-9])\s?([AB])\b")
 _KEY_TOPIC = re.compile(r"\bcamelot\b|\bwheel\b|\bharmonic(?:ally)?\b|\bkeys?\b|\b(?:major|minor)\b", re.IGNORECASE)
 
 
+def _camelot(m: re.Match[str]) -> tuple[str, str]:
+    minor = (9 + 7 * (int(m.group(1)) - 8)) % 12
+    return (TONICS[minor], "minor") if m.group(2) == "A" else (TONICS[(minor + 3) % 12], "major")
+
+
 def camelot_claims(text: str, question: str = "") -> list[tuple[str, str]]:
     """Every Camelot code the text states ("8A", "10B"), as a key; only in a text or question about keys."""
     if not _KEY_TOPIC.search(text) and not _KEY_TOPIC.search(question):
         return []
-    out = []
-    for m in _CAMELOT.finditer(text):
-        minor = (9 + 7 * (int(m.group(1)) - 8)) % 12
-        out.append((TONICS[minor], "minor") if m.group(2) == "A" else (TONICS[(minor + 3) % 12], "major"))
-    return out
+    return [_camelot(m) for m in _CAMELOT.finditer(text)]
+
+
+def mislabelled_camelot(text: str) -> bool:
+    """A key and the Camelot code written beside it disagree: "A minor, which is 9A" (A minor is 8A)."""
+    keys = [(m.start(), m.end(), (_tonic(m.group(1), m.group(0)[1:m.start(2) - m.start(0)].strip(" -")),
+                                  "minor" if m.group(2).lower().startswith("min") else "major"))
+            for m in _KEY.finditer(text)]
+    for c in _CAMELOT.finditer(text):
+        after = [k for s, _, k in keys if 0 <= s - c.end() <= 3]  # "7A (D minor)"
+        before = [k for _, e, k in keys if 0 <= c.start() - e <= 20 and _EQUATES.match(text[e:c.start()])]
+        near = after[:1] or before[-1:]  # "A minor, which is 9A"
+        if near and _camelot(c) not in near:
+            return True
+    return False
+
+
+_EQUATES = re.compile(r"^\s*[,(]?\s*(?:which\s+is|that['’]s|i\.?e\.?|aka|=|is)?\s*[(,:]?\s*$", re.IGNORECASE)
 
 
 # A mode without a tonic, said of the key: "a bright major key", "minor tonality", "is major mode", "in minor.",
@@ -201,7 +220,7 @@ def contradicts(text: str, facts: Facts, question: str = "", source: str = "") -
         # one key the clip has makes the others comparisons: "8A; mix into 9A (E minor) or 8B"
         allowed = {(facts.key, facts.mode), *key_claims(source)}
         claims = key_claims(text) + camelot_claims(text, question)
-        if claims and not any(claim in allowed for claim in claims):
+        if claims and (not any(claim in allowed for claim in claims) or mislabelled_camelot(text)):
             return True
     if facts.mode:
         allowed_modes = {facts.mode, *modes_said(source), *(mode for _, mode in key_claims(source))}

@@ -174,8 +174,9 @@ _NAMED_AFTER = re.compile(rf"\b(?i:{_SYSTEM})\s+({_WORD}(?:\s+{_WORD})?)")
 _NAMED_BEFORE = re.compile(rf"\b({_WORD})(?:\s+{_WORD})?,?\s+(?:(?:an?|the|is|this)\s+)?(?:[\w-]+\s+){{0,2}}?"
                            rf"(?i:{_SYSTEM})s?\b")
 _CHURCH = r"(?:ionian|dorian|phrygian|lydian|mixolydian|aeolian|locrian)"
-_CHURCH_MODE = re.compile(rf"\bin\s+(?:the\s+)?({_CHURCH})\b|\b({_CHURCH})[\s-]+(?:mode|scale)\b|^\W*({_CHURCH})\b",
-                          re.IGNORECASE)
+_CHURCH_MODE = re.compile(rf"\bin\s+(?:the\s+)?({_CHURCH})\b|\b({_CHURCH})[\s-]+(?:mode|scale)\b|^\W*({_CHURCH})\b|"
+                          # a tonic and its mode: "E Dorian", "F# Mixolydian"
+                          rf"(?-i:\b[A-G])(?:#|b|♯|♭|[\s-]?sharp|[\s-]?flat)?[\s-]+({_CHURCH})\b", re.IGNORECASE)
 _ASKS_SYSTEM = re.compile(rf"\b{_SYSTEM}\b", re.IGNORECASE)
 _ASKS_MODE = re.compile(rf"\b(?:{_SYSTEM}|modes?|scales?)\b", re.IGNORECASE)
 _SCALE_WORDS = frozenset("raga raag ragam ragini maqam makam dastgah thaat pentatonic hexatonic heptatonic diatonic "
@@ -273,7 +274,24 @@ def _invented_scale_name(answer: str, question: str, context: str) -> str:
     return ""
 
 
+# "He sings 'Tu amor me levanta'", "'Get up', said twice": words quoted as sung, which no caption gives
+_ASKS_SUNG = re.compile(r"\b(?:sings?|sung|singing|lyrics?|words?|line|lines|chorus|hook|refrain|translat\w*|"
+                        r"says?|chant\w*|shouts?)\b", re.IGNORECASE)
+_QUOTED_WORDS = re.compile(r"(?:^|(?<=[\s(:]))[\"“'‘]([^\"“”‘’\n]{3,80}?)[\"”'’](?=[\s.,;:!?)]|$)")
+
+
+def _quotes_lyrics(answer: str, question: str, context: str) -> str:
+    if not _ASKS_SUNG.search(question):
+        return ""
+    for m in _QUOTED_WORDS.finditer(answer):
+        if m.group(1).lower().strip(" .,!?") not in context.lower():
+            return m.group(0)
+    return ""
+
+
 def _invented_lyrics(answer: str, question: str, context: str) -> str:
+    if quoted := _quotes_lyrics(answer, question, context):
+        return quoted
     if _SOURCE_SUBJECT.search(context) or _LYRICS_TOPIC.search(context) or _SINGS_ABOUT.search(context):
         return ""
     if _ASKS_INTERPRETATION.search(question):

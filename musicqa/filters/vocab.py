@@ -78,10 +78,15 @@ CONCEPTS: tuple[Concept, ...] = (
        "digital drums|electronic drum|electronic beat|electronic beats|"
        "programmed percussion|digital drum", parents="drums|"
        "percussion", implies="electronic|hip hop|pop"),
-    _c("percussion", _I, "percussion|percussions|percussive|percussionist|shaker|shakers|tambourine|tambourines|"
-       "claps|clapping|hand claps|handclaps|hand clap|woodblock|cowbell|triangle|"
-       "bongo|bongos|conga|congas|cajon|djembe|hand drum|hand drums|timbales|castanets|"
-       "maracas|guiro|clave|claves|wooden percussion|snaps|finger snaps"),
+    _c("percussion", _I, "percussion|percussions|percussive|percussionist|woodblock|cowbell|triangle|timbales|"
+       "castanets|guiro|clave|claves|wooden percussion"),
+    # kinds of percussion a caption names apart: "palmas (hand claps)" makes no cajon plausible
+    _c("claps", _I, "claps|clapping|hand claps|handclaps|hand clap|palmas|snaps|finger snaps",
+       parents="percussion"),
+    _c("shaker", _I, "shaker|shakers|maracas|egg shaker|tambourine|tambourines", parents="percussion"),
+    _c("hand drums", _I, "bongo|bongos|conga|congas|cajon|cajón|cajons|djembe|djembes|hand drum|hand drums",
+       parents="percussion"),
+    _c("taiko", _I, "taiko|taikos|taiko drum|taiko drums", parents="percussion"),
     _c("tabla", _I, "tabla|tablas|dholak|dhol|mridangam", parents="percussion|drums", implies="folk"),
     _c("darbuka", _I, "darbuka|darbukas|darbouka|doumbek|dumbek|goblet drum", parents="percussion", implies="folk"),
     _c("frame drum", _I, "frame drum|frame drums|daf|bendir|riq|bodhran|bodhrán", parents="percussion",
@@ -101,7 +106,7 @@ CONCEPTS: tuple[Concept, ...] = (
        "violas", parents="strings", implies="classical|folk|country"),
     _c("cello", _I, "cello|cellos|cellist|violoncello", parents="strings", implies="classical"),
     _c("harp", _I, "harp|harps|harpist|lyre", parents="string instrument", implies="classical"),
-    _c("banjo", _I, "banjo|banjos", parents="guitar", implies="country|folk"),
+    _c("banjo", _I, "banjo|banjos", parents="string instrument", implies="country|folk"),
     _c("mandolin", _I, "mandolin|mandolins", parents="guitar"),
     _c("ukulele", _I, "ukulele|ukuleles|uke", parents="guitar"),
     _c("sitar", _I, "sitar|sitars|sarod|veena|tanpura|tambura", parents="string instrument", implies="folk"),
@@ -140,6 +145,7 @@ CONCEPTS: tuple[Concept, ...] = (
        parents="woodwinds", implies="jazz|rnb"),
     _c("accordion", _I, "accordion|accordions|accordionist|concertina|bandoneon|harmonium", implies="folk"),
     _c("harmonica", _I, "harmonica|harmonicas|mouth organ|blues harp"),
+    _c("melodica", _I, "melodica|melodicas|pianica"),
     _c("bagpipes", _I, "bagpipe|bagpipes|uilleann pipes|pipes", parents="woodwinds", implies="folk"),
     _c("didgeridoo", _I, "didgeridoo|didgeridoos|conch|conch shell|shell trumpet", parents="woodwinds", implies="folk"),
     _c("orchestra", _I, "orchestra|orchestras|orchestral|orchestration|symphony orchestra|philharmonic|"
@@ -151,6 +157,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("theremin", _I, "theremin"),
     # --- vocals ------------------------------------------------------------------------------------------
     _c("vocals", _V, "vocal|vocals|voice|voices|singer|singers|singing|sings|sing|sung|vocalist|vocalists|"
+       "a cappella|acapella|a capella|"
        "lyrics|lyric|vocalisation|vocalization|vocalizations|vocalising|vocalizing|humming|hums|"
        "hum|crooning|croons|croon|chant|chants|chanting|chanted|falsetto|"
        "backing vocals|backup vocals|background vocals|backup singers|backing singers|"
@@ -166,8 +173,8 @@ CONCEPTS: tuple[Concept, ...] = (
        "female singers|female vocalist|female vocalists|woman singing|women singing|"
        "woman sings|girl singing|female voice singing|female rapper|she sings|"
        "her voice|diva|female|girl group|girls choir", parents="vocals"),
-    _c("choir", _V, "choir|choirs|choral|chorale|choristers|chorus of voices|gospel choir|a cappella|"
-       "acapella|a capella", parents="vocals", implies="sacred|classical"),
+    _c("choir", _V, "choir|choirs|choral|chorale|choristers|chorus of voices|gospel choir", parents="vocals",
+       implies="sacred|classical"),
     _c("rap", _V, "rap|raps|rapping|rapper|rappers|rapped|mc|emcee|spoken word|verses rapped",
        parents="vocals", implies="hip hop"),
     _c("opera voice", _V, "opera singer|operatic|operatic vocals|aria|bel canto", parents="vocals",
