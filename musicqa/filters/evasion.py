@@ -171,7 +171,7 @@ _SENTENCES = re.compile(r"[^.!?:;]+[.!?:;]*")
 # read in its clause, which is blanked: "The slow piano soothes, though every listener reacts differently" still
 # commits to the piano.
 _RELATIVE = re.compile(
-    r"(?:depends?|depending|dependent|comes?\s+down|(?:is|['’]s)\s+(?:all\s+|really\s+)?(?:down|up))\s+(?:\w+\s+){0,2}?"
+    r"\b(?:depends?|depending|dependent|comes?\s+down|(?:is|['’]s)\s+(?:all\s+|really\s+)?(?:down|up))\s+(?:\w+\s+){0,2}?"
     r"(?:(?:on|to)\s+)?(?:what|who|how|whether|the\s+(?:crowd|floor|room|night|market|director|client|dj|setting|"
     r"occasion|context|speakers?|system)|your\s+(?:speakers?|headphones|system|setup|room|ears?|taste|mood)|"
     r"personal|individual|taste|preference|each|every|you\b|them\b)|"

@@ -166,6 +166,8 @@ def _source(text: str) -> Source:
     facts = _facts(mentions, text)
     if has_tags and "instrumental" in items and not facts.asserted & _VOICES:
         facts = Facts(facts.asserted, facts.negated | {"vocals"}, facts.mixed)
+    if has_tags and "strings" in items:  # a "strings" tag is any string instrument: an oud under "middle eastern"
+        facts = Facts(facts.asserted | {"string instrument"}, facts.negated, facts.mixed)
     if has_tags:  # MagnaTagATune's "man"/"woman" tags are about the voice
         extra = {_TAG_ALIASES[t] for t in items if t in _TAG_ALIASES}
         if extra:

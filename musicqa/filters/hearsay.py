@@ -98,9 +98,9 @@ _PATTERNS = [re.compile(p, re.IGNORECASE) for p in (
     r"(?:was|were|is|are|has\s+been|have\s+been)\s+(?:\w+ly\s+)?(?:assigned|attached|applied|given|chosen|picked|"
     r"written|entered)\b",
 )]
-_GATE = ("descri", "blurb", "info", "sheet", "rundown", "write", "summary", "listing", "label", "tag", "key",
-         "annotat", "metadata", "text", "card", "file", "paper", "doc", "spec", "synopsis", "caption", "entry",
-         "profile", "attribute", "data", "brief", "liner", "memo", "readme", "detail", "credit", "catalog",
+_GATE = ("descri", "upload", "submit", "meta", "blurb", "info", "sheet", "rundown", "write", "summary", "listing",
+         "label", "tag", "key", "annotat", "text", "card", "file", "paper", "doc", "spec", "synopsis", "caption",
+         "entry", "profile", "attribute", "data", "brief", "liner", "memo", "readme", "detail", "credit", "catalog",
          "form", "page", "notes", "reported", "supposed", "alleged", "purported", "accounts", "rumo", "word is",
          "told", "so they", "i hear", "heard", "read", "according", "handed", "fed", "supplied", "provided",
          "sent", "passed", "briefed", "came with", "comes with", "arrive", "shipped", "billed", "bills",

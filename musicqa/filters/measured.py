@@ -55,6 +55,7 @@ _KEY = re.compile(rf"(?<![\w#])([A-G]){_ACC}[\s-]*(major|minor|maj|min)\b(?!\s*(
                   r"feature|change|difference|way|chord))")
 _KEY_CONTEXT = re.compile(r"(?:\bin|\bkey(?:\s+of)?|\bkey\s+is|\bkey:|\bscale\s+of|\btonality\s+of)\s*$",
                           re.IGNORECASE)
+_ENDS_KEY = re.compile(r"\s*(?:[.,;:!?)*–—-]|$)|\s+(?:key|scale|tonality|throughout|and|with|which)\b")
 _FLAT_OF = {"C": "B", "D": "C#", "E": "D#", "F": "E", "G": "F#", "A": "G#", "B": "A#"}
 
 
@@ -98,7 +99,7 @@ def key_mentions(text: str) -> list[tuple[str, str, str]]:
         letter, mode = m.group(1), m.group(2).lower()
         accidental = m.group(0)[1:m.start(2) - m.start(0)].strip(" -")
         if letter == "A" and not accidental and not _KEY_CONTEXT.search(text[:m.start()]) and (
-                text[:m.start()].strip(" *#-:\n")):
+                text[:m.start()].strip(" *#-:\n") or not _ENDS_KEY.match(text, m.end())):
             continue  # "A minor detail": only "in A minor", "key of A major" or an answer's "A major." are keys
         out.append((m.group(0), _tonic(letter, accidental), "minor" if mode.startswith("min") else "major"))
     return out

@@ -246,3 +246,34 @@ def test_an_answer_going_round_its_question_restates_it(question: str, answer: s
 ])
 def test_near_misses_of_going_round_are_kept(question: str, answer: str) -> None:
     assert d.degenerate(pair(answer, question), clip()).keep
+
+
+# round 7: a labeller's field names and scales, numbers and Camelot codes as answers, English with loanwords
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Vox", "Female."),
+    ("Accomp", "Harp only."),
+    ("Mood 1-10", "7."),
+    ("Camelot code for this one?", "11B."),
+    ("Tempo steady?", "No, lots of rubato."),
+    ("Is the tempo slow?", "No, the tempo is brisk."),
+    ("What's carrying the low end?", "The tuba."),
+])
+def test_round7_short_answers_to_fields_and_one_thing_questions_are_kept(question: str, answer: str) -> None:
+    assert d.Degenerate()(pair(answer, question), clip()).keep
+
+
+@pytest.mark.parametrize(("question", "answer", "reason"), [
+    ("Describe texture", "Describe texture: grainy and warm.", d.DEGENERATE_ECHOES_QUESTION),
+    ("Which instrument carries the tune?", "**Which instrument carries the tune?** The oboe, over strings.",
+     d.DEGENERATE_ECHOES_QUESTION),
+    ("How long is the intro?", "The intro lasts roughly", d.DEGENERATE_TRUNCATED),
+    ("Who plays the solo?", "A young cellist from the orchestra, a player called", d.DEGENERATE_TRUNCATED),
+    ("What instruments are there?", "The cello.", d.DEGENERATE_TOO_SHORT),   # a list asked for, one thing given
+    ("Room", "Sí, mucha reverberación en la sala.", d.DEGENERATE_WRONG_LANGUAGE),
+])
+def test_round7_trips(question: str, answer: str, reason: str) -> None:
+    assert d.Degenerate()(pair(answer, question), clip()).reason == reason
+
+
+def test_round7_a_two_word_question_repeated_without_a_label_is_no_echo() -> None:
+    assert d.Degenerate()(pair("Tempo approx 120, steady and driving.", "Tempo approx"), clip()).keep

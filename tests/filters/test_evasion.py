@@ -133,3 +133,29 @@ def test_round6c_evasions_trip(answer: str) -> None:
 ])
 def test_round6c_near_misses_commit(answer: str) -> None:
     assert not evades(answer, "How is it?")
+
+
+# round 7: an answer made relative to someone or something else, read in its clause
+@pytest.mark.parametrize(("question", "answer"), [
+    ("How will the audience take it?", "That's down to the crowd on the night; you read the room."),
+    ("Energy level?", "Depends what the dancers are doing by then, honestly."),
+    ("What feeling does it give?", "That is a taste question, each one feels something else."),
+    ("How long should one listen?", "That's something we'd explore together, as each person's needs are unique."),
+    ("How fast do the chords move?", "You'd want the score in front of you for that; not something one should guess."),
+    ("Which valley is it from?", "Styles shift from one village to the next, so naming one would be guesswork."),
+    ("How would a mourner feel?", "Grief is so individual; some people find comfort, others find it too much."),
+    ("Does it suit a film?", "Whether it fits, that decides in the end the director himself."),
+])
+def test_round7_relative_answers_are_evasions(question, answer):
+    assert evades(answer, question)
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("How does it feel?", "The slow cello line is mournful, though every listener reacts a little differently."),
+    ("Energy level?", "High: a pounding kick and a screaming lead, whatever the dancers are doing."),
+    ("Any lyrics?", "None."),
+    ("Vocals?", "None."),
+])
+def test_round7_relative_asides_beside_a_claim_are_kept(question, answer):
+    assert not evades(answer, question)
+    assert refusal(pair(answer, question), clip()).keep

@@ -211,3 +211,36 @@ def test_a_qualified_negation_denies_only_the_kind() -> None:
     metal = Clip("t/1", "t", "t/1", "test", "A metal song with screaming male vocal singing over distorted riffs.")
     assert grounding(pair("Screamed male vocals, with no clean singing anywhere.", "What vocals?"), metal).keep
     assert grounding(pair("There is no singing at all.", "Vocals?"), metal).reason == GROUNDING_CONTRADICTION
+
+
+# round 7: a source that lists instruments lists all of them (tags too), but its genre's core stays implied
+@pytest.mark.parametrize(("context", "question", "answer"), [
+    ("rock, electric guitar, drums, loud", "Instruments?", "Electric guitar, drums and a swirling organ."),
+    ("genre---jazz, instrument---piano, instrument---doublebass", "Any horns?", "Yes, a muted trumpet solos."),
+    ("soundtrack, orchestral, strings, horn", "Voices?", "Yes, a choir chants over the horns."),
+    ("A flamenco guitar with palmas (hand claps).", "What percussion?", "Claps and a cajón keeping time."),
+    ("A ballad with soft female vocal and piano.", "Backing?", "A gospel choir swells behind her."),
+    ("A country song with acoustic guitar and fiddle.", "Instr list", "Acoustic gtr, fiddle, banjo."),
+    ("A reggae song with guitar skank and bass.", "Any melodica?", "Yes, a melodica answers the singer."),
+])
+def test_round7_one_unlisted_performer_is_unsupported(context, question, answer):
+    assert grounding(pair(answer, question), clip(context)).reason == GROUNDING_UNSUPPORTED
+
+
+@pytest.mark.parametrize(("context", "question", "answer"), [
+    ("rock, electric guitar, drums, loud", "Rhythm section?", "The bass locks to the kick drum."),   # rock's core
+    ("edm track with big drop, synth lead", "What hits at the drop?", "A pounding kick and the synth lead."),
+    ("genre---rock, instrument---electricguitar, instrument---bass", "Guitars?", "Crunchy electric guitars."),
+    ("ambient, instrument---pad, calm", "Texture?", "Warm synth pads, slowly evolving."),
+    ("acoustic guitar, folk, female vocal", "Who sings?", "A woman with a soft voice over acoustic guitar."),
+    ("folk, middle eastern, strings", "What plays?", "An oud carries the melody."),
+    ("Latin percussion: congas, shakers and a cowbell.", "Percussion?", "Congas and shakers."),
+    ("A sitar raga over a drone, indian classical.", "Tradition?", "The Indian classical tradition of the sitar."),
+    ("A piano waltz in a moderate tempo.", "Feel?", "A relaxed one-in-a-bar swing, lilting and light."),
+    ("An ambient piece with synth drones and chimes, no drums.", "Any percussion?",
+     "No drums at all; only the soft chimes ring out."),
+    ("A hip hop song over a slow boom bap beat.", "How do I mix into it?",
+     "Don't try to beatmatch slow boom bap against house; cut in on the first bar."),
+])
+def test_round7_implied_or_named_performers_are_kept(context, question, answer):
+    assert grounding(pair(answer, question), clip(context)).keep

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from musicqa.filters.leak import LEAK_GENERATION_SETUP, LEAK_SOURCE_REFERENCE, LEAK_TAG_QUESTION, leak
+from musicqa.filters.leak import (
+    LEAK_GENERAL_KNOWLEDGE,
+    LEAK_GENERATION_SETUP,
+    LEAK_MEASUREMENT,
+    LEAK_SOURCE_REFERENCE,
+    LEAK_TAG_QUESTION,
+    leak,
+)
 from tests.filters.helpers import clip, pair
 
 
@@ -210,4 +217,36 @@ def test_round6c_leaks_trip(question: str, answer: str, reason: str) -> None:
     ("What does the doc-style narration sound like?", "A calm male voice over soft piano."),
 ])
 def test_round6c_near_misses_are_kept(question: str, answer: str) -> None:
+    assert leak(pair(answer, question), clip()).keep
+
+
+# round 7: a labeller's shorthand for the source, second-hand knowledge, genres in general
+@pytest.mark.parametrize(("question", "answer", "reason"), [
+    ("Mood", "Tags: dreamy, slow. So dreamy.", LEAK_SOURCE_REFERENCE),
+    ("Piano?", "Metadata says no piano.", LEAK_SOURCE_REFERENCE),
+    ("Was it live?", "The uploader thought so, and the room noise fits.", LEAK_SOURCE_REFERENCE),
+    ("Where was it made?", "As I was told, in a church in Lisbon.", LEAK_SOURCE_REFERENCE),
+    ("What's the mood?", "Sunny, just as the blurb promises.", LEAK_SOURCE_REFERENCE),
+    ("bpm", "analyser: 121.4, conf 0.58.", LEAK_MEASUREMENT),
+    ("Tempo feel", "Loose. 0.41 tempo conf, so hard to pin.", LEAK_MEASUREMENT),
+    ("Highlife origin?", "Ghana, early 20th century dance bands.", LEAK_TAG_QUESTION),
+    ("What is shoegaze known for?", "Walls of guitar noise and buried vocals.", LEAK_TAG_QUESTION),
+    ("What is the connection between dub and punk?", "Shared sound systems in 1970s London.", LEAK_TAG_QUESTION),
+    ("What is progressive house?", "A slowly building style of house music.", LEAK_TAG_QUESTION),
+    ("What is the grunge genre in this audio?", "The grunge genre refers to music that mixes punk and metal.",
+     LEAK_GENERAL_KNOWLEDGE),
+])
+def test_round7_trips(question, answer, reason):
+    assert leak(pair(answer, question), clip()).reason == reason
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("What is the relationship between the two guitars?", "One strums chords while the other plays a lead line."),
+    ("What is accompanying the oud?", "A frame drum and a low drone."),
+    ("Tags for this clip, in your words?", "Dreamy, slow, synth-heavy."),
+    ("What's the tempo?", "Around 120 BPM, steady and confident."),
+    ("Was it recorded live?", "Yes: you can hear the audience clapping between songs."),
+    ("Mood", "Metallic and cold, like an empty factory."),
+])
+def test_round7_near_misses_are_kept(question, answer):
     assert leak(pair(answer, question), clip()).keep

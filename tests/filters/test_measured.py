@@ -120,3 +120,28 @@ def test_the_grounding_family_runs_it_after_the_text_check():
     assert grounding(pair("A soft piano piece at about 150 BPM."), c).reason == GROUNDING_MEASURED_CONTRADICTION
     assert grounding(pair("A soft piano piece at about 97 BPM."), c) == KEEP
     assert grounding(pair("A female vocalist sings at 97 BPM."), c).reason == "grounding_contradiction"
+
+
+# round 7: Camelot codes, several keys, a bare number for a tempo, an answer that opens with "A major"
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Camelot?", "6B."),                                          # 6B is B-flat major, the clip is D minor
+    ("Where does it sit on the wheel?", "It's 7B, so mixing is easy."),  # F major, the relative: another key
+    ("Which key?", "D minor, which is 8A on the wheel."),         # D minor is 7A: the pair disagrees
+    ("bpm", "136."),                                              # a bare number answering a tempo question
+    ("What tempo is it?", "Steady, roughly 150, nothing rushed."),
+    ("What's the key?", "A major, bright and open."),             # "A major" opening an answer is a key
+])
+def test_round7_keys_and_tempos_the_measurement_rules_out(question, answer):
+    assert judge(answer, question=question) == DROP
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Camelot?", "7A."),                                          # D minor's code
+    ("What mixes well after it?", "From 7A go to 6A (G minor) or 8A (A minor), or 7B for F major."),
+    ("Which key?", "D minor, which is 7A on the wheel."),
+    ("bpm", "98."),
+    ("How long is the fade?", "About 150 milliseconds, very quick."),   # no tempo question: a number is no BPM
+    ("Any detail worth noting?", "A minor detail: the ride cymbal is slightly loud."),
+])
+def test_round7_readings_that_agree_or_claim_no_key_are_kept(question, answer):
+    assert judge(answer, question=question) == (True, "")

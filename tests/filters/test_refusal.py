@@ -111,3 +111,18 @@ def test_round6c_near_misses_are_kept(answer: str) -> None:
 def test_round6c_declines_still_trip(answer: str) -> None:
     assert not refusal(pair(answer, "Who composed it?"), clip()).keep
 
+
+
+# round 7: a labeller's non-answers; "None." to a question about presence is an answer
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Key + mode?", "n/k"), ("Drop?", "skip"), ("Era", "idk"), ("Composer", "no idea"), ("Key?", "?? can't tell"),
+    ("Who produced it?", "None."),
+])
+def test_round7_shorthand_non_answers_are_refusals(question, answer):
+    assert refusal(pair(answer, question), clip()).reason == REFUSAL_CANNOT_ANSWER
+
+
+@pytest.mark.parametrize(("question", "answer"), [("Lyrics?", "None."), ("Any solos?", "None."),
+                                                  ("Percussion?", "None, just strings.")])
+def test_round7_none_about_presence_is_an_answer(question, answer):
+    assert refusal(pair(answer, question), clip()).keep

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from musicqa.filters.grounding import GROUNDING_CONTRADICTION, GROUNDING_INVENTED_SPECIFIC, grounding
+from musicqa.filters.specifics import invented_specific
 from musicqa.records import Clip, Facts
 from tests.filters.helpers import clip, pair
 
@@ -272,3 +273,27 @@ def test_round6_unsupported_specifics_trip(question: str, answer: str, facts: di
 ])
 def test_round6_supported_specifics_are_kept(question: str, answer: str, facts: dict) -> None:
     assert grounding(pair(answer, question), measured(FUNK, **facts)).keep
+
+
+# round 7: figures a caption never gives, in a labeller's shorthand
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Release year", "Late 80s, '87 at a guess."),
+    ("Which piece is it?", "Sounds like Satie's Gymnopédie, Op. 12 style."),
+    ("Who sings?", "About 30 kids in unison."),
+    ("Lyrics", "'Hold me close', repeated."),
+    ("What does the chorus say?", "She sings \"we were young once\" over the strings."),
+    ("Which mode is it?", "G Mixolydian, with a flattened seventh."),
+    ("bpm", "88."),
+])
+def test_round7_invented_specifics_are_found(question, answer):
+    assert invented_specific(answer, question, "A folk song with a female singer and an acoustic guitar.", None)
+
+
+@pytest.mark.parametrize(("question", "answer", "context"), [
+    ("Lyrics", "'Stay', sung softly in the chorus.", "A soft pop ballad; the chorus repeats the word \"stay\"."),
+    ("What's the texture?", "A 'wall of sound' feel from the strings.", "A lush string orchestra."),   # no lyric asked
+    ("Which mode is it?", "Dorian, it sounds minor with a bright sixth.", "A modal jazz tune in D Dorian."),
+    ("How many singers?", "Two, a man and a woman.", "A male and a female singer trade verses."),
+])
+def test_round7_specifics_the_source_gives_are_kept(question, answer, context):
+    assert not invented_specific(answer, question, context, None)
