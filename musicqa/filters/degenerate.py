@@ -63,6 +63,9 @@ _ASKING = re.compile(
     r"state|determine|indicate|specify|note|report|assess|evaluate|select|choose|pick|label|detect|find|spot|"
     r"recogni[sz]e|transcribe|offer|present|enumerate|infer|predict|decide|judge|categori[sz]e|contrast|"
     r"highlight|observe|pinpoint|confirm|verify|detail|break|walk|sum|spell|sketch|rank|trace|"
+    # more imperatives: "Set the scene for this one.", "Use dynamic markings to compare ...", "Paint the mood."
+    r"set|use|put|paint|show|make|take|let|look|try|consider|listen|think|explore|capture|convey|frame|pitch|"
+    r"sell|review|critique|map|chart|tag|mark|place|situate|relate|link|connect|translate|"
     r"if|in|on|at|for|from|to|with|by|according|between|besides|apart|aside|other|beyond|during|"
     r"after|before|looking|focusing|thinking|any)\b",
     re.IGNORECASE,
@@ -71,11 +74,22 @@ _ASKING = re.compile(
 # spec ("Mood check for the menu"); an instruction after a label ("Sections: list them") is read after its colon
 _REQUEST = re.compile(r"\bplease\b|^\W*[a-z]+\s+me\s+(?:a|an|the|some|your)\b|\bcheck\b", re.IGNORECASE)
 _CHOICE_OR_YESNO = re.compile(
-    r"\bor\b|^\W*(?:is|are|was|were|do|does|did|can|could|would|should|will|has|have|had)\b", re.IGNORECASE
+    r"\bor\b|^\W*(?:is|are|was|were|do|does|did|can|could|would|should|will|has|have|had)\b|"
+    r"\b[a-z]{1,12}\s*/\s*[a-z]{1,12}\b", re.IGNORECASE
 )
+# A labeller's options: "vox M/F", "dance? y/n", "live/studio"
+_OPTIONS = re.compile(r"\b([a-z]{1,12})\s*/\s*([a-z]{1,12})\b", re.IGNORECASE)
+# "texture (3 words)", "in two words": a length the question sets
+_N_WORDS = re.compile(r"\b(?:in\s+)?\(?(?:[1-3]|one|two|three)\s+words?\)?", re.IGNORECASE)
+
+
+def _options(question: str) -> set[str]:
+    return {w.lower() for m in _OPTIONS.finditer(question) for w in m.groups()}
 # Closed questions have a one-word answer space, so "Male." fully answers "Is the rapper male or female?"
 # and "Portuguese." answers "Which language?": the minimum length is for open questions only.
-_YES_NO_Q = re.compile(r"^\W*(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should|any)\b",
+_YES_NO_Q = re.compile(r"^\W*(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should|any)\b"
+                       # "Can you explain how the chorus builds?" is a request, not a yes/no question
+                       r"(?!\s+you\s+(?:explain|describe|tell|list|name|give|talk|walk|say|outline|summari[sz]e)\b)",
                        re.IGNORECASE)
 _YES_NO_A = re.compile(r"^\W*(?:yes|yeah|yep|yup|no|nope|nah|none|not|definitely|absolutely|certainly|sure)\b",
                        re.IGNORECASE)
@@ -101,13 +115,16 @@ _ASPECT = re.compile(
     r"energy|type|language|era|decade|texture|dynamics|structure|lyrics|tuning|meter|metre|rhythm|beat|sound|"
     r"atmosphere|form|timbre|tone|mode|scale|harmony|melody|"
     # a labeller's shorthand and the other things one asks of a clip ("Lead instr.", "Loudness", "Use case")
-    r"instrs?|inst|percussion|period|danceab\w*|loudness|loud|quiet|use|usage|confidence|section|raga|vocalists?|"
+    r"instrs?|inst|percussion|period|danceab\w*|dance|loudness|loud|quiet|use|usage|confidence|section|raga|"
+    r"vocalists?|voices|"
     r"lead|production|mix|arrangement|setting|occasion|character|articulation|technique|pulse|swing|register|"
     r"range|pitch|chords?|progression|cadence|accompaniment|ensemble|line-?up|soloist|solo|effects?|fx|"
     r"recording|quality|theme|emotion|sentiment|subgenre|origin|region|gender|count|length|duration|"
     # a labeller's field names ("Vox", "Accomp", "Room", "Year", "Composer", "Lang", "Camelot code")
     r"vox|vocs|accomp\w*|room|reverb|ambience|space|year|date|composer|writer|producer|artist|band|performer|"
     r"lang|camelot|code|drop|intro|outro|live|studio|bars?|signature|rating|level|intensity|density)\b|"
+    # a count asked for: "# of guitars", "number of voices"
+    r"#\s*of\s+\w+|\bnumber\s+of\s+\w+|"
     # a rating scale: "Energy 1-5", "Danceability (1-10)"
     r"\b\d{1,2}\s*(?:-|–|to|/)\s*\d{1,2}\b|"
     # an explicit closed request: "Danceable y/n", "Vocalist M/F", "Loud or quiet"
@@ -194,6 +211,8 @@ def _is_loop(answer: str, words: list[str]) -> bool:
 def _is_terse_request(question: str, words: list[str]) -> bool:
     """ "Tempo approx", "Organ type?", "Singer?", "Camelot code for this one?": a labeller's request of four words
     or fewer (five with its "?"), no question word."""
+    if len(words) <= 2 and question.rstrip().endswith("?") and not _WH.search(question) and find_mentions(question):
+        return True  # "Brass?", "Trumpet?", "Any piano?": is it there
     return ((len(words) <= 4 or (len(words) == 5 and question.rstrip().endswith("?")))
             and not _WH.search(question) and not _ASKING.search(question) and bool(_ASPECT.search(question)))
 
@@ -227,7 +246,9 @@ def _closed(question: str, q_words: list[str], a_words: list[str]) -> bool:
         return True
     if _YES_NO_Q.search(question):
         return bool(_YES_NO_A.match(" ".join(a_words))) or bool(answer & (asked - _STOP))
-    if _ONE_WORD_Q.search(question):  # "Drop the energy in one word?" asks for one word
+    if _ONE_WORD_Q.search(question) or _N_WORDS.search(question):  # "in one word?", "texture (3 words)"
+        return True
+    if answer & _options(question):  # "vox M/F" - "F", "dance? y/n" - "y, easily"
         return True
     return (bool(_SLOT_Q.search(question)) or _is_terse_request(question, q_words)
             or _names_the_thing(question, " ".join(a_words)))
@@ -245,6 +266,8 @@ def short_closed_answer(question: str, answer: str) -> bool:
 def _ends_whole(a_words: list[str], q_words: list[str]) -> bool:
     """The short answer's last token is a whole word: "R&B/Fu" stops two letters into "Funk"."""
     last = a_words[-1]
+    if last.lower() in _options(" ".join(q_words).replace(" ", "/")) and len(a_words) == 1:
+        return True  # one of the question's options, however short ("y", "M")
     if re.fullmatch(r"\d{1,3}(?:[.,]\d)?|(?:1[0-2]|[1-9])[AB]", last):  # a rating, a count, a Camelot key
         return True
     return is_word(last, frozenset(w.lower() for w in q_words)) and (
@@ -254,12 +277,17 @@ def _ends_whole(a_words: list[str], q_words: list[str]) -> bool:
 # English function words that Spanish, Italian, Portuguese, French and German do not spell the same way
 _ENGLISH_ONLY = frozenset("the is of and it its this that with lots there what which how does very has have be "
                           "by to were are they she he his".split())
+# A preposition left at the end of its clause is English: "the kind of music people study to", "one to dance to"
+_STRANDED = re.compile(r"\b(?:study|dance|listen|relax|sleep|work|chill|sing|move|groove|run|drive|cook|read|"
+                       r"vibe|work\s+out|fall\s+asleep|unwind|meditate)\s+(?:to|along\s+to|with)\s*$", re.IGNORECASE)
 _BARE_MARKER = re.compile(r"\n\s*(?:[-*•–]|\d{1,2}[.)])\s*$")  # "1. Eerie\n2. Sinister\n3.": the list stops
 
 
 # "as fast as it is (fast)", "the tempo is its tempo": a tautology says nothing ("as loud as it is punchy" compares)
 _TAUTOLOGY = re.compile(r"\bas\s+(\w+)\s+as\s+(?:it|they)\s+(?:is|are)(?:\s+\1)?\s*(?:[,.;!]|$)|"
-                        r"\b(\w{3,})\s+is\s+(?:its|their|the)\s+\2\b", re.IGNORECASE)
+                        r"\b(\w{3,})\s+is\s+(?:its|their|the)\s+\2\b|"
+                        # "The texture of the choir sound is the texture of the choir singing."
+                        r"\bthe\s+(\w{4,})\s+of\s+[^.]{1,40}?\s+(?:is|are)\s+the\s+\3\s+of\b", re.IGNORECASE)
 
 
 def _circles(question: str, answer: str, q_norm: str, a_norm: str) -> bool:
@@ -291,7 +319,7 @@ def _is_truncated(answer: str, words: list[str], question: str) -> bool:
     if _TERMINAL.search(text):
         # '... with lyrics like "I love' ends in a quote but leaves one open
         return text.count('"') % 2 == 1 and not re.search(r"[.!?…]\s*\"\s*$", text)
-    if _DANGLING.search(text) or (words and words[-1].lower() in _FUNCTION_END):
+    if _DANGLING.search(text) or (words and words[-1].lower() in _FUNCTION_END and not _STRANDED.search(text)):
         return True
     if text.count("(") > text.count(")") or len(words) >= 20:
         return True

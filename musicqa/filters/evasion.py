@@ -192,22 +192,29 @@ _RELATIVE = re.compile(
     r"interpretation\b|\b(?:is|are)\s+not\s+(?:so\s+|that\s+|really\s+|very\s+)?important\b|\bmusic\s+is\s+universal\b|"
     r"\bisn['’]t\s+(?:a|any)\s+(?:right|single|wrong)\s+answer\b|\bvar(?:ies|y)\s+(?:\w+\s+)?(?:among|across)\b|"
     r"\bno\s+single\s+\w+\s+(?:would|could|can)\s+apply\b|\bread\s+the\s+room\b|\bfrom\s+one\s+\w+\s+to\s+"
-    r"(?:the\s+next|another)\b|\bto\s+(?:one|some)\s+(?:person|listener|people|ears?)\b",
+    r"(?:the\s+next|another)\b|\bto\s+(?:one|some)\s+(?:person|listener|people|ears?)\b|"
+    # round 7b: "really for the fans to decide", "time will tell", "any key would suit it", "can't be pinned down"
+    r"\bfor\s+(?:the\s+)?(?:\w+\s+){0,2}?(?:you|fans|listeners?|audience|supervisors?|critics?|heads|director|public|"
+    r"history)\s+to\s+(?:decide|judge|say|determine)\b|\btime\s+will\s+tell\b|\bonly\s+the\s+\w+\s+can\b|"
+    r"\bany\s+key\s+would\b|\bcould\s+(?:sit|be)\s+(?:almost\s+)?anywhere\b|\b(?:you|one|we)\s+(?:can['’]?t|cannot|"
+    r"couldn['’]?t)\s+(?:really\s+)?(?:know|tell|say)\b|\bcan['’]?t\s+(?:really\s+)?be\s+(?:pinned|nailed|"
+    r"determined|known|said)\b|\bwithout\s+(?:a|the)\s+(?:score|lyric\s+sheet|sheet\s+music)\b",
     re.IGNORECASE)
 _CLAUSE_EDGE = re.compile(r"[,;:.!?()\n—–]|\b(?:and|but|though|although|while|whereas|so|yet)\b", re.IGNORECASE)
+
+
+def _clause(answer: str, start: int, end: int) -> tuple[int, int]:
+    """The clause around ``answer[start:end]``: "Whether the sax is there is something each listener hears
+    differently" names the sax only inside the move."""
+    edges = [0, *(m.start() for m in _CLAUSE_EDGE.finditer(answer)), len(answer)]
+    return max(e for e in edges if e <= start), min((e for e in edges if e >= end), default=len(answer))
 
 
 def relative_spans(answer: str) -> tuple[tuple[int, int], ...]:
     """The clauses of ``answer`` that make it relative to someone or something other than the clip."""
     if not _RELATIVE.search(answer):
         return ()
-    edges = [0, *(m.start() for m in _CLAUSE_EDGE.finditer(answer)), len(answer)]
-    out = []
-    for m in _RELATIVE.finditer(answer):
-        start = max(e for e in edges if e <= m.start())
-        end = min((e for e in edges if e >= m.end()), default=len(answer))
-        out.append((start, end))
-    return tuple(out)
+    return tuple(_clause(answer, *m.span()) for m in _RELATIVE.finditer(answer))
 
 
 def commits_to_this_clip(answer: str, spans: tuple[tuple[int, int], ...] = ()) -> bool:
@@ -243,6 +250,7 @@ _FACT_QUESTION = re.compile(
 
 
 _BARE_NONE = re.compile(r"^\W*(?:none|nope|nothing|zero)\W*$", re.IGNORECASE)
+_NONE_FIRST = re.compile(r"^\W*none\b", re.IGNORECASE)
 
 
 def noncommittal(answer: str, question: str) -> bool:
@@ -264,8 +272,11 @@ def evades(answer: str, question: str = "") -> bool:
     commits to no property of the clip, or a negative answer that names nothing of it."""
     if _ALWAYS.search(answer) or noncommittal(answer, question):
         return True
+    if _NONE_FIRST.match(answer) and find_mentions(question):  # "Any vocals?" - "None, it's an instrumental, ..."
+        return False
     lower = answer.lower()
-    spans = tuple(m.span() for m in _AUDIENCE.finditer(answer)) if any(g in lower for g in _AUDIENCE_GATE) else ()
+    spans = tuple(_clause(answer, *m.span()) for m in _AUDIENCE.finditer(answer)) if any(
+        g in lower for g in _AUDIENCE_GATE) else ()
     spans += tuple(m.span() for gate, rx in _HEDGES if any(g in lower for g in gate) for m in rx.finditer(answer))
     spans += relative_spans(answer)
     if not spans and not any(any(g in lower for g in gate) and rx.search(answer) for gate, rx in _MOVES):

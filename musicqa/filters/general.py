@@ -55,6 +55,8 @@ _GENERIC_QUESTION = re.compile(
     r"how\s+(?:has|did|have)\s+(?:the\s+)?(?:[\w-]+\s+){0,4}(?:evolved?|changed|developed|originated?|emerged?)\b|"
     # "Bossa origin?", "What is postrock known for?", "the connection between punk rock and reggae"
     r"[\w&-]+(?:\s+[\w&-]+)?\s+(?:origins?|history|roots)\s*\??\s*$|"
+    r"(?:\w+\s+){0,4}(?:significance|role|impact|influence|place)\s+of\s+(?:\w+\s+){1,3}(?:in|on)\s+"
+    r"(?:modern\s+|popular\s+|today['’]s\s+|western\s+)?(?:culture|society|history|life)\b|"
     r"what\s+(?:is|are)\s+[\w&-]+(?:\s+[\w&-]+){0,2}\s+(?:known|famous|noted)\s+for\b|"
     r"(?:\w+\s+){0,4}(?:connection|relationship|link|similarit(?:y|ies))\s+between\s+"
     r"(?!the\b|these\b|this\b|its\b|those\b|two\b)[\w&-]+|"

@@ -27,12 +27,23 @@ JSON) the filter keeps everything: it cannot judge.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from musicqa.filters.lexicon import is_word
+from musicqa.filters.lexicon import words as known_words
 from musicqa.filters.specifics import invented_specific, opposite_mode
-from musicqa.filters.vocab import BY_NAME, SPECIFIC_KINDS, Mention, ancestors, find_mentions, says_no_vocals
+from musicqa.filters.vocab import (
+    BY_NAME,
+    CONCEPTS,
+    SPECIFIC_KINDS,
+    Mention,
+    ancestors,
+    find_mentions,
+    says_no_vocals,
+)
 from musicqa.records import KEEP, Clip, QAPair, Verdict
 
 GROUNDING_CONTRADICTION = "grounding_contradiction"
@@ -153,9 +164,41 @@ class Source:
     has_genre: bool  # the source names or implies a genre, so a different one in an answer is a claim
 
 
+_TOKEN = re.compile(r"[A-Za-z]{5,}")
+
+
+@lru_cache(maxsize=1)
+def _single_forms() -> tuple[str, ...]:
+    return tuple(sorted({f for c in CONCEPTS for f in c.forms if f.isalpha() and len(f) >= 5}))
+
+
+def _respelled(text: str) -> str:
+    """A crowd caption's typos read as the words meant: "saxaphone" saxophone, "singin" singing, "guitr" guitar.
+
+    Only a token that is no known word, and close to exactly one vocabulary form (difflib ratio >= 0.85), changes:
+    a caption rarely misspells what it names, but when it does the writer still meant it (round 7b).
+    """
+    known = known_words()
+    if not known:
+        return text
+
+    def fix(m: re.Match[str]) -> str:
+        token = m.group(0)
+        lower = token.lower()
+        if lower in known or is_word(lower):
+            return token
+        if lower.endswith("in") and is_word(lower + "g"):
+            return token + "g"  # "singin", "playin"
+        close = difflib.get_close_matches(lower, _single_forms(), n=1, cutoff=0.85)
+        return close[0] if close else token
+
+    return _TOKEN.sub(fix, text)
+
+
 @lru_cache(maxsize=256)
 def _source(text: str) -> Source:
     """Digest a caption or tag list (cached: pairs of one clip share it)."""
+    text = _respelled(text)
     items = [t.strip().lower() for t in text.split(",")]
     has_tags = len(items) >= 2 and all(len(t.split()) <= 4 for t in items)
     if has_tags:  # tags are independent labels: "no vocals, slow" negates only the vocals, and nothing hedges
@@ -254,8 +297,13 @@ def _supported(name: str, source: Source) -> bool:
     """
     if name in source.support:
         return True
-    # a choir is a group a caption would name, not a kind of the "soft female vocal" it has
-    return name != "choir" and bool((ancestors(name) - {name}) & source.facts.asserted)
+    # a choir is a group a caption would name, not a kind of the "soft female vocal" it has; an upright bass is
+    # not what a caption's "bass" says (that is an electric bass as often as not)
+    broader = ancestors(name) - {name} - _NOT_COVERED_BY.get(name, set())
+    return bool(broader & source.facts.asserted)
+
+
+_NOT_COVERED_BY = {"choir": {"vocals"}, "double bass": {"bass"}, "male vocals": {"vocals"}, "female vocals": {"vocals"}}
 
 
 def grounding(pair: QAPair, clip: Clip) -> Verdict:
@@ -268,12 +316,15 @@ def grounding(pair: QAPair, clip: Clip) -> Verdict:
         return Verdict(False, GROUNDING_CONTRADICTION)
     if invented_specific(pair.answer, pair.question, clip.text, clip.facts):
         return Verdict(False, GROUNDING_INVENTED_SPECIFIC)
-    # A voice's gender is left alone (captions name the voice, not always its gender) unless the caption
-    # names no voice at all: "a soaring female vocal chop" over "punchy kick, hi-hats and synth bass" is invented.
-    voiceless = (not source.has_tags and not any(ancestors(n) & _VOICES for n in source.facts.asserted)
+    # A voice's gender is a claim when the caption names no voice at all ("a soaring female vocal chop" over
+    # "punchy kick, hi-hats and synth bass") or names one without its gender ("instrument---voice", "screaming
+    # vocals": round 7b, 6 of 7 such answers were labelled invented; "men and women together" claims no one gender)
+    names_voice = any(ancestors(n) & _VOICES for n in source.facts.asserted)
+    voiceless = (not source.has_tags and not names_voice
                  and any(BY_NAME[n].kind == "instrument" for n in source.facts.asserted))
+    genderless = names_voice and not source.facts.asserted & set(_GENDERS) and len(answer.asserted & set(_GENDERS)) == 1
     specific = [n for n in answer.asserted
-                if BY_NAME[n].kind in SPECIFIC_KINDS and (n not in _GENDERS or voiceless)]
+                if BY_NAME[n].kind in SPECIFIC_KINDS and (n not in _GENDERS or voiceless or genderless)]
     if not source.has_genre:  # a source without any genre leaves naming one to the listener's inference
         specific = [n for n in specific if BY_NAME[n].kind != "genre"]
     unsupported = [n for n in specific if not _supported(n, source)]

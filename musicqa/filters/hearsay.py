@@ -54,8 +54,12 @@ _PATTERNS = [re.compile(p, re.IGNORECASE) for p in (
     # the clip's uploader, tagger or annotator as a source ("The uploader wasn't sure, but guessed live")
     r"\b(?:the|its|whoever|this\s+clip['’]s)\s+(?:original\s+)?(?:uploader|submitter|tagger|annotator|cataloguer|"
     r"cataloger)s?\b",
-    # a labeller's shorthand citing the source first: "Meta says no trumpet.", "Tags: smooth, night."
-    r"^\W*(?:meta|metadata|tags?|caption|blurb|desc|description|write-?up)\s*(?::|says?\b|lists?\b)",
+    # a labeller's shorthand citing the source first: "Meta says no trumpet.", "Tags: smooth, night.", "cap says"
+    r"^\W*(?:meta|metadata|tags?|caption|cap|blurb|desc|description|write-?up)\s*(?::|says?\b|lists?\b)|"
+    r"\b(?:in|per|from|on)\s+the\s+cap\b",
+    # "In description is saying ...", "it says it sounds like a beach": the source, in a learner's or a kid's words
+    r"\bin\s+(?:the\s+)?(?:description|caption|tags?|metadata)\s+(?:is\s+)?(?:saying|says|said|written|stands?)\b|"
+    r"\bit\s+says\s+(?:it|this)\s+(?:sounds?|is|was|has|feels?)\b",
     # hearsay markers: the writer knows it second-hand
     r"\b(?:reportedly|supposedly|allegedly|purportedly|by\s+all\s+accounts|rumou?r\s+has\s+it|word\s+is|"
     r"so\s+(?:i['’]m|i\s+am|i\s+was|we['’]re|we\s+were)\s+told|or\s+so\s+(?:i['’]m\s+told|they\s+say|it\s+says|"
@@ -98,16 +102,16 @@ _PATTERNS = [re.compile(p, re.IGNORECASE) for p in (
     r"(?:was|were|is|are|has\s+been|have\s+been)\s+(?:\w+ly\s+)?(?:assigned|attached|applied|given|chosen|picked|"
     r"written|entered)\b",
 )]
-_GATE = ("descri", "upload", "submit", "meta", "blurb", "info", "sheet", "rundown", "write", "summary", "listing",
-         "label", "tag", "key", "annotat", "text", "card", "file", "paper", "doc", "spec", "synopsis", "caption",
-         "entry", "profile", "attribute", "data", "brief", "liner", "memo", "readme", "detail", "credit", "catalog",
-         "form", "page", "notes", "reported", "supposed", "alleged", "purported", "accounts", "rumo", "word is",
-         "told", "so they", "i hear", "heard", "read", "according", "handed", "fed", "supplied", "provided",
-         "sent", "passed", "briefed", "came with", "comes with", "arrive", "shipped", "billed", "bills",
-         "brand", "dub", "pigeon", "peg", "adjectives", "words", "claim", "log", "playlist", "handout", "worksheet",
-         "textbook", "lesson", "syllabus", "guide", "program", "sleeve", "booklet", "press", "'s", "’s", "saying",
-         "reading", "down as", "categor", "descriptor", "given", "shown", "source", "reference", "epk", "kit",
-         "bio", "submission", "intake")
+_GATE = ("descri", "upload", "submit", "meta", "cap", "says", "blurb", "info", "sheet", "rundown", "write",
+         "summary", "listing", "label", "tag", "key", "annotat", "text", "card", "file", "paper", "doc", "spec",
+         "synopsis", "caption", "entry", "profile", "attribute", "data", "brief", "liner", "memo", "readme",
+         "detail", "credit", "catalog", "form", "page", "notes", "reported", "supposed", "alleged", "purported",
+         "accounts", "rumo", "word is", "told", "so they", "i hear", "heard", "read", "according", "handed", "fed",
+         "supplied", "provided", "sent", "passed", "briefed", "came with", "comes with", "arrive", "shipped",
+         "billed", "bills", "brand", "dub", "pigeon", "peg", "adjectives", "words", "claim", "log", "playlist",
+         "handout", "worksheet", "textbook", "lesson", "syllabus", "guide", "program", "sleeve", "booklet", "press",
+         "'s", "’s", "saying", "reading", "down as", "categor", "descriptor", "given", "shown", "source",
+         "reference", "epk", "kit", "bio", "submission", "intake")
 
 
 # Any document noun, not only the listed ones: WordNet's nouns for a written document (the placard, the

@@ -26,6 +26,11 @@ _SHORT = frozenset("a i an as at be by do go he if in is it me my no of oh ok on
 # Units and chat shorthand a crowd worker ends an answer with ("around 128 bpm", "subjective tbh")
 _INFORMAL = frozenset("bpm bpms lufs khz tbh lol idk imo imho sry pls thx lmao ppl prob kinda sorta gonna wanna "
                       "dunno gotta tho thru cuz coz nah yep yup".split())
+# Music words the WordPiece list lacks, and a labeller's shorthand ("acoustic gtr", "elec", "Eb maj")
+_MUSIC = frozenset("arpeggio arpeggios ostinato ostinatos rubato glissando glissandi pizzicato staccato legato "
+                   "crescendo crescendos diminuendo decrescendo fortissimo pianissimo mezzo tremolo vibrato "
+                   "syncopation syncopated cadence cadences riff riffs drawl twang twangy hemiola timbre "
+                   "gtr gtrs elec inst instr instrs vox perc kbd kbds maj min dist acc synths keys".split())
 _SUFFIXES = ("s", "es", "ed", "d", "ing", "ly", "er", "ers", "est", "y", "ies", "ied", "ness", "ment", "ful",
              "less", "ish")
 _LETTERS = re.compile(r"[a-z]+")
@@ -34,7 +39,7 @@ _LETTERS = re.compile(r"[a-z]+")
 @cache
 def words() -> frozenset[str]:
     """The known words; without the embedding package only the music vocabulary (the check then abstains)."""
-    out: set[str] = set(_INFORMAL)
+    out: set[str] = set(_INFORMAL) | _MUSIC
     for concept in CONCEPTS:
         for form in concept.forms:
             out.update(_LETTERS.findall(form.lower()))

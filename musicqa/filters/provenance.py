@@ -45,13 +45,17 @@ _MEASURE = re.compile(
     r"\b(?:strength|confidence|certainty|probability|salience)\s+(?:\w+\s+){0,3}?(?:0?\.\d+|\d{1,3}\s*%)|"
     r"\b(?:tempo|bpm|key|loudness)\s+estimates?\b|\b(?:the|a|its)\s+(?:\w+\s+)?(?:detector|estimator)s?\b|"
     # a labeller's shorthand: "detector: 84.7, conf 0.63", "0.38 tempo conf fits"
-    r"\b(?:detector|analy[sz]er|estimator)\s*[:=]|\bconf\.?\s*[:=]?\s*0?\.\d+|\b0?\.\d+\s+(?:tempo\s+|key\s+)?conf\b",
+    r"\b(?:detector|analy[sz]er|estimator)\s*[:=]|\bconf\.?\s*[:=]?\s*0?\.\d+|\b0?\.\d+\s+(?:tempo\s+|key\s+)?conf\b|"
+    # "according to the key analysis provided", "the loudness number is -6.8"
+    r"\b(?:key|tempo|bpm|loudness)\s+(?:analysis|detection|data)\s+(?:provided|given|supplied|says|shows|gives)\b|"
+    r"\baccording\s+to\s+the\s+(?:key|tempo|bpm|loudness)\s+(?:analysis|data|numbers?)\b|"
+    r"\bloudness\s+(?:number|figure|value|reading|score)\b",
     re.IGNORECASE)
 _MEASURE_GATE = ("detect", "track", "estimat", "analy", "meter", "readout", "reading", "algorithm", "extract",
                  "module", "tool", "software", "plug", "measure", "supplied", "provided", "given", "attached",
                  "reported", "received", "got", "handed", "strength", "confidence", "lufs", "lkfs", "bpm", "beats per",
                  "certainty", "computer", "number", "value", "field", "result", "output", "came back", "comes back",
-                 "conf")
+                 "conf", "analysis", "loudness")
 
 # MTG-Jamendo's "genre---rock", "instrument---electricguitar", "mood/theme---calm"
 _TAG_STRING = re.compile(r"\b[a-z]+(?:/[a-z]+)?---[\w-]+|\bmood/theme\b", re.IGNORECASE)

@@ -102,6 +102,8 @@ _CANNOT = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
      r"(?:information|context|details|data|knowledge|the\s+audio|the\s+song|the\s+track|it|to\s+the)\b"),
 ]]
 _UNAVAILABLE = re.compile(
+    # "there isn't enough information to determine whether it was live"
+    r"\b(?:isn['’]t|is\s+not|not|aren['’]t|wasn['’]t)\s+enough\s+(?:info|information|detail|details|context|data)\b|"
     r"\b(?:is|are|was|were|remains?|isn't|aren't|wasn't)\s+(?:currently\s+|still\s+|also\s+|unfortunately\s+|"
     r"sadly\s+|simply\s+|just\s+)?(?:unknown|unspecified|unidentified|undisclosed|anonymous|uncredited|unavailable|"
     r"not\s+(?:\w+ly\s+)?(?:known|specified|mentioned|provided|given|stated|indicated|listed|available|identified|"
@@ -190,7 +192,7 @@ _UNCERTAIN = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
 _BARE = re.compile(
     r"^\W*(?:unknown|unk|n/?a|n/?k|none|not\s+applicable|no\s+answer|not\s+available|unsure|not\s+sure|"
     r"i\s+don't\s+know|i\s+do\s+not\s+know|idk|dunno|no\s+idea|no\s+comment|not\s+specified|unspecified|"
-    r"not\s+mentioned|cannot\s+say|can['’]?t\s+say|can['’]?t\s+tell|skip|skipped|tbd|"
+    r"not\s+mentioned|cannot\s+say|can['’]?t\s+say|can['’]?t\s+tell|skip|skipped|pass|tbd|"
     r"hard\s+to\s+say|who\s+knows|no\s+information)\W*$",
     re.IGNORECASE,
 )

@@ -64,7 +64,7 @@ _AUDIENCE_FIGURE = re.compile(
     r"\s*\d+\b|\b(?:gold|platinum)\s+(?:record|certified|certification|status)\b|\bwent\s+(?:gold|platinum)\b",
     re.IGNORECASE)
 _TIMESTAMP = re.compile(r"\b(\d{1,2}):([0-5]\d)\b")
-_HOW_MANY = re.compile(r"\bhow\s+many\b", re.IGNORECASE)
+_HOW_MANY = re.compile(r"\bhow\s+many\b|#\s*of\b|\bnumber\s+of\b|\bhead\s*count\b", re.IGNORECASE)
 _LEADING_COUNT = re.compile(r"^\W*(?:exactly\s+|about\s+)?(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                             r"\d{1,2})\b", re.IGNORECASE)
 _LANGUAGES = ("english|spanish|portuguese|french|german|italian|japanese|korean|chinese|mandarin|cantonese|hindi|"
@@ -93,15 +93,21 @@ _CREDIT_NOUNS = (r"(?:artist|artists|band|composer|producer|songwriter|writer|al
 _ASKS_CREDIT = re.compile(r"\b(?:who(?!\s+(?:would|might|could|should|is\s+(?:it|this)\s+for)\b)|whose|"
                           r"which\s+(?:\w+\s+)?(?:artist|band|composer|producer|album|song|record|label|country|city|"
                           r"singer|player|orchestra|ensemble|film|movie|game)|what\s+(?:\w+\s+)?"
-                          r"(?:artist|band|composer|producer|album|song|record|label|country|city|year|piece|work))\b|"
+                          r"(?:artist|band|composer|producer|album|song|record|label|country|city|year|piece|work|"
+                          r"film|movie|show|game|musical))\b|"
                           # "What is the name of the clarinet player?", "the song's title"
                           r"\bname\s+of\s+(?:the\s+|this\s+|that\s+)?(?:[\w-]+\s+){0,2}?" + _CREDIT_NOUNS + r"\b|"
                           r"\btitle\s+of\b|['’]s\s+title\b|"
                           # an imperative: "Name the original artist", "Identify the composer", "State the band"
                           r"^\W*(?:please\s+)?(?:name|identify|state|give|tell\s+me|specify|provide|list)\s+"
                           r"(?:me\s+)?(?:the\s+|this\s+)?(?:original\s+|main\s+|lead\s+|credited\s+|likely\s+)?"
-                          + _CREDIT_NOUNS + r"s?\b(?!['’])",
+                          + _CREDIT_NOUNS + r"s?\b(?!['’])|"
+                          # a labeller's field: "composer?", "Artist", "Band name"
+                          r"^\W*" + _CREDIT_NOUNS + r"s?(?:\s+name)?\W*$",
                           re.IGNORECASE)
+# "decade" - "80s thrash era", "Era?" - "60s soul": a decade asked for and given, which a caption rarely states
+_ASKS_ERA = re.compile(r"\b(?:decade|era|year|when|period)\b", re.IGNORECASE)
+_DECADE = re.compile(r"(?<![\w'’])(?:19|20)?['’]?([1-9]0)['’]?s\b", re.IGNORECASE)
 _CREDIT_CUE = re.compile(r"\b(?:by|wrote|written|composed|produced|performed|recorded|arranged|played|sung|from|on|"
                          r"his|her|their|album|sessions?|concerto|symphony|sonata|opus|label|released|"
                          r"(?:cover|covers|version|rendition|remake|remix|take)\s+of|covers|covering|covered|"
@@ -124,7 +130,14 @@ _NAME = re.compile(rf"\b{_WORD}(?:[\s-]+(?:(?:of|the|de|van|von|da|del|la|le)\s+
 _NOT_NAMES = frozenset("""i rhodes hammond moog wurlitzer fender gibson stratocaster telecaster marshall roland
 yamaha korg steinway leslie mellotron theremin auto-tune autotune vocoder linn akai mpc casio nord prophet juno tr
 monday tuesday wednesday thursday friday saturday sunday christmas god lord jesus yes no she he they we you it
-this that there these those her his their its my our your the a an""".split())
+this that there these those her his their its my our your the a an
+allegro allegretto adagio andante andantino moderato presto prestissimo largo larghetto lento vivace grave tempo di
+marcia rubato accelerando ritardando rallentando crescendo diminuendo forte fortissimo pianissimo mezzo dolce
+cantabile espressivo maestoso sostenuto""".split())
+_ONLY_NAME = re.compile(r"\W*(?:,?\s*(?:prob|probably|maybe|i\s+think|perhaps)\W*)?$", re.IGNORECASE)
+# "Who does she remind you of?", "Which artists is it close to?": names in the answer are comparisons, not credits
+_ASKS_COMPARISON = re.compile(r"\b(?:remind\w*|sounds?\s+like|similar|compar\w*|influenc\w*|lineage|in\s+the\s+vein|"
+                              r"close\s+to|evoke\w*|recall\w*|inspired|fans\s+of|if\s+you\s+like)\b", re.IGNORECASE)
 
 
 # Counts a term implies: "How many pitches per octave?" - "Five" is supported by a pentatonic caption
@@ -145,6 +158,9 @@ _IMPLIED_SIGNATURES = (
                 r"(?:a|the|each)\s+(?:bar|measure))", re.I), ("3/4", "3/8", "3/2")),
     (re.compile(r"\b(?:four|4)[- ](?:on|to)[- ]the[- ]floor\b|\bcommon\s+time\b|\bfour\s+beats?\s+(?:to|per|in)\s+"
                 r"(?:a|the|each)\s+(?:bar|measure)|\bquadruple\s+(?:meter|metre|time)", re.I), ("4/4",)),
+    # a walking bass and a swing or shuffle feel are counted in four
+    (re.compile(r"\b(?:walking\s+bass|walks?\s+steadily|swing\s+(?:tune|feel|rhythm|patterns?)|shuffle)\b", re.I),
+     ("4/4",)),
     (re.compile(r"\bpolkas?\b", re.I), ("2/4",)),
     (re.compile(r"\bmarch(?:es|ing)?\b(?!\s+\d)", re.I), ("2/4", "2/2", "4/4", "6/8")),
     (re.compile(r"\b(?:cut\s+time|alla\s+breve)\b", re.I), ("2/2",)),
@@ -195,6 +211,21 @@ def _invented_signature(answer: str, context: str) -> str:
         if pattern.search(context):
             supported.update(implied)
     return next((s for s in sorted(claimed) if s not in supported), "")
+
+
+# A named form answering a question about the form: "Ternary form, ABA", "a 32-bar AABA song form", "rondo"
+_ASKS_FORM = re.compile(r"\b(?:form|structure|structured|sections?|layout)\b", re.IGNORECASE)
+_FORM = re.compile(r"\b(?:ternary|binary|rondo|strophic|through-composed|sonata[- ]allegro|theme\s+and\s+variations|"
+                   r"32-bar|sixteen-bar|16-bar)\b|(?<![\w-])(?-i:AABA|ABA|ABAB|AAB|ABAC|ABCBA)(?![\w-])", re.IGNORECASE)
+
+
+def _invented_form(answer: str, question: str, context: str) -> str:
+    if not _ASKS_FORM.search(question):
+        return ""
+    for m in _FORM.finditer(answer):
+        if m.group(0).lower() not in context.lower():
+            return m.group(0)
+    return ""
 
 
 def _degrees(progression: str) -> set[int]:
@@ -252,6 +283,8 @@ def _count(word: str) -> int:
 
 def _names(answer: str, question: str, context: str) -> list[str]:
     """Capitalised names the answer credits (not compares to) that the context does not contain."""
+    if _ASKS_COMPARISON.search(question):
+        return []
     credit_question = bool(_ASKS_CREDIT.search(question))
     known = known_words()
     ctx = context.lower()
@@ -270,7 +303,9 @@ def _names(answer: str, question: str, context: str) -> list[str]:
         credited = credit_question or titled or bool(_CREDIT_CUE.search(before)) or bool(_CREDITING.match(after))
         start_of_sentence = not answer[:m.start()].strip() or answer[:m.start()].rstrip()[-1] in ".!?:;\n\"“"
         unknown = any(known and t.lower().strip("'’") not in known for t in tokens)
-        if len(tokens) == 1 and start_of_sentence:
+        if len(tokens) == 1 and start_of_sentence and credit_question and _ONLY_NAME.match(answer[m.end():]):
+            out.append(name)  # "composer?" - "Chopin": the whole answer is the credit
+        elif len(tokens) == 1 and start_of_sentence:
             # a capital at the start of a sentence is usually just a capital ("Bright", "Slow")
             if credited and _CREDITING.match(after):  # "Tchaikovsky wrote it"
                 out.append(name)
@@ -294,6 +329,10 @@ def invented_specific(answer: str, question: str, context: str, facts: Facts | N
     for m in _YEAR.finditer(answer):
         if m.group(1) not in context:
             return m.group(0)
+    if _ASKS_ERA.search(question) and not _ASKS_COMPARISON.search(question):
+        for m in _DECADE.finditer(answer):
+            if not re.search(rf"(?<!\d){m.group(1)}['’]?s\b|\b(?:19|20){m.group(1)}\b", context):
+                return m.group(0)
     for m in (*_SHORT_YEAR.finditer(answer), *_CATALOGUE.finditer(answer)):
         if m.group(0).lower() not in context.lower():
             return m.group(0)
@@ -336,7 +375,8 @@ def invented_specific(answer: str, question: str, context: str, facts: Facts | N
                 return words
     if not measured_key and camelot_claims(answer, question) and not key_claims(context):
         return "a Camelot key"
-    for check in (_invented_signature(answer, context), _invented_progression(answer, context),
+    for check in (_invented_form(answer, question, context), _invented_signature(answer, context),
+                  _invented_progression(answer, context),
                   _invented_scale_name(answer, question, context)):
         if check:
             return check

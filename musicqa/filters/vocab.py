@@ -282,7 +282,7 @@ CONCEPTS: tuple[Concept, ...] = (
        opposes="fast"),
     _c("fast", "tempo", "fast|fast tempo|fast-paced|fast paced|fast pace|uptempo|up-tempo|up tempo|"
        "high tempo|high-tempo|quick tempo|rapid tempo|rapid|brisk|breakneck|frantic|"
-       "presto|allegro|vivace|hyperactive|racing tempo|quick-paced|quick paced",
+       "presto|prestissimo|allegro|allegretto|vivace|vivo|hyperactive|racing tempo|quick-paced|quick paced",
        opposes="slow"),
     _c("quiet", "energy", "quiet|quietly|soft|softly|gentle|gently|calm|calming|calmly|peaceful|tranquil|"
        "serene|mellow|soothing|meditative|hushed|delicate|relaxing|relaxed|placid|subdued|"
@@ -310,6 +310,8 @@ BY_NAME: dict[str, Concept] = {c.name: c for c in CONCEPTS}
 # about music; these exclusions cover the non-musical senses that do occur in generated text.
 _EXCLUDE_AFTER = {  # keyed by form: the senses that follow a form and are not the music concept
     "rock": r"[ -]?(?:solid|steady|the boat|bottom|star|stars)\b",
+    # metal's "double bass drum" is a double kick, no upright bass
+    "double bass": r"[ -](?:drums?|drumming|pedals?|kicks?)\b",
     "swing": r"[ -](?:feel|rhythm|groove|eighths|8ths|feeling)\b",
     # "a raspy voice over the guitar": a preposition, not a voiceover
     "voice over": r"\s+(?:the|a|an|some|his|her|their|its|this|that|soft|gentle|lush|sparse|\w+ing|acoustic|electric|"
@@ -339,7 +341,11 @@ _EXCLUDE_AFTER = {  # keyed by form: the senses that follow a form and are not t
                   r"touch|articulation|strum\w*|playing|picking|style|technique|edge|bite|chords?|stabs?|manner|way|"
                   r"tone|accents?|plucks?|plucking|slaps?|bass|guitar|piano|keys|synths?|riffs?|strokes?|bowing)\b",
     # "a lo-fi recording" is its quality, not the genre
-    "lofi": r"[ -]?(?:recording|recordings|recorded|quality|production|fidelity|mix|mixing|tape)\b",
+    "lofi": r"[ -]?(?:recording|recordings|recorded|quality|production|fidelity|mix|mixing|tape)\b|"
+            r"\s+(?:and|but|yet)\s+(?:warm|grainy|dusty|muffled|hissy|noisy|crackly)\b",
+    "industrial": r"[ -](?:machinery|machines?|noise|clang\w*|setting|estate|area|revolution|strength)\b",
+    # "pianissimo or piano", "piano to forte": a dynamic, not the instrument
+    "piano": r"[ -](?:or|to|and)\s+(?:forte|fortissimo|mezzo|mezzo-forte)\b|\s*\((?:p|pp)\)",
     # "voice leading" is counterpoint
     "voice": r"[ -]?leading\b",
     "spiritual": r"[ -]?(?:experience|journey|connection|feeling|meaning|quality|atmosphere|mood|sense)\b",
@@ -347,7 +353,8 @@ _EXCLUDE_AFTER = {  # keyed by form: the senses that follow a form and are not t
                    r"jazz|blues|sound|feel|elements?|melod\w+|rhythms?)\b",
     "tom": r"[ -]?(?:waits|petty)\b",
     "hardcore": r"[ -]?fans?\b",
-    "crowd": r"[ -]?(?:moving|going|pleaser|pleasing|favou?rite|dancing|on its feet)\b",
+    "crowd": r"[ -]?(?:moving|going|pleaser|pleasing|favou?rite|dancing|on its feet)\b|"
+             r"\s+(?:at\s+(?:a\s+|the\s+)?(?:festival|club|party|rave|wedding)|would|will|to\s+jump|jump)\b",
     "world": r"[ -]?(?:war|of|around|tour)\b",
     "fun": r"[ -]?(?:and)\s+(?:games)\b",
     "singing": r"\s+(?:guitar|guitars|cello|violin|tone|lead|melody|strings|saxophone|sax|bowl|bowls|saw)\b",
@@ -363,7 +370,13 @@ _EXCLUDE_BEFORE = {  # keyed by form: words just before a form that give it anot
     "pads": r"\b(?:drum|launch|trigger|touch|mpc|sampler|foot|brake|landing)[ -]?$",
     "sing": r"\b(?:to|along|you|listeners|people|can|want to|and|cello|violin|guitar|piano|sax|saxophone|trumpet|"
             r"flute|strings|melody|synth|instruments?)\s+$",
-    "crowd": r"\b(?:get|gets|getting)\s+the\s+$",
+    "crowd": r"\b(?:get|gets|getting)\s+the\s+$|\b(?:festival|club|party|rave|stadium|dancefloor|wedding)\s+$",
+    # "slightly lo-fi", "a bit lo-fi": a quality of the recording
+    "lofi": r"\b(?:bit|slightly|somewhat|very|quite|little|pretty|kinda|rather)\s+$",
+    "lo-fi": r"\b(?:bit|slightly|somewhat|very|quite|little|pretty|kinda|rather)\s+$",
+    "piano": r"\b(?:mezzo|pianissimo\s+or|pianissimo\s+to|forte\s+to|forte\s+or)[ -]?$",
+    # "an old record spinning on a turntable": the player, not a DJ's instrument
+    "turntable": r"\b(?:on|onto|off)\s+(?:a|the|an\s+old|my|your)\s+$",
     "wind": r"\b(?:to|down|unwind|will)\s+$",
     "water": r"\bunder\s+$",
     "sea": r"\ba\s+$",
@@ -470,7 +483,9 @@ class Mention:
 _NEGATOR = re.compile(
     r"\b(?:no|not|without|lacks?|lacking|lacked|absence of|absent|free of|devoid of|nor|never|zero|"
     r"isn't|aren't|wasn't|weren't|doesn't|don't|didn't|can't|cannot|neither|minus|instead of|"
-    r"rather than|void of)\b(?![ -](?:only|just|to mention|longer|matter|doubt|surprisingly|wonder|"
+    # "without overpowering the piano": a manner, not an absence ("without singing" still denies the singing)
+    r"rather than|void of)\b(?!\s+\w+ing\s+(?:the|a|an|its|his|her|their|your|any)\b)"
+    r"(?![ -](?:only|just|to mention|longer|matter|doubt|surprisingly|wonder|"
     # an instruction, not a denial: "Don't try to beatmatch slow boom bap against house"
     r"question|less|shortage|try|bother|worry|forget|rush|overthink|force|expect|wait|help)\b)",
     re.IGNORECASE,
@@ -502,6 +517,8 @@ _HEDGE = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
+_NEW_CLAIM = re.compile(r"[,;]\s+(?:and|but|while|whereas|plus)\s+(?:there\s+(?:is|are|['’]s)|you\s+(?:can\s+)?hear)\b|"
+                        r";\s+", re.IGNORECASE)
 # Predicative "instrumental" ("this is an instrumental", "instrumental piece") means no vocals; the noun
 # in captions ("the instrumental consists of...") does not, so only these shapes count.
 _INSTRUMENTAL = re.compile(
@@ -560,6 +577,10 @@ def find_mentions(text: str) -> list[Mention]:
         # hedged when a hedge word comes before the mention in its sentence: "a rock song that could
         # suit a party" claims rock; "it could be used in a rock concert" doesn't
         sentence_start = sentences[bisect.bisect_right(sentences, start) - 1] if sentences else 0
+        # a hedge reaches to the end of its sentence but not past a new clause's own claim: "the typical
+        # batida of bossa nova, and there is a flute" states the flute
+        if hedges and (fresh := [m.end() for m in _NEW_CLAIM.finditer(text, sentence_start, start)]):
+            sentence_start = fresh[-1]
         hedged = bisect.bisect_left(hedges, sentence_start) < bisect.bisect_left(hedges, start)
         out.append(Mention(concept, start, end, negated, hedged))
     return out
