@@ -125,7 +125,7 @@ _LETTERS = [chr(i) for r in ((0x41, 0x250), (0x370, 0x530), (0x1E00, 0x1F00)) fo
 _UP = "".join(re.escape(c) for c in _LETTERS if c.isupper())
 _LOW = "".join(re.escape(c) for c in _LETTERS if c.islower())
 _WORD = rf"[{_UP}][{_LOW}'’]+"
-_NAME = re.compile(rf"\b{_WORD}(?:[\s-]+(?:(?:of|the|de|van|von|da|del|la|le)\s+)?{_WORD})*")
+_NAME = re.compile(rf"\b{_WORD}(?:[\s-]+(?:(?:of|the|de|van|von|da|del|la|le)\s+){{0,2}}{_WORD})*")
 # Capitalised words that are no credit: instruments and gear named after makers, days, the pronoun
 _NOT_NAMES = frozenset("""i rhodes hammond moog wurlitzer fender gibson stratocaster telecaster marshall roland
 yamaha korg steinway leslie mellotron theremin auto-tune autotune vocoder linn akai mpc casio nord prophet juno tr
@@ -294,7 +294,7 @@ def _names(answer: str, question: str, context: str) -> list[str]:
         tokens = [re.split(r"['’]", t)[0] for t in re.split(r"[\s-]+", name) if t[:1].isupper()]
         if all(t.lower() in _NOT_NAMES for t in tokens) or name.lower() in ctx or is_term(name.lower()):
             continue
-        if any(t.lower() in ctx for t in tokens if len(t) > 3):
+        if any(re.search(rf"\b{re.escape(t.lower())}\b", ctx) for t in tokens if len(t) > 3):
             continue  # "Evans" for a caption naming Bill Evans
         before, after = answer[max(0, m.start() - 25):m.start()], answer[m.end():m.end() + 20]
         if _COMPARISON.search(answer[max(0, m.start() - 40):m.start()]):

@@ -310,6 +310,7 @@ BY_NAME: dict[str, Concept] = {c.name: c for c in CONCEPTS}
 # about music; these exclusions cover the non-musical senses that do occur in generated text.
 _EXCLUDE_AFTER = {  # keyed by form: the senses that follow a form and are not the music concept
     "rock": r"[ -]?(?:solid|steady|the boat|bottom|star|stars)\b",
+    "festival crowd": r"\s+(?:would|will|to\s+jump|jump|goes?\s+wild|loves?)\b",
     # metal's "double bass drum" is a double kick, no upright bass
     "double bass": r"[ -](?:drums?|drumming|pedals?|kicks?)\b",
     "swing": r"[ -](?:feel|rhythm|groove|eighths|8ths|feeling)\b",

@@ -277,3 +277,22 @@ def test_round7_trips(question: str, answer: str, reason: str) -> None:
 
 def test_round7_a_two_word_question_repeated_without_a_label_is_no_echo() -> None:
     assert d.Degenerate()(pair("Tempo approx 120, steady and driving.", "Tempo approx"), clip()).keep
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("vox M/F", "F"), ("dance? y/n", "y"), ("texture (3 words)", "grainy warm close"), ("Brass?", "y, two horns"),
+    ("# of guitars", "Two."), ("lead inst", "acoustic gtr"),
+    ("What genre is this?", "lofi hip hop, the kind of music people study to"),
+    ("Set the scene for this one.", "A smoky club at 2 a.m., brushes on the snare, a muted trumpet."),
+])
+def test_round7b_labeller_options_and_requests_are_kept(question: str, answer: str) -> None:
+    assert d.Degenerate()(pair(answer, question), clip()).keep
+
+
+@pytest.mark.parametrize(("question", "answer", "reason"), [
+    ("Can you explain how the bridge builds?", "Bridge build", d.DEGENERATE_TOO_SHORT),
+    ("What is the tone of the horns?", "The tone of the horn section is the tone of the horns playing.",
+     d.DEGENERATE_RESTATES_QUESTION),
+])
+def test_round7b_trips(question: str, answer: str, reason: str) -> None:
+    assert d.Degenerate()(pair(answer, question), clip()).reason == reason

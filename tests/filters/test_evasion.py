@@ -159,3 +159,17 @@ def test_round7_relative_answers_are_evasions(question, answer):
 def test_round7_relative_asides_beside_a_claim_are_kept(question, answer):
     assert not evades(answer, question)
     assert refusal(pair(answer, question), clip()).keep
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Is this a classic?", "That's for the fans to decide. Time will tell."),
+    ("Is the sax definitely there?", "Whether the sax is really there is something each listener hears differently."),
+    ("Key?", "Any key would suit a song like this; it could sit almost anywhere."),
+    ("How loud is the trio?", "You couldn't really say without a score in front of you."),
+])
+def test_round7b_relative_answers_are_evasions(question, answer):
+    assert evades(answer, question)
+
+
+def test_round7b_none_first_commits_to_an_absence():
+    assert not evades("None, it's an instrumental, a good bed for whatever vocal you bring next.", "Any vocals?")

@@ -42,8 +42,8 @@ def test_trips(context: str, question: str, answer: str, reason: str) -> None:
     ("A string quartet plays slowly; the cello carries the melody. There are no vocals.", "Describe it.",
      "A slow chamber piece: the cello sings the melody while the violins hold long notes."),
     (ELECTRO, "Would this rock a peak-time floor?", "Yes."),  # rock the verb, not the genre
-    ("A slow soul ballad: a singer over organ, bass and brushed drums.", "Who sings?",
-     "A female singer, warm and husky, over the organ."),  # the caption names a voice, not its gender
+    ("A slow soul ballad: a woman sings over organ, bass and brushed drums.", "Who sings?",
+     "A female singer, warm and husky, over the organ."),  # the caption gives the voice's gender
     ("rock, guitar, drums, male vocal, loud", "What does the band do?",
      "The bass locks in with the kick drum while the guitarist plays power chords."),
 ])
@@ -243,4 +243,29 @@ def test_round7_one_unlisted_performer_is_unsupported(context, question, answer)
      "Don't try to beatmatch slow boom bap against house; cut in on the first bar."),
 ])
 def test_round7_implied_or_named_performers_are_kept(context, question, answer):
+    assert grounding(pair(answer, question), clip(context)).keep
+
+
+# round 7b: crowd typos, genders nobody gave, kinds a caption's word does not cover, a hedge's reach
+@pytest.mark.parametrize(("context", "question", "answer"), [
+    ("genre---pop, instrument---piano, instrument---voice", "Singer?", "A male voice, warm and close."),
+    ("A ballad with a soft vocal and strings.", "Who sings?", "A woman sings softly."),
+    ("A soul groove with electric piano, bass and drums.", "What bass?", "An upright bass walking under the keys."),
+    ("A samba with nylon guitar and a male singer.", "Anything else?",
+     "The usual bossa-style chords, and there is a clarinet answering the singer."),
+])
+def test_round7b_claims_the_source_does_not_cover(context, question, answer):
+    assert grounding(pair(answer, question), clip(context)).reason == GROUNDING_UNSUPPORTED
+
+
+@pytest.mark.parametrize(("context", "question", "answer"), [
+    ("sum guy singin over a beat, thers a saxaphone maybe", "What plays?", "A man sings and a saxophone answers him."),
+    ("heavy metal, double bass drums, screaming vocals", "Drums?", "Relentless double bass drumming."),
+    ("An orchestral crescendo with strings and timpani.", "Dynamics?", "From pianissimo or piano up to fortissimo."),
+    ("big edm drop with synth leads", "Energy?", "Huge, the kind of drop that makes a festival crowd jump."),
+    ("A soul song recorded warm, like an old radio broadcast.", "Quality?", "A bit lo-fi and warm, like old radio."),
+    ("Brushed jazz drums, upright bass and piano.", "Drums?", "Brushes, kept light without overpowering the piano."),
+    ("A men and women choir sings a hymn.", "Who sings?", "Men and women together, in four parts."),
+])
+def test_round7b_readings_that_are_no_claim_are_kept(context, question, answer):
     assert grounding(pair(answer, question), clip(context)).keep

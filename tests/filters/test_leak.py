@@ -250,3 +250,24 @@ def test_round7_trips(question, answer, reason):
 ])
 def test_round7_near_misses_are_kept(question, answer):
     assert leak(pair(answer, question), clip()).keep
+
+
+@pytest.mark.parametrize(("question", "answer", "reason"), [
+    ("dance? y/n", "cap says mellow so n", LEAK_SOURCE_REFERENCE),
+    ("choir?", "n, no choir in the cap", LEAK_SOURCE_REFERENCE),
+    ("Where can it be used?", "In description is saying it fits a sad film scene.", LEAK_SOURCE_REFERENCE),
+    ("Where would you hear it?", "the beach cause it says it sounds like summer", LEAK_SOURCE_REFERENCE),
+    ("What key?", "According to the key analysis provided, it is in F minor.", LEAK_MEASUREMENT),
+    ("Loud or quiet?", "loud, the loudness number is -7 which is high", LEAK_MEASUREMENT),
+    ("What is the significance of jazz in modern culture?", "It shaped popular music.", LEAK_TAG_QUESTION),
+])
+def test_round7b_trips(question, answer, reason):
+    assert leak(pair(answer, question), clip()).reason == reason
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("What does the singer say?", "She says 'hold on' twice in the hook."),
+    ("Any cap on the dynamics?", "No, it swings from whisper to roar."),
+])
+def test_round7b_near_misses_are_kept(question, answer):
+    assert leak(pair(answer, question), clip()).keep

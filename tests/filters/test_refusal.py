@@ -126,3 +126,11 @@ def test_round7_shorthand_non_answers_are_refusals(question, answer):
                                                   ("Percussion?", "None, just strings.")])
 def test_round7_none_about_presence_is_an_answer(question, answer):
     assert refusal(pair(answer, question), clip()).keep
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("dance? y/n", "pass"),
+    ("Was it live?", "Unfortunately, there isn't enough information to tell whether it was recorded live."),
+])
+def test_round7b_non_answers_are_refusals(question, answer):
+    assert not refusal(pair(answer, question), clip()).keep

@@ -297,3 +297,23 @@ def test_round7_invented_specifics_are_found(question, answer):
 ])
 def test_round7_specifics_the_source_gives_are_kept(question, answer, context):
     assert not invented_specific(answer, question, context, None)
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("decade", "80s, synths everywhere."),
+    ("What form is it in?", "Rondo: the theme keeps coming back."),
+    ("composer?", "Grieg"),
+    ("What movie could this be from?", "It's from Lord of the Rings, the riding scene."),
+])
+def test_round7b_invented_specifics_are_found(question, answer):
+    assert invented_specific(answer, question, "A gentle piece for strings and piano.", None)
+
+
+@pytest.mark.parametrize(("question", "answer", "context"), [
+    ("decade", "80s, like the caption's synthpop.", "80s synthpop with drum machine."),
+    ("Who does it remind you of?", "Nick Drake in his quieter songs.", "A fingerpicked folk song, male voice."),
+    ("What form is it in?", "Verse and chorus, then a short bridge.", "A pop song with verse and chorus."),
+    ("Describe the meter.", "A swing feel in 4/4 over the walking bass.", "A jazz trio with a walking bass."),
+])
+def test_round7b_era_form_and_comparisons_the_source_allows_are_kept(question, answer, context):
+    assert not invented_specific(answer, question, context, None)
