@@ -77,6 +77,7 @@ _CHOICE_OR_YESNO = re.compile(
     r"\bor\b|^\W*(?:is|are|was|were|do|does|did|can|could|would|should|will|has|have|had)\b|"
     r"\b[a-z]{1,12}\s*/\s*[a-z]{1,12}\b", re.IGNORECASE
 )
+_COUNT_Q = re.compile(r"^\W*how\s+(?:many|long|old)\b", re.IGNORECASE)
 # A labeller's options: "vox M/F", "dance? y/n", "live/studio"
 _OPTIONS = re.compile(r"\b([a-z]{1,12})\s*/\s*([a-z]{1,12})\b", re.IGNORECASE)
 # "texture (3 words)", "in two words": a length the question sets
@@ -103,7 +104,8 @@ _SLOT_Q = re.compile(
     r"^\W*which\b|\b(?:what|which)(?:['’]s|\s+is|\s+was)?\s+(?:\w+\s+){0,2}?(?:language|languages|key|mode|"
     r"tonality|gender|sex|tempo|bpm|time\s+signature|meter|metre|country|decade)\b|"
     r"^\W*(?:(?:what|which|wat)(?:['’]?s|\s+is|\s+was)?|identify|name|state|specify|indicate|give|determine|"
-    r"select|pick|choose)\s+(?:the\s+|its\s+|this\s+\w+['’]s\s+)?(?:[\w'’]+\s+){0,3}?" + _SLOT_NOUN + r"\b(?!s\b|['’])"
+    r"select|pick|choose|classify|categori[sz]e)\s+(?:the\s+|its\s+|this\s+\w+['’]s\s+)?(?:[\w'’]+\s+){0,3}?"
+    + _SLOT_NOUN + r"\b(?!s\b|['’])"
     r"(?![^?.]*\b(?:and|describe|explain|characteristics|why|how)\b)", re.IGNORECASE)
 _ONE_WORD_Q = re.compile(r"\b(?:in\s+(?:one|a|a\s+single)\s+word|(?:one|single)[\s-]word|one\s+adjective)\b",
                          re.IGNORECASE)
@@ -122,7 +124,8 @@ _ASPECT = re.compile(
     r"recording|quality|theme|emotion|sentiment|subgenre|origin|region|gender|count|length|duration|"
     # a labeller's field names ("Vox", "Accomp", "Room", "Year", "Composer", "Lang", "Camelot code")
     r"vox|vocs|accomp\w*|room|reverb|ambience|space|year|date|composer|writer|producer|artist|band|performer|"
-    r"lang|camelot|code|drop|intro|outro|live|studio|bars?|signature|rating|level|intensity|density)\b|"
+    r"lang|camelot|code|drop|intro|outro|live|studio|bars?|signature|rating|level|intensity|density|explicit|clean|"
+    r"kick|snare|hats|hi-?hats|tone)\b|"
     # a count asked for: "# of guitars", "number of voices"
     r"#\s*of\s+\w+|\bnumber\s+of\s+\w+|"
     # a rating scale: "Energy 1-5", "Danceability (1-10)"
@@ -246,8 +249,8 @@ def _closed(question: str, q_words: list[str], a_words: list[str]) -> bool:
         return True
     if _YES_NO_Q.search(question):
         return bool(_YES_NO_A.match(" ".join(a_words))) or bool(answer & (asked - _STOP))
-    if _ONE_WORD_Q.search(question) or _N_WORDS.search(question):  # "in one word?", "texture (3 words)"
-        return True
+    if _ONE_WORD_Q.search(question) or _N_WORDS.search(question) or _COUNT_Q.search(question):
+        return True  # "in one word?", "texture (3 words)", "How many players?" - "Three.", "How long?" - "Ten seconds."
     if answer & _options(question):  # "vox M/F" - "F", "dance? y/n" - "y, easily"
         return True
     return (bool(_SLOT_Q.search(question)) or _is_terse_request(question, q_words)
@@ -268,6 +271,8 @@ def _ends_whole(a_words: list[str], q_words: list[str]) -> bool:
     last = a_words[-1]
     if last.lower() in _options(" ".join(q_words).replace(" ", "/")) and len(a_words) == 1:
         return True  # one of the question's options, however short ("y", "M")
+    if len(a_words) == 1 and last.lower() in ("y", "n", "m", "f") and len(q_words) <= 3:
+        return True  # a form's cell: "Explicit?" - "N", "Gender" - "M"
     if re.fullmatch(r"\d{1,3}(?:[.,]\d)?|(?:1[0-2]|[1-9])[AB]", last):  # a rating, a count, a Camelot key
         return True
     return is_word(last, frozenset(w.lower() for w in q_words)) and (
@@ -279,7 +284,10 @@ _ENGLISH_ONLY = frozenset("the is of and it its this that with lots there what w
                           "by to were are they she he his".split())
 # A preposition left at the end of its clause is English: "the kind of music people study to", "one to dance to"
 _STRANDED = re.compile(r"\b(?:study|dance|listen|relax|sleep|work|chill|sing|move|groove|run|drive|cook|read|"
-                       r"vibe|work\s+out|fall\s+asleep|unwind|meditate)\s+(?:to|along\s+to|with)\s*$", re.IGNORECASE)
+                       r"vibe|work\s+out|fall\s+asleep|unwind|meditate)\s+(?:to|along\s+to|with)\s*$|"
+                       # "slammed like festival edm usually is"
+                       r"\b(?:usually|always|often|normally|typically|generally|really|actually)\s+(?:is|are|does|do)\s*$",
+                       re.IGNORECASE)
 _BARE_MARKER = re.compile(r"\n\s*(?:[-*•–]|\d{1,2}[.)])\s*$")  # "1. Eerie\n2. Sinister\n3.": the list stops
 
 

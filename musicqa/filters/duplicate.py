@@ -31,6 +31,7 @@ SHORT_ANSWER_WORDS = 4  # shorter answers (to closed questions: "Yes.", "Male.")
 NEAR_DUPLICATE = 0.8  # word-set Jaccard at or above which two answers about one clip are the same answer
 
 _WORD = re.compile(r"[^\W_]+")
+_WHOLE_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")  # "Lo-fi hip hop." is a three-word answer
 # Words that name the clip or are filler: "this song" and "the audio" ask the same question.
 _CLIP_WORDS = {"audio": "audio", "song": "audio", "track": "audio", "piece": "audio", "music": "audio",
                "clip": "audio", "recording": "audio", "tune": "audio", "composition": "audio", "excerpt": "audio"}
@@ -79,7 +80,7 @@ class Duplicate:
         words = _answer_words(pair.answer)
         # "No." to "Any piano?" and to "Any strings?" are two answers, and "Yes." on two clips is not
         # template text: answers to closed questions are too short to compare
-        short = len(_WORD.findall(pair.answer)) < SHORT_ANSWER_WORDS
+        short = len(_WHOLE_WORD.findall(pair.answer)) < SHORT_ANSWER_WORDS
         for _, other in ([] if short else self._answers):
             union = len(words | other)
             if union and len(words & other) / union >= NEAR_DUPLICATE:
@@ -102,7 +103,7 @@ class Duplicate:
         which of those the filter keeps is known only once the across-clip memory, global to the build, has spoken.
         """
         words = [_answer_words(p.answer) for p in pairs]
-        short = [len(_WORD.findall(p.answer)) < SHORT_ANSWER_WORDS for p in pairs]
+        short = [len(_WHOLE_WORD.findall(p.answer)) < SHORT_ANSWER_WORDS for p in pairs]
         out: list[PairHashes] = []
         for i, pair in enumerate(pairs):
             same: list[int] = []

@@ -100,7 +100,13 @@ def _asks_about_a_genre_in_general(question: str) -> bool:
         if words and (is_term(" ".join(words)) or is_term(words[-1])):
             return True
     lower = question.lower()
-    return any(p in lower for p in ("this genre of music", "genre of music that", "music genre that", "genre that "))
+    kinds = ("this genre of music", "genre of music that", "music genre that", "genre that ")
+    return any(p in lower for p in kinds) or bool(_DEFINED_KIND.search(question))
+
+
+# "a subgenre of darkwave that incorporates...", "a type of electronic music that uses synthesizers": a kind defined
+_DEFINED_KIND = re.compile(r"\b(?:sub)?genre\s+of\s+[\w&-]+\s+that\b|\b(?:type|kind|style|form)\s+of\s+(?:[\w&-]+\s+)?"
+                           r"music\s+that\b", re.IGNORECASE)
 
 
 _WHAT_IS = re.compile(r"^\s*what\s+(?:is|are)\s+(?:an?\s+)?[\"'“‘]?([\w&' -]{2,30}?)[\"'”’]?\s*\??\s*$", re.IGNORECASE)

@@ -246,6 +246,11 @@ _QUALIFIED_NEGATION = re.compile(r"\b(?:no|not|without|never)\s+(?:any\s+)?(?!a\
                                  r"([a-z-]+)\s+$", re.IGNORECASE)
 
 
+# "Does it clash with dialogue?" - "Yes": the dialogue is the film's; a "Yes" claims the relation, not the thing
+_RELATION = re.compile(r"\b(?:clash\w*|compet\w*|fight\w*|mask\w*|interfer\w*|suit\w*|work\s+(?:with|under|over)|"
+                       r"pair\w*\s+with|go\s+with|sit\s+under)\b", re.IGNORECASE)
+
+
 def _answer_facts(pair: QAPair) -> Facts:
     text = _without_contrast(pair.answer)
     mentions = [m for m in find_mentions(text)
@@ -254,7 +259,7 @@ def _answer_facts(pair: QAPair) -> Facts:
         mentions = [m for m in mentions if BY_NAME[m.concept].kind not in ("sound", "genre")]
     facts = _facts(mentions, pair.answer)
     # "Is there a saxophone?" - "Yes." asserts the saxophone; "No." denies it.
-    if _YES.match(pair.answer):
+    if _YES.match(pair.answer) and not _RELATION.search(pair.question):
         asked = {m.concept for m in find_mentions(pair.question) if not m.negated}
         facts = Facts(facts.asserted | asked, facts.negated - asked, facts.mixed)
     elif _NO.match(pair.answer) and _PRESENCE.search(pair.question):

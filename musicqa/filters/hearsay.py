@@ -59,7 +59,8 @@ _PATTERNS = [re.compile(p, re.IGNORECASE) for p in (
     r"\b(?:in|per|from|on)\s+the\s+cap\b",
     # "In description is saying ...", "it says it sounds like a beach": the source, in a learner's or a kid's words
     r"\bin\s+(?:the\s+)?(?:description|caption|tags?|metadata)\s+(?:is\s+)?(?:saying|says|said|written|stands?)\b|"
-    r"\bit\s+says\s+(?:it|this)\s+(?:sounds?|is|was|has|feels?)\b",
+    r"\bit\s+says\s+(?:it|this)\s+(?:sounds?|is|was|has|feels?)\b|"
+    r"\bthe\s+write[\s-]?up\s+(?:\w+\s+)?(?:says|said|calls|lists|promises|claims|mentions)\b",
     # hearsay markers: the writer knows it second-hand
     r"\b(?:reportedly|supposedly|allegedly|purportedly|by\s+all\s+accounts|rumou?r\s+has\s+it|word\s+is|"
     r"so\s+(?:i['’]m|i\s+am|i\s+was|we['’]re|we\s+were)\s+told|or\s+so\s+(?:i['’]m\s+told|they\s+say|it\s+says|"

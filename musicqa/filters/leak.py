@@ -247,12 +247,17 @@ def _matches(table: list[tuple[tuple[str, ...], re.Pattern[str]]], text: str) ->
     return any(any(g in lower for g in gate) and rx.search(text) for gate, rx in table)
 
 
+# A labelling form's field asks the annotator to tag the clip ("Mood tags" - "sad, calm"), not what it was tagged
+_TAG_FIELD = re.compile(r"^\W*(?:mood|genre|style|instrument|theme|vibe)s?\s+tags?\W*$", re.IGNORECASE)
+
+
 def leak(pair: QAPair, clip: Clip) -> Verdict:
     """Drop pairs whose question or answer is about the caption/tags or the generation setup.
 
     Checks both sides: a question "What genre is the audio tagged as?" leaks even when its answer doesn't.
     """
-    if (_matches(_LEAK, pair.answer) or _matches(_LEAK, pair.question) or _SOURCE_QUESTION.search(pair.question)
+    question_leaks = _matches(_LEAK, pair.question) and not _TAG_FIELD.match(pair.question)
+    if (_matches(_LEAK, pair.answer) or question_leaks or _SOURCE_QUESTION.search(pair.question)
             or cites_source(pair.answer) or cites_source(pair.question) or cites_provenance(pair.answer)
             or cites_provenance(pair.question) or recites_tags(pair.answer, clip.text)):
         return Verdict(False, LEAK_SOURCE_REFERENCE)

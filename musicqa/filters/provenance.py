@@ -49,7 +49,10 @@ _MEASURE = re.compile(
     # "according to the key analysis provided", "the loudness number is -6.8"
     r"\b(?:key|tempo|bpm|loudness)\s+(?:analysis|detection|data)\s+(?:provided|given|supplied|says|shows|gives)\b|"
     r"\baccording\s+to\s+the\s+(?:key|tempo|bpm|loudness)\s+(?:analysis|data|numbers?)\b|"
-    r"\bloudness\s+(?:number|figure|value|reading|score)\b",
+    r"\bloudness\s+(?:number|figure|value|reading|score)\b|"
+    # "the analysis i got puts it at 104", "Tempo conf", "per analysis fields", "detector only 0.72"
+    r"\bthe\s+analysis\s+(?:i|we)\s+(?:got|have|was\s+given|received)\b|\b(?:tempo|key|bpm)\s+conf(?:idence)?\b|"
+    r"\bper\s+(?:the\s+)?analysis\b|\banalysis\s+fields?\b|\bdetector\s+(?:only\s+|just\s+|says\s+)?0?\.\d",
     re.IGNORECASE)
 _MEASURE_GATE = ("detect", "track", "estimat", "analy", "meter", "readout", "reading", "algorithm", "extract",
                  "module", "tool", "software", "plug", "measure", "supplied", "provided", "given", "attached",

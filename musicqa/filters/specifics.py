@@ -271,8 +271,9 @@ def _numbers_in(text: str) -> set[int]:
     out = {int(n) for n in re.findall(r"\b\d{1,3}\b", lower)}
     out |= {v for k, v in _NUMBERS.items() if re.search(rf"\b{k}\b", lower)}
     out |= {v for k, v in _ENSEMBLES.items() if re.search(rf"\b{k}s?\b", lower)}
-    if re.search(r"\bmale\b", lower) and re.search(r"\bfemale\b", lower):
-        out.add(2)
+    if (re.search(r"\b(?:male|man|guy|boy)\b", lower) and re.search(r"\b(?:female|woman|girl|lady)\b", lower)) or (
+            re.search(r"\bduet\b", lower)):
+        out.add(2)  # "a male and a female singer", "guy n girl singing together", "a duet"
     return out
 
 

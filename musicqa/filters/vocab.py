@@ -70,7 +70,7 @@ CONCEPTS: tuple[Concept, ...] = (
        "electric bass|bassist|sub bass|sub-bass|808|808s|slap bass|fretless bass|bass riff"),
     _c("double bass", _I, "double bass|upright bass|contrabass|acoustic bass", parents="bass|"
        "strings", implies="jazz|classical"),
-    _c("drums", _I, "drum|drums|drumming|drummer|drum kit|drumkit|drum beat|drum beats|kick|kick drum|"
+    _c("drums", _I, "drum|drums|drumming|drummer|drum kit|drumkit|drum beat|drum beats|kick|kick drum|brushes|"
        "bass drum|snare|snares|snare drum|hi hat|hi hats|hihat|hihats|hi-hats|cymbal|cymbals|"
        "tom|toms|drum fill|drum fills|drum roll|rimshot|rimshots|crash cymbal|ride cymbal|"
        "breakbeat|breakbeats|backbeat", parents="percussion"),
@@ -159,6 +159,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("vocals", _V, "vocal|vocals|voice|voices|singer|singers|singing|sings|sing|sung|vocalist|vocalists|"
        "a cappella|acapella|a capella|"
        "lyrics|lyric|vocalisation|vocalization|vocalizations|vocalising|vocalizing|humming|hums|"
+       "screams|screaming|screamed|growls|growling|growled|"
        "hum|crooning|croons|croon|chant|chants|chanting|chanted|falsetto|"
        "backing vocals|backup vocals|background vocals|backup singers|backing singers|"
        "vocal harmony|vocal harmonies|melodic singing|lead vocals|lead singer|duet|"
@@ -274,7 +275,7 @@ CONCEPTS: tuple[Concept, ...] = (
        "dogs barking|frogs"),
     _c("noise", _S, "sound effects|sound effect|sfx|gunshot|gunshots|explosion|explosions|siren|sirens|"
        "footsteps|traffic|car|cars|engine|phone ringing|doorbell|laughter|laughing|"
-       "baby crying|screams|screaming|static|radio static|vinyl crackle|crackle|crackling|"
+       "baby crying|static|radio static|vinyl crackle|crackle|crackling|"
        "fire crackling|beeping|typing|clock ticking|ticking"),
     # --- tempo, energy, mood (only ever contradicted, never "unsupported") ---------------------------------
     _c("slow", "tempo", "slow|slow tempo|slow-paced|slow paced|slow pace|slower tempo|slowly paced|"
@@ -366,9 +367,19 @@ _EXCLUDE_BEFORE = {  # keyed by form: words just before a form that give it anot
     "sample": r"\b(?:a|for)\s+$",
     # "Indian classical" is a world tradition (its words name it), not Western art music
     "classical": r"\b(?:indian|hindustani|carnatic|arabic|persian|chinese|japanese|turkish|ottoman|javanese)\s+$",
-    # a pad is a synth pad, not a drum pad or a launch pad
-    "pad": r"\b(?:drum|launch|trigger|touch|mpc|sampler|foot|brake|landing)[ -]?$",
-    "pads": r"\b(?:drum|launch|trigger|touch|mpc|sampler|foot|brake|landing)[ -]?$",
+    # a pad is a synth pad, not a drum pad or a launch pad; "a low string pad" is the strings' bed
+    "pad": r"\b(?:drum|launch|trigger|touch|mpc|sampler|foot|brake|landing|strings?)[ -]?$",
+    "pads": r"\b(?:drum|launch|trigger|touch|mpc|sampler|foot|brake|landing|strings?)[ -]?$",
+    "classical music": r"\b(?:indian|hindustani|carnatic|arabic|persian|chinese|japanese|turkish|ottoman|javanese)\s+$",
+    # "7ths n 9ths vibes", "chill vibes": a mood, not a vibraphone ("the vibes", "on vibes" are the instrument)
+    "vibes": r"\b(?!the\b|on\b|a\b|and\b)\w+\s+$",
+    # a film's dialogue the cue must not mask is not in the clip: "it'll mask speech", "under a conversation"
+    "speech": r"\b(?:mask|masks|masking|with|over|under|against|fight|fights|clash\w*|compet\w*|duck\w*|around|"
+              r"behind|beneath|below|for)\s+(?:the\s+|any\s+|a\s+)?$",
+    "dialogue": r"\b(?:mask|masks|masking|with|over|under|against|fight|fights|clash\w*|compet\w*|duck\w*|around|"
+                r"behind|beneath|below|for)\s+(?:the\s+|any\s+|a\s+)?$",
+    "conversation": r"\b(?:mask|masks|masking|with|over|under|against|fight|fights|clash\w*|compet\w*|duck\w*|"
+                    r"around|behind|beneath|below|for)\s+(?:the\s+|any\s+|a\s+)?$",
     "sing": r"\b(?:to|along|you|listeners|people|can|want to|and|cello|violin|guitar|piano|sax|saxophone|trumpet|"
             r"flute|strings|melody|synth|instruments?)\s+$",
     "crowd": r"\b(?:get|gets|getting)\s+the\s+$|\b(?:festival|club|party|rave|stadium|dancefloor|wedding)\s+$",
@@ -485,7 +496,8 @@ _NEGATOR = re.compile(
     r"\b(?:no|not|without|lacks?|lacking|lacked|absence of|absent|free of|devoid of|nor|never|zero|"
     r"isn't|aren't|wasn't|weren't|doesn't|don't|didn't|can't|cannot|neither|minus|instead of|"
     # "without overpowering the piano": a manner, not an absence ("without singing" still denies the singing)
-    r"rather than|void of)\b(?!\s+\w+ing\s+(?:the|a|an|its|his|her|their|your|any)\b)"
+    r"rather than|void of)\b(?!\s+\w+ing\s+(?:(?:down|up|out|over|off|on)\s+)?"
+    r"(?:the|a|an|its|his|her|their|your|any)\b)"
     r"(?![ -](?:only|just|to mention|longer|matter|doubt|surprisingly|wonder|"
     # an instruction, not a denial: "Don't try to beatmatch slow boom bap against house"
     r"question|less|shortage|try|bother|worry|forget|rush|overthink|force|expect|wait|help)\b)",
@@ -518,6 +530,10 @@ _HEDGE = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
+# A simile names what the sound is like, not what plays: "guitars chug like industrial machinery", "the screams sit
+# on top like sirens"; "instruments like guitar and drums" gives examples and "sounds like a sax" is a hearing
+_SIMILE = re.compile(r"(?<!\bsounds)(?<!\bsound)(?<!\bsounded)(?<!s)(?<!such)\s+like\s+(?:an?\s+|the\s+|some\s+)?"
+                     r"(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
 _NEW_CLAIM = re.compile(r"[,;]\s+(?:and|but|while|whereas|plus)\s+(?:there\s+(?:is|are|['’]s)|you\s+(?:can\s+)?hear)\b|"
                         r";\s+", re.IGNORECASE)
 # Predicative "instrumental" ("this is an instrumental", "instrumental piece") means no vocals; the noun
@@ -583,6 +599,7 @@ def find_mentions(text: str) -> list[Mention]:
         if hedges and (fresh := [m.end() for m in _NEW_CLAIM.finditer(text, sentence_start, start)]):
             sentence_start = fresh[-1]
         hedged = bisect.bisect_left(hedges, sentence_start) < bisect.bisect_left(hedges, start)
+        hedged = hedged or bool(_SIMILE.search(text, max(0, start - 40), start))
         out.append(Mention(concept, start, end, negated, hedged))
     return out
 
