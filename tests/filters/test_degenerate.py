@@ -296,3 +296,16 @@ def test_round7b_labeller_options_and_requests_are_kept(question: str, answer: s
 ])
 def test_round7b_trips(question: str, answer: str, reason: str) -> None:
     assert d.Degenerate()(pair(answer, question), clip()).reason == reason
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Explicit?", "N"), ("Gender", "M"), ("Classify the genre.", "Deep house."), ("How many players?", "Three."),
+    ("How long is the excerpt?", "About ten seconds."), ("Kick", "4-on-the-floor, straight"),
+    ("Mood tags", "energetic, euphoric"), ("is it loud", "yeah its mastered loud, like festival edm usually is"),
+])
+def test_round8_form_cells_and_counts_are_kept(question: str, answer: str) -> None:
+    assert d.Degenerate()(pair(answer, question), clip()).keep
+
+
+def test_round8_a_bare_instrument_is_still_no_question() -> None:
+    assert d.Degenerate()(pair("The cello plays a slow line.", "cello"), clip()).reason == d.DEGENERATE_NOT_A_QUESTION

@@ -110,3 +110,9 @@ def test_hashes_replayed_equal_the_filter_on_random_clips() -> None:
                 a = " ".join(rng.choices(words, k=rng.randint(2, 6)))
                 pairs.append((f"c{c}", q, a))
         assert replayed(pairs) == run(pairs), pairs
+
+
+def test_round8_a_hyphenated_short_answer_is_short_across_clips():
+    dup = Duplicate()
+    assert dup(pair("Lo-fi hip hop.", "What genre?", clip_id="a/1"), clip(clip_id="a/1")).keep
+    assert dup(pair("Lo-fi hip hop.", "What genre?", clip_id="a/2"), clip(clip_id="a/2")).keep

@@ -269,3 +269,23 @@ def test_round7b_claims_the_source_does_not_cover(context, question, answer):
 ])
 def test_round7b_readings_that_are_no_claim_are_kept(context, question, answer):
     assert grounding(pair(answer, question), clip(context)).keep
+
+
+# round 8: similes, a film's dialogue, screams, a string pad
+@pytest.mark.parametrize(("context", "question", "answer"), [
+    ("A doom metal track, down-tuned guitars, a man screaming.", "First impression?",
+     "Guitars grind like heavy machinery and the screams wail like sirens."),
+    ("An instrumental jazz ballad with a muted trumpet and upright bass.", "Does it clash with dialogue?",
+     "No vocals, so only the trumpet competes with dialogue; it would mask speech only at the climax."),
+    ("An orchestral cue: low strings and staccato violins.", "Underneath?", "A low string pad under the violins."),
+    ("A drummer plays brushes on a jazz waltz.", "Does the drummer use sticks?", "No, brushes."),
+    ("A Bollywood duet with dhol and claps.", "Does it clash with dialogue?", "Yes, heavily: the duet fills the mids."),
+])
+def test_round8_no_claim_in_similes_and_the_films_dialogue(context, question, answer):
+    assert grounding(pair(answer, question), clip(context)).keep
+
+
+def test_round8_a_simile_hides_no_real_claim_beside_it():
+    context = "A doom metal track, down-tuned guitars, a man screaming."
+    answer = "Guitars grind like machinery, and a saxophone wails over them."
+    assert grounding(pair(answer, "First impression?"), clip(context)).reason == GROUNDING_UNSUPPORTED

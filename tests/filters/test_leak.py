@@ -271,3 +271,22 @@ def test_round7b_trips(question, answer, reason):
 ])
 def test_round7b_near_misses_are_kept(question, answer):
     assert leak(pair(answer, question), clip()).keep
+
+
+@pytest.mark.parametrize(("question", "answer", "reason"), [
+    ("tempo", "the analysis i got puts it at 98 bpm", LEAK_MEASUREMENT),
+    ("Key conf", "low, so take G minor loosely", LEAK_MEASUREMENT),
+    ("how heavy is it", "very, the write up literally says brutal", LEAK_SOURCE_REFERENCE),
+    ("What is the name of a subgenre of house that uses chopped vocals?", "Speed garage.", LEAK_TAG_QUESTION),
+    ("Which term names a type of electronic music that uses breakbeats?", "Jungle.", LEAK_TAG_QUESTION),
+])
+def test_round8_trips(question, answer, reason):
+    assert leak(pair(answer, question), clip()).reason == reason
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Mood tags", "dark, brooding"), ("Genre tags", "trip hop, downtempo"),
+    ("What type of music is this that you hear?", "A slow trip hop groove."),
+])
+def test_round8_a_forms_tag_field_is_kept(question, answer):
+    assert leak(pair(answer, question), clip()).keep
