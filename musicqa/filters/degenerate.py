@@ -263,13 +263,13 @@ def short_closed_answer(question: str, answer: str) -> bool:
     not judge them (see :class:`musicqa.filters.learned.WithClassifier`)."""
     q_words, a_words = _words(question), _words(answer)
     return (0 < len(a_words) < MIN_ANSWER_WORDS and _closed(question, q_words, a_words)
-            and not _is_truncated(answer.strip(), a_words, question) and _ends_whole(a_words, q_words))
+            and not _is_truncated(answer.strip(), a_words, question) and _ends_whole(a_words, q_words, question))
 
 
-def _ends_whole(a_words: list[str], q_words: list[str]) -> bool:
+def _ends_whole(a_words: list[str], q_words: list[str], question: str) -> bool:
     """The short answer's last token is a whole word: "R&B/Fu" stops two letters into "Funk"."""
     last = a_words[-1]
-    if last.lower() in _options(" ".join(q_words).replace(" ", "/")) and len(a_words) == 1:
+    if last.lower() in _options(question) and len(a_words) == 1:
         return True  # one of the question's options, however short ("y", "M")
     if len(a_words) == 1 and last.lower() in ("y", "n", "m", "f") and len(q_words) <= 3:
         return True  # a form's cell: "Explicit?" - "N", "Gender" - "M"
@@ -379,7 +379,7 @@ class Degenerate:
             return Verdict(False, DEGENERATE_RESTATES_QUESTION)
         if len(a_words) < self.min_answer_words and not (
                 _closed(question, q_words, a_words) and not _is_truncated(answer, a_words, question)
-                and _ends_whole(a_words, q_words)):
+                and _ends_whole(a_words, q_words, question)):
             return Verdict(False, DEGENERATE_TOO_SHORT)
         if _echoes(question, answer, q_words, a_words):
             return Verdict(False, DEGENERATE_ECHOES_QUESTION)

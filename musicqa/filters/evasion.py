@@ -203,18 +203,18 @@ _RELATIVE = re.compile(
 _CLAUSE_EDGE = re.compile(r"[,;:.!?()\n—–]|\b(?:and|but|though|although|while|whereas|so|yet)\b", re.IGNORECASE)
 
 
-def _clause(answer: str, start: int, end: int) -> tuple[int, int]:
-    """The clause around ``answer[start:end]``: "Whether the sax is there is something each listener hears
-    differently" names the sax only inside the move."""
+def _clauses(answer: str, matches: list[re.Match[str]]) -> tuple[tuple[int, int], ...]:
+    """The clause around each match: "Whether the sax is there is something each listener hears differently"
+    names the sax only inside the move."""
+    if not matches:
+        return ()
     edges = [0, *(m.start() for m in _CLAUSE_EDGE.finditer(answer)), len(answer)]
-    return max(e for e in edges if e <= start), min((e for e in edges if e >= end), default=len(answer))
+    return tuple((max(e for e in edges if e <= m.start()), min(e for e in edges if e >= m.end())) for m in matches)
 
 
 def relative_spans(answer: str) -> tuple[tuple[int, int], ...]:
     """The clauses of ``answer`` that make it relative to someone or something other than the clip."""
-    if not _RELATIVE.search(answer):
-        return ()
-    return tuple(_clause(answer, *m.span()) for m in _RELATIVE.finditer(answer))
+    return _clauses(answer, list(_RELATIVE.finditer(answer)))
 
 
 def commits_to_this_clip(answer: str, spans: tuple[tuple[int, int], ...] = ()) -> bool:
@@ -249,8 +249,15 @@ _FACT_QUESTION = re.compile(
     r"credits?|written|wrote|composed|produced|romantic|famous)\b", re.IGNORECASE)
 
 
-_BARE_NONE = re.compile(r"^\W*(?:none|nope|nothing|zero)\W*$", re.IGNORECASE)
-_NONE_FIRST = re.compile(r"^\W*none\b", re.IGNORECASE)
+# "None." answers "Lyrics?", "Any vocals?", "What percussion is there?": nothing of that kind is heard
+_NONE = re.compile(r"^\W*(?:none|nope|nothing|zero)\b", re.IGNORECASE)
+_ASKS_PRESENCE = re.compile(r"\b(?:any|is\s+there|are\s+there|how\s+many|lyrics|words|vocals?|vox|singers?|"
+                            r"voices?|drums?|percussion|instruments?|effects?|fx|solos?|samples?)\b", re.IGNORECASE)
+
+
+def answers_absence(answer: str, question: str) -> bool:
+    """ "None." or "None, it's an instrumental" to a question about something being there: an absence heard."""
+    return bool(_NONE.match(answer)) and bool(_ASKS_PRESENCE.search(question) or find_mentions(question))
 
 
 def noncommittal(answer: str, question: str) -> bool:
@@ -262,7 +269,7 @@ def noncommittal(answer: str, question: str) -> bool:
         return False
     if _YES_NO_Q.search(question) and _YES_NO_A.match(answer):
         return False
-    if _BARE_NONE.match(answer) and find_mentions(question):  # "Lyrics?" - "None.": that kind is absent
+    if answers_absence(answer, question):  # "Lyrics?" - "None.": that kind is absent
         return False
     return not find_mentions(answer)
 
@@ -272,11 +279,10 @@ def evades(answer: str, question: str = "") -> bool:
     commits to no property of the clip, or a negative answer that names nothing of it."""
     if _ALWAYS.search(answer) or noncommittal(answer, question):
         return True
-    if _NONE_FIRST.match(answer) and find_mentions(question):  # "Any vocals?" - "None, it's an instrumental, ..."
+    if answers_absence(answer, question):  # "Any vocals?" - "None, it's an instrumental, ..."
         return False
     lower = answer.lower()
-    spans = tuple(_clause(answer, *m.span()) for m in _AUDIENCE.finditer(answer)) if any(
-        g in lower for g in _AUDIENCE_GATE) else ()
+    spans = _clauses(answer, list(_AUDIENCE.finditer(answer))) if any(g in lower for g in _AUDIENCE_GATE) else ()
     spans += tuple(m.span() for gate, rx in _HEDGES if any(g in lower for g in gate) for m in rx.finditer(answer))
     spans += relative_spans(answer)
     if not spans and not any(any(g in lower for g in gate) and rx.search(answer) for gate, rx in _MOVES):

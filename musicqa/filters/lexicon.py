@@ -30,7 +30,7 @@ _INFORMAL = frozenset("bpm bpms lufs khz tbh lol idk imo imho sry pls thx lmao p
 _MUSIC = frozenset("arpeggio arpeggios ostinato ostinatos rubato glissando glissandi pizzicato staccato legato "
                    "crescendo crescendos diminuendo decrescendo fortissimo pianissimo mezzo tremolo vibrato "
                    "syncopation syncopated cadence cadences riff riffs drawl twang twangy hemiola timbre "
-                   "gtr gtrs elec inst instr instrs vox perc kbd kbds maj min dist acc synths keys reverb reverbs "
+                   "gtr gtrs elec inst instr instrs vox perc kbd kbds maj min dist acc reverb reverbs "
                    "stutter stutters delay delays sidechain sidechained "
                    # mood words a labeller ends a tag list with
                    "euphoric wistful uplifting ethereal anthemic nostalgic bittersweet danceable downbeat raspy "

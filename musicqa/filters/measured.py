@@ -92,8 +92,8 @@ def bare_tempo_claims(answer: str, question: str) -> list[tuple[float, float]]:
     return [(float(n), float(n)) for n in (int(m.group(1)) for m in _BARE_NUMBER.finditer(answer)) if 40 <= n <= 250]
 
 
-def key_mentions(text: str) -> list[tuple[str, str, str]]:
-    """Every full key the text states, as (the words, tonic with sharps, "major" | "minor")."""
+def _keys(text: str) -> list[tuple[re.Match[str], str, str]]:
+    """Every full key in ``text`` with its match, tonic (sharps) and mode; "A minor detail" is no key."""
     out = []
     for m in _KEY.finditer(text):
         letter, mode = m.group(1), m.group(2).lower()
@@ -101,8 +101,13 @@ def key_mentions(text: str) -> list[tuple[str, str, str]]:
         if letter == "A" and not accidental and not _KEY_CONTEXT.search(text[:m.start()]) and (
                 text[:m.start()].strip(" *#-:\n") or not _ENDS_KEY.match(text, m.end())):
             continue  # "A minor detail": only "in A minor", "key of A major" or an answer's "A major." are keys
-        out.append((m.group(0), _tonic(letter, accidental), "minor" if mode.startswith("min") else "major"))
+        out.append((m, _tonic(letter, accidental), "minor" if mode.startswith("min") else "major"))
     return out
+
+
+def key_mentions(text: str) -> list[tuple[str, str, str]]:
+    """Every full key the text states, as (the words, tonic with sharps, "major" | "minor")."""
+    return [(m.group(0), tonic, mode) for m, tonic, mode in _keys(text)]
 
 
 def key_claims(text: str) -> list[tuple[str, str]]:
@@ -129,9 +134,7 @@ def camelot_claims(text: str, question: str = "") -> list[tuple[str, str]]:
 
 def mislabelled_camelot(text: str) -> bool:
     """A key and the Camelot code written beside it disagree: "A minor, which is 9A" (A minor is 8A)."""
-    keys = [(m.start(), m.end(), (_tonic(m.group(1), m.group(0)[1:m.start(2) - m.start(0)].strip(" -")),
-                                  "minor" if m.group(2).lower().startswith("min") else "major"))
-            for m in _KEY.finditer(text)]
+    keys = [(m.start(), m.end(), (tonic, mode)) for m, tonic, mode in _keys(text)]
     for c in _CAMELOT.finditer(text):
         after = [k for s, _, k in keys if 0 <= s - c.end() <= 3]  # "7A (D minor)"
         before = [k for _, e, k in keys if 0 <= c.start() - e <= 20 and _EQUATES.match(text[e:c.start()])]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from musicqa.filters.evasion import evades
+from musicqa.filters.evasion import answers_absence, evades
 from musicqa.records import KEEP, Clip, QAPair, Verdict
 
 REFUSAL_CANNOT_ANSWER = "refusal_cannot_answer"
@@ -196,10 +196,6 @@ _BARE = re.compile(
     r"hard\s+to\s+say|who\s+knows|no\s+information)\W*$",
     re.IGNORECASE,
 )
-# "None." answers "Lyrics?", "Any vocals?", "What percussion is there?": nothing of that kind is heard
-_NONE = re.compile(r"^\W*none\W*$", re.IGNORECASE)
-_ASKS_PRESENCE = re.compile(r"\b(?:any|is\s+there|are\s+there|how\s+many|lyrics|words|vocals?|vox|singers?|"
-                            r"voices?|drums?|percussion|instruments?|effects?|fx|solos?|samples?)\b", re.IGNORECASE)
 
 
 # Substrings _UNAVAILABLE needs; a plain `in` check skips the regex for most answers.
@@ -221,7 +217,7 @@ def refusal(pair: QAPair, clip: Clip) -> Verdict:
     """
     answer = pair.answer
     lower = f" {answer.lower()} "
-    bare = _BARE.match(answer) and not (_NONE.match(answer) and _ASKS_PRESENCE.search(pair.question))
+    bare = _BARE.match(answer) and not answers_absence(answer, pair.question)
     if bare or any(any(g in lower for g in gate) and rx.search(answer)
                                   for gate, rx in (*_CANNOT, *_UNCERTAIN)):
         return Verdict(False, REFUSAL_CANNOT_ANSWER)
