@@ -12,6 +12,7 @@ import os
 import re
 from collections import Counter
 
+from musicqa.filters.closed import STOP, closed, ends_whole, is_question
 from musicqa.filters.language import LanguageCheck
 from musicqa.filters.lexicon import is_word
 from musicqa.filters.vocab import find_mentions
@@ -53,92 +54,11 @@ _SPECIAL = re.compile(
     r"q|a)\s*:|```|\{\s*\"(?:question|answer|qa|pairs|task)\"|\"(?:question|answer)\"\s*:|\ufffd",
     re.IGNORECASE,
 )
-_ASKING = re.compile(
-    r"^\W*(?:what|whats|wat|wats|wut|wht|which|wich|who|whos|whom|whose|when|where|wheres|why|how|hows|comment|is|are|"
-    r"was|were|do|does|did|can|could|would|should|"
-    r"will|has|have|had|may|might|shall|am|describe|tell|explain|list|name|identify|give|summari[sz]e|"
-    r"characteri[sz]e|compare|mention|share|classify|suggest|rate|estimate|discuss|analy[sz]e|outline|"
-    r"guess|imagine|write|provide|please|talk|point|count|judging|listening|based|considering|"
-    # an instruction's verb ("State the key.", "Determine whether drums are present.", "Indicate the tempo.")
-    r"state|determine|indicate|specify|note|report|assess|evaluate|select|choose|pick|label|detect|find|spot|"
-    r"recogni[sz]e|transcribe|offer|present|enumerate|infer|predict|decide|judge|categori[sz]e|contrast|"
-    r"highlight|observe|pinpoint|confirm|verify|detail|break|walk|sum|spell|sketch|rank|trace|"
-    # more imperatives: "Set the scene for this one.", "Use dynamic markings to compare ...", "Paint the mood."
-    r"set|use|put|paint|show|make|take|let|look|try|consider|listen|think|explore|capture|convey|frame|pitch|"
-    r"sell|review|critique|map|chart|tag|mark|place|situate|relate|link|connect|translate|"
-    r"if|in|on|at|for|from|to|with|by|according|between|besides|apart|aside|other|beyond|during|"
-    r"after|before|looking|focusing|thinking|any)\b",
-    re.IGNORECASE,
-)
-# Requests in other clothes: "please", an imperative to the asker ("Pour me a description"), a check against a
-# spec ("Mood check for the menu"); an instruction after a label ("Sections: list them") is read after its colon
-_REQUEST = re.compile(r"\bplease\b|^\W*[a-z]+\s+me\s+(?:a|an|the|some|your)\b|\bcheck\b", re.IGNORECASE)
 _CHOICE_OR_YESNO = re.compile(
     r"\bor\b|^\W*(?:is|are|was|were|do|does|did|can|could|would|should|will|has|have|had)\b|"
     r"\b[a-z]{1,12}\s*/\s*[a-z]{1,12}\b", re.IGNORECASE
 )
-_COUNT_Q = re.compile(r"^\W*how\s+(?:many|long|old)\b", re.IGNORECASE)
-# A labeller's options: "vox M/F", "dance? y/n", "live/studio"
-_OPTIONS = re.compile(r"\b([a-z]{1,12})\s*/\s*([a-z]{1,12})\b", re.IGNORECASE)
-# "texture (3 words)", "in two words": a length the question sets
-_N_WORDS = re.compile(r"\b(?:in\s+)?\(?(?:[1-3]|one|two|three)\s+words?\)?", re.IGNORECASE)
-
-
-def _options(question: str) -> set[str]:
-    return {w.lower() for m in _OPTIONS.finditer(question) for w in m.groups()}
-# Closed questions have a one-word answer space, so "Male." fully answers "Is the rapper male or female?"
-# and "Portuguese." answers "Which language?": the minimum length is for open questions only.
-_YES_NO_Q = re.compile(r"^\W*(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should|any)\b"
-                       # "Can you explain how the chorus builds?" is a request, not a yes/no question
-                       r"(?!\s+you\s+(?:explain|describe|tell|list|name|give|talk|walk|say|outline|summari[sz]e)\b)",
-                       re.IGNORECASE)
-_YES_NO_A = re.compile(r"^\W*(?:yes|yeah|yep|yup|no|nope|nah|none|not|definitely|absolutely|certainly|sure)\b",
-                       re.IGNORECASE)
-# A question for one slot ("Which language?", "Identify the primary instrument.", "What is the lead
-# instrument?", "What genre is this?") is answered in full by a noun ("Portuguese.", "Electric guitar.");
-# a plural ("What instruments?") asks for a list, and "Describe ..." for a description.
-_SLOT_NOUN = (r"(?:language|key|mode|tonality|gender|sex|tempo|bpm|time\s+signature|meter|metre|country|decade|era|"
-              r"period|instrument|instr|genre|style|subgenre|mood|vibe|feel|vocalist|singer|voice|raga|cadence|"
-              r"texture|form|scale|dynamic\s+level|register|tuning|technique|articulation|ensemble|setting)")
-_SLOT_Q = re.compile(
-    r"^\W*which\b|\b(?:what|which)(?:['’]s|\s+is|\s+was)?\s+(?:\w+\s+){0,2}?(?:language|languages|key|mode|"
-    r"tonality|gender|sex|tempo|bpm|time\s+signature|meter|metre|country|decade)\b|"
-    r"^\W*(?:(?:what|which|wat)(?:['’]?s|\s+is|\s+was)?|identify|name|state|specify|indicate|give|determine|"
-    r"select|pick|choose|classify|categori[sz]e)\s+(?:the\s+|its\s+|this\s+\w+['’]s\s+)?(?:[\w'’]+\s+){0,3}?"
-    + _SLOT_NOUN + r"\b(?!s\b|['’])"
-    r"(?![^?.]*\b(?:and|describe|explain|characteristics|why|how)\b)", re.IGNORECASE)
-_ONE_WORD_Q = re.compile(r"\b(?:in\s+(?:one|a|a\s+single)\s+word|(?:one|single)[\s-]word|one\s+adjective)\b",
-                         re.IGNORECASE)
-_WH = re.compile(r"\b(?:what|whats|which|who|whose|whom|when|where|why|how|describe|explain|tell)\b", re.IGNORECASE)
-# A terse request without a question word or mark ("Tempo approx", "key", "vibe") is still a question when
-# it names something one can ask of a clip; "piano" or "The track is fast." is not.
-_ASPECT = re.compile(
-    r"\b(?:tempo|bpm|key|vibe|mood|genre|style|singers?|vocals?|voice|instruments?|instrumentation|feel|groove|"
-    r"energy|type|language|era|decade|texture|dynamics|structure|lyrics|tuning|meter|metre|rhythm|beat|sound|"
-    r"atmosphere|form|timbre|tone|mode|scale|harmony|melody|"
-    # a labeller's shorthand and the other things one asks of a clip ("Lead instr.", "Loudness", "Use case")
-    r"instrs?|inst|percussion|period|danceab\w*|dance|loudness|loud|quiet|use|usage|confidence|section|raga|"
-    r"vocalists?|voices|"
-    r"lead|production|mix|arrangement|setting|occasion|character|articulation|technique|pulse|swing|register|"
-    r"range|pitch|chords?|progression|cadence|accompaniment|ensemble|line-?up|soloist|solo|effects?|fx|"
-    r"recording|quality|theme|emotion|sentiment|subgenre|origin|region|gender|count|length|duration|"
-    # a labeller's field names ("Vox", "Accomp", "Room", "Year", "Composer", "Lang", "Camelot code")
-    r"vox|vocs|accomp\w*|room|reverb|ambience|space|year|date|composer|writer|producer|artist|band|performer|"
-    r"lang|camelot|code|drop|intro|outro|live|studio|bars?|signature|rating|level|intensity|density|explicit|clean|"
-    r"kick|snare|hats|hi-?hats|tone)\b|"
-    # a count asked for: "# of guitars", "number of voices"
-    r"#\s*of\s+\w+|\bnumber\s+of\s+\w+|"
-    # a rating scale: "Energy 1-5", "Danceability (1-10)"
-    r"\b\d{1,2}\s*(?:-|–|to|/)\s*\d{1,2}\b|"
-    # an explicit closed request: "Danceable y/n", "Vocalist M/F", "Loud or quiet"
-    r"\by/n\b|\bm/f\b|\w\s+or\s+\w", re.IGNORECASE)
 _BULLET = re.compile(r"(?:^|\n)\s*(?:[-*•–]|\d{1,2}[.)])\s+\S[^\n]*$")
-_STOP = frozenset(
-    "a an the this that these those it its is are was were be been being of in on at to for from with by as and "
-    "or but so what which who whom whose when where why how do does did can could would should will has have "
-    "had there here any some audio song music track piece clip recording sound sounds you your we our i me my "
-    "describe tell about detail details main overall kind type sort".split()
-)
 # Words that say nothing about a clip: an answer made only of these and the question's words is empty.
 _VACUOUS = frozenset(
     "music musical audio song songs track piece sound sounds played playing plays play heard hear features feature "
@@ -211,72 +131,13 @@ def _is_loop(answer: str, words: list[str]) -> bool:
     return len(lower) >= 40 and len(set(lower)) < 0.3 * len(lower)
 
 
-def _is_terse_request(question: str, words: list[str]) -> bool:
-    """ "Tempo approx", "Organ type?", "Singer?", "Camelot code for this one?": a labeller's request of four words
-    or fewer (five with its "?"), no question word."""
-    if len(words) <= 2 and question.rstrip().endswith("?") and not _WH.search(question) and find_mentions(question):
-        return True  # "Brass?", "Trumpet?", "Any piano?": is it there
-    return ((len(words) <= 4 or (len(words) == 5 and question.rstrip().endswith("?")))
-            and not _WH.search(question) and not _ASKING.search(question) and bool(_ASPECT.search(question)))
-
-
-# "What's giving it that woody low end?" - "The double bass.": a question for one thing, answered by naming it
-_ONE_THING_Q = re.compile(r"^\W*(?:what|which|who)(?:['’]s|\s+is)\s+(?!the\s+\w+s\b)(?:\w+\s+){0,6}?\w+\s*\?\s*$",
-                          re.IGNORECASE)
-_LIST_WORDS = re.compile(r"\b(?:instruments|sounds|elements|parts|layers|features|and|describe|how|why|list|name)\b",
-                         re.IGNORECASE)
-
-
-def _names_the_thing(question: str, answer: str) -> bool:
-    """A one-thing question ("What's driving the low end?") answered by a noun phrase of the vocabulary."""
-    return (bool(_ONE_THING_Q.match(question)) and not _LIST_WORDS.search(question)
-            and any(not m.negated for m in find_mentions(answer)))
-
-
-def _is_question(question: str, words: list[str]) -> bool:
-    """A question or a request: a "?" anywhere ("Radio-ready or not? One-line verdict."), a question word or an
-    instruction's verb (also after a label's colon), a terse request, or a request in other clothes."""
-    return ("?" in question or bool(_ASKING.search(question)) or _is_terse_request(question, words)
-            or bool(_REQUEST.search(question)) or bool(_ASKING.search(question.split(":", 1)[-1])))
-
-
-def _closed(question: str, q_words: list[str], a_words: list[str]) -> bool:
-    """The question has a one-word answer space and the answer is of its type: yes/no, one of the
-    alternatives of an either/or, a language, key or tempo, or a terse labeller's request."""
-    asked = {w.lower() for w in q_words}
-    answer = {w.lower() for w in a_words}
-    if re.search(r"\bor\b", question, re.IGNORECASE) and answer & (asked - _STOP):
-        return True
-    if _YES_NO_Q.search(question):
-        return bool(_YES_NO_A.match(" ".join(a_words))) or bool(answer & (asked - _STOP))
-    if _ONE_WORD_Q.search(question) or _N_WORDS.search(question) or _COUNT_Q.search(question):
-        return True  # "in one word?", "texture (3 words)", "How many players?" - "Three.", "How long?" - "Ten seconds."
-    if answer & _options(question):  # "vox M/F" - "F", "dance? y/n" - "y, easily"
-        return True
-    return (bool(_SLOT_Q.search(question)) or _is_terse_request(question, q_words)
-            or _names_the_thing(question, " ".join(a_words)))
-
-
 def short_closed_answer(question: str, answer: str) -> bool:
     """True for a complete short answer of a closed question's type ("Male." to "male or female?"), which
     the rules keep on purpose: the learned layer, trained when such answers were labelled too short, does
     not judge them (see :class:`musicqa.filters.learned.WithClassifier`)."""
     q_words, a_words = _words(question), _words(answer)
-    return (0 < len(a_words) < MIN_ANSWER_WORDS and _closed(question, q_words, a_words)
-            and not _is_truncated(answer.strip(), a_words, question) and _ends_whole(a_words, q_words, question))
-
-
-def _ends_whole(a_words: list[str], q_words: list[str], question: str) -> bool:
-    """The short answer's last token is a whole word: "R&B/Fu" stops two letters into "Funk"."""
-    last = a_words[-1]
-    if last.lower() in _options(question) and len(a_words) == 1:
-        return True  # one of the question's options, however short ("y", "M")
-    if len(a_words) == 1 and last.lower() in ("y", "n", "m", "f") and len(q_words) <= 3:
-        return True  # a form's cell: "Explicit?" - "N", "Gender" - "M"
-    if re.fullmatch(r"\d{1,3}(?:[.,]\d)?|(?:1[0-2]|[1-9])[AB]", last):  # a rating, a count, a Camelot key
-        return True
-    return is_word(last, frozenset(w.lower() for w in q_words)) and (
-        len(last) >= 3 or last.lower() in ("no", "ok") or bool(re.fullmatch(r"[A-G]", last)))
+    return (0 < len(a_words) < MIN_ANSWER_WORDS and closed(question, q_words, a_words, answer)
+            and not _is_truncated(answer.strip(), a_words, question) and ends_whole(a_words, q_words, question))
 
 
 # English function words that Spanish, Italian, Portuguese, French and German do not spell the same way
@@ -306,13 +167,31 @@ def _circles(question: str, answer: str, q_norm: str, a_norm: str) -> bool:
     no circle: no word comes three times."""
     if _TAUTOLOGY.search(answer):
         return True
-    asked = [w for w in q_norm.split() if w not in _STOP and w not in _VACUOUS]
-    content = [w for w in a_norm.split() if w not in _STOP and w not in _VACUOUS]
+    asked = [w for w in q_norm.split() if w not in STOP and w not in _VACUOUS]
+    content = [w for w in a_norm.split() if w not in STOP and w not in _VACUOUS]
     # one of the question's words, three times or more in its forms, is half of what the answer says
     echo = max((sum(_same_root(w, [q]) for w in content) for q in asked), default=0)
     if echo < 3 or 2 * echo < len(content):
         return False
     return not {m.concept for m in find_mentions(answer)} - {m.concept for m in find_mentions(question)}
+
+
+_WHY = re.compile(r"^\W*(?:why|how\s+come|what\s+makes)\b", re.IGNORECASE)
+_BECAUSE = re.compile(r"\b(?:because|since|as\s+it|due\s+to)\b(.*)", re.IGNORECASE | re.DOTALL)
+# MPT-7B turning "Describe the audio in detail" into "The audio is described in detail as ..."
+_PARROT = re.compile(r"\bdescribed\s+in\s+detail\b", re.IGNORECASE)
+
+
+def _empty_reason(question: str, answer: str, asked: list[str]) -> bool:
+    """A "why" answered by its own words ("good for studying because it is the music which is good for study",
+    "sounds Spanish because it has that Spanish Phrygian sound"): the reason names nothing the question did not,
+    or the answer parrots "described in detail"."""
+    if _PARROT.search(answer) and "detail" in asked and "describe" in asked:
+        return True
+    if not _WHY.match(question) or not (m := _BECAUSE.search(answer)):
+        return False
+    reason = [w for w in _norm(m.group(1)).split() if w not in STOP and w not in _VACUOUS]
+    return all(_same_root(w, asked) for w in reason)
 
 
 def _is_truncated(answer: str, words: list[str], question: str) -> bool:
@@ -372,14 +251,14 @@ class Degenerate:
                                           or self._other_language(question, q_words)):
             return Verdict(False, DEGENERATE_WRONG_LANGUAGE)
         # a "?" anywhere: "Radio-ready or not? One-line verdict."
-        if not _is_question(question, q_words):
+        if not is_question(question, q_words):
             return Verdict(False, DEGENERATE_NOT_A_QUESTION)
         q_norm, a_norm = " ".join(w.lower() for w in q_words), " ".join(w.lower() for w in a_words)
         if a_norm == q_norm:
             return Verdict(False, DEGENERATE_RESTATES_QUESTION)
         if len(a_words) < self.min_answer_words and not (
-                _closed(question, q_words, a_words) and not _is_truncated(answer, a_words, question)
-                and _ends_whole(a_words, q_words, question)):
+                closed(question, q_words, a_words, answer) and not _is_truncated(answer, a_words, question)
+                and ends_whole(a_words, q_words, question)):
             return Verdict(False, DEGENERATE_TOO_SHORT)
         if _echoes(question, answer, q_words, a_words):
             return Verdict(False, DEGENERATE_ECHOES_QUESTION)
@@ -388,10 +267,10 @@ class Degenerate:
         # since "Fast." or "There is a piano." answers one
         if not _CHOICE_OR_YESNO.search(question) or (len(q_words) >= 4 and q_norm in a_norm):
             asked = q_norm.split()
-            new = [w for w in a_norm.split() if w not in _STOP and w not in _VACUOUS and not _same_root(w, asked)]
+            new = [w for w in a_norm.split() if w not in STOP and w not in _VACUOUS and not _same_root(w, asked)]
             if not new:
                 return Verdict(False, DEGENERATE_RESTATES_QUESTION)
-        if _circles(question, answer, q_norm, a_norm):
+        if _circles(question, answer, q_norm, a_norm) or _empty_reason(question, answer, q_norm.split()):
             return Verdict(False, DEGENERATE_RESTATES_QUESTION)
         sentences = [x for x in _SENTENCE_END.split(answer) if x.strip()]
         if sentences and all(x.rstrip().endswith("?") for x in sentences):

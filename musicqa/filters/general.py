@@ -75,7 +75,10 @@ _CLIP_REF = re.compile(
     r"\b(?:this|the|these)\s+(?:\w+\s+)?(?:audio|song|track|clip|piece|recording|music|tune|excerpt|"
     r"composition|performance|sample|soundtrack|melody|instrumental|singer|vocalist|band|artist)\b|"
     # "known for its use of drum machines": that "its" is the genre's
-    r"\b(?:you\s+hear|is\s+heard|can\s+be\s+heard|here|it)\b|(?<!\bfor\s)\bits\b",
+    r"\b(?:you\s+hear|is\s+heard|can\s+be\s+heard|here|it)\b|(?<!\bfor\s)\bits\b|"
+    # where, when or for whom "this kind of music" is played asks of the clip's use; "What instruments are commonly
+    # used in this type of music?" and "this genre of music" ask of the genre
+    r"^\W*(?:where|when|who)\b[^?]*\bthis\s+(?:kind|type|sort|style)\s+of\s+(?:music|song|track|tune|sound)\b",
     re.IGNORECASE,
 )
 
@@ -170,9 +173,28 @@ def _quoted_tag_token(question: str) -> bool:
         return False
     for m in _QUOTED_TOKEN.finditer(question):
         token = m.group(1).lower()
-        if token not in known or any(token[:i] in known and token[i:] in known for i in range(3, len(token) - 2)):
+        if any(token[:i] in known and token[i:] in known for i in range(3, len(token) - 2)):
+            return True
+        # a word the lexicon lacks is a tag only when the question asks of no clip: "What does 'arpeggiated'
+        # mean for what the piano is doing here?" asks about this clip's piano
+        if token not in known and not _THIS_CLIP.search(question):
             return True
     return False
+
+
+# 'What genre of music is Celtic Electronic Ethnicrock Worldfusion?': a tag string, word after word, asked about
+_GENRE_OF = re.compile(r"^\W*what\s+(?:genre|type|kind|style)\s+of\s+music\s+is\s+"
+                       r"([\w&-]+(?:\s+[\w&-]+){2,7})\s*\?*\s*$", re.IGNORECASE)
+
+
+def _asks_about_a_tag_string(question: str) -> bool:
+    m = _GENRE_OF.match(question)
+    if not m:
+        return False
+    words = m.group(1).lower().split()
+    known = known_words()
+    # every word a vocabulary term or a run-together one the lexicon lacks; "used in the film" has function words
+    return all(is_term(w) or (known and w not in known) for w in words) and not _THIS_CLIP.search(m.group(1))
 
 
 def lectures_on_a_genre(answer: str) -> bool:
@@ -196,7 +218,8 @@ def lectures_on_a_genre(answer: str) -> bool:
 def asks_in_general(question: str) -> bool:
     """True when the question is about a tag, a genre or a term in general rather than this clip."""
     if (_QUOTED_LIST.search(question) or _QUOTED_LABEL.search(question) or _asks_what_a_term_is(question)
-            or _asks_about_a_genre_in_general(question) or _quoted_tag_token(question)):
+            or _asks_about_a_genre_in_general(question) or _quoted_tag_token(question)
+            or _asks_about_a_tag_string(question)):
         return True
     expanded = _expanded(question)
     generic = (_GENERIC_QUESTION.search(expanded) or _GENERIC_QUESTION.search(expanded.split(":", 1)[-1])

@@ -69,6 +69,7 @@ def _without_contrast(text: str) -> str:
 
 _YES = re.compile(r"^\W*(?:yes|yeah|yep|indeed|certainly|definitely|absolutely)\b", re.IGNORECASE)
 _NO = re.compile(r"^\W*(?:no|nope|not\s+at\s+all)\b", re.IGNORECASE)
+_EITHER_OR = re.compile(r"\w\s+or\s+\w", re.IGNORECASE)
 # "Is there a saxophone?" asks whether something is present; "Is the guitar strummed?" doesn't, so a "No"
 # to it denies the strumming, not the guitar.
 _PRESENCE = re.compile(
@@ -123,6 +124,7 @@ _VOICES = frozenset({"vocals", *_GENDERS, "choir", "rap", "opera voice"})
 
 _MAN = re.compile(r"\b(?:man|men|guy|guys|boy|boys|gentleman)\b", re.IGNORECASE)
 _WOMAN = re.compile(r"\b(?:woman|women|girl|girls|lady|ladies)\b", re.IGNORECASE)
+_PERSON = {"male vocals": _MAN, "female vocals": _WOMAN}
 
 
 def _gender_cues(mentions: list[Mention], text: str) -> set[str]:
@@ -259,7 +261,8 @@ def _answer_facts(pair: QAPair) -> Facts:
         mentions = [m for m in mentions if BY_NAME[m.concept].kind not in ("sound", "genre")]
     facts = _facts(mentions, pair.answer)
     # "Is there a saxophone?" - "Yes." asserts the saxophone; "No." denies it.
-    if _YES.match(pair.answer) and not _RELATION.search(pair.question):
+    # "Is the singer male or female?" - "Certainly! ... female": an either/or is not affirmed whole
+    if _YES.match(pair.answer) and not _RELATION.search(pair.question) and not _EITHER_OR.search(pair.question):
         asked = {m.concept for m in find_mentions(pair.question) if not m.negated}
         facts = Facts(facts.asserted | asked, facts.negated - asked, facts.mixed)
     elif _NO.match(pair.answer) and _PRESENCE.search(pair.question):
@@ -328,8 +331,12 @@ def grounding(pair: QAPair, clip: Clip) -> Verdict:
     voiceless = (not source.has_tags and not names_voice
                  and any(BY_NAME[n].kind == "instrument" for n in source.facts.asserted))
     genderless = names_voice and not source.facts.asserted & set(_GENDERS) and len(answer.asserted & set(_GENDERS)) == 1
-    specific = [n for n in answer.asserted
-                if BY_NAME[n].kind in SPECIFIC_KINDS and (n not in _GENDERS or voiceless or genderless)]
+    # a caption that gives its singers' gender gives all of them: "a female harmony singer" beside its one male
+    # vocalist is one more voice (round 9)
+    gendered = source.facts.asserted & set(_GENDERS)
+    specific = [n for n in answer.asserted if BY_NAME[n].kind in SPECIFIC_KINDS
+                and (n not in _GENDERS or voiceless or genderless
+                     or (gendered and n not in gendered and not _PERSON[n].search(clip.text)))]
     if not source.has_genre:  # a source without any genre leaves naming one to the listener's inference
         specific = [n for n in specific if BY_NAME[n].kind != "genre"]
     unsupported = [n for n in specific if not _supported(n, source)]

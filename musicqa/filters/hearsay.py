@@ -218,7 +218,9 @@ _ASKS_WHATS_IN = re.compile(r"\b(?:in|on|from)\s+" + _DET + r"(?:[\w'’-]+\s+){
                             re.IGNORECASE)
 # "in this cover?", "in this version?": a cover song or a take is the clip itself
 _THE_CLIP = re.compile(r"\b(?:audio|sound|music|song|track|recording|clip|mp3|wav|video|film|movie|game|cover|version|"
-                       r"remix|rendition|take|performance|piece|tune|excerpt|number)\b", re.IGNORECASE)
+                       r"remix|rendition|take|performance|piece|tune|excerpt|number|"
+                       # where the clip would be played: "in a live set list?", "on a road-trip playlist?"
+                       r"set\s*list|set|playlist|mix|mixtape|rotation)\b", re.IGNORECASE)
 _PERSON_SAYS = re.compile(
     r"(?:\b(?:the|my|our|a|that|this|his|her|their|your)\s+(?:[\w'’-]+\s+){0,2}?" + _PEOPLE + r"|"
     r"\b(?:someone|somebody))\s+(?:(?:also|just|always|once|apparently)\s+)?"

@@ -13,7 +13,7 @@ import re
 
 from musicqa.filters.general import asks_in_general, lectures_on_a_genre
 from musicqa.filters.hearsay import cites_source
-from musicqa.filters.provenance import cites_provenance, recites_tags, talks_of_measurement
+from musicqa.filters.provenance import cites_provenance, names_a_tag, recites_tags, talks_of_measurement
 from musicqa.records import KEEP, Clip, QAPair, Verdict
 
 LEAK_SOURCE_REFERENCE = "leak_source_reference"
@@ -259,7 +259,8 @@ def leak(pair: QAPair, clip: Clip) -> Verdict:
     question_leaks = _matches(_LEAK, pair.question) and not _TAG_FIELD.match(pair.question)
     if (_matches(_LEAK, pair.answer) or question_leaks or _SOURCE_QUESTION.search(pair.question)
             or cites_source(pair.answer) or cites_source(pair.question) or cites_provenance(pair.answer)
-            or cites_provenance(pair.question) or recites_tags(pair.answer, clip.text)):
+            or cites_provenance(pair.question) or recites_tags(pair.answer, clip.text)
+            or names_a_tag(pair.answer, clip.text) or names_a_tag(pair.question, clip.text)):
         return Verdict(False, LEAK_SOURCE_REFERENCE)
     if talks_of_measurement(pair.answer) or talks_of_measurement(pair.question):
         return Verdict(False, LEAK_MEASUREMENT)

@@ -52,7 +52,10 @@ _MEASURE = re.compile(
     r"\bloudness\s+(?:number|figure|value|reading|score)\b|"
     # "the analysis i got puts it at 104", "Tempo conf", "per analysis fields", "detector only 0.72"
     r"\bthe\s+analysis\s+(?:i|we)\s+(?:got|have|was\s+given|received)\b|\b(?:tempo|key|bpm)\s+conf(?:idence)?\b|"
-    r"\bper\s+(?:the\s+)?analysis\b|\banalysis\s+fields?\b|\bdetector\s+(?:only\s+|just\s+|says\s+)?0?\.\d",
+    r"\bper\s+(?:the\s+)?analysis\b|\banalysis\s+fields?\b|\bdetector\s+(?:only\s+|just\s+|says\s+)?0?\.\d|"
+    # "Eb maj per detector.", "128 by the tracker"
+    r"\b(?:per|by|from|says\s+the|according\s+to)\s+(?:the\s+)?(?:detector|tracker|estimator|analy[sz]er|readout|"
+    r"algorithm)s?\b",
     re.IGNORECASE)
 _MEASURE_GATE = ("detect", "track", "estimat", "analy", "meter", "readout", "reading", "algorithm", "extract",
                  "module", "tool", "software", "plug", "measure", "supplied", "provided", "given", "attached",
@@ -96,10 +99,16 @@ _PROVENANCE = re.compile(
     r"summari[sz]ed|wrote\s+(?:this|it)\s+up)\b|"
     r"\b(?:listed|given|provided|supplied|above|offered|available)\s+(?:categories|options|genres|moods|tags|"
     r"labels|terms|attributes|descriptors|keywords|choices)\b|"
-    r"\b(?:from|in|per)\s+the\s+text\b(?!\s+of\b)|\bthe\s+text\s+(?:says|tells|mentions|notes|states)\b",
+    r"\b(?:from|in|per)\s+the\s+text\b(?!\s+of\b)|\bthe\s+text\s+(?:says|tells|mentions|notes|states)\b|"
+    # "Going by how the clip was catalogued, it's a solo performance"
+    r"\bhow\s+(?:the|this|it)\s*(?:clip|track|song|piece|recording|audio|file)?\s+(?:was|is|has\s+been|got|were)\s+"
+    r"(?:catalogu?ed|cataloged|tagged|labell?ed|annotated|filed|logged|classified|categori[sz]ed|entered)\b",
     re.IGNORECASE)
 _PROVENANCE_GATE = ("above", "below", "earlier", "who", "listed", "given", "provided", "supplied", "offered",
-                    "available", "text")
+                    "available", "text", "how")
+# "Given the energetic tag, the vocal is ...": one of the clip's tag words, called a tag
+_NAMED_TAG = re.compile(r"\b(?:the|that|this|its|an?)\s+([\w/-]+(?:\s+[\w-]+)?)\s+tags?\b(?!\s+(?:team|along|line))",
+                        re.IGNORECASE)
 
 
 def talks_of_measurement(text: str) -> bool:
@@ -113,6 +122,13 @@ def _tags(context: str) -> list[str]:
     return items if len(items) >= 3 and all(0 < len(t.split()) <= 4 for t in items) else []
 
 
+def names_a_tag(text: str, context: str) -> bool:
+    """True when ``text`` calls one of the clip's tags a tag ("the energetic tag", "that no vocals tag")."""
+    tags = {t.split("---")[-1] for t in _tags(context)}
+    return bool(tags) and any(m.group(1).lower() in tags or m.group(1).lower().split()[-1] in tags
+                              for m in _NAMED_TAG.finditer(text))
+
+
 def recites_tags(answer: str, context: str) -> bool:
     """True when the answer is a string of tags: any ``x---y`` tag, or three or more comma-separated
     items that are the clip's own tags (and nothing else but a word or two)."""
@@ -123,10 +139,25 @@ def recites_tags(answer: str, context: str) -> bool:
     tags = _tags(context)
     if not tags:
         return False
+    if _tag_run(answer, tags) >= 5:  # "It was labelled female, vocal, pop, guitar, acoustic and soft, so ..."
+        return True
     items = [t.strip(" .;:!").lower() for t in answer.split(",")]
     if len(items) < 3 or any(len(t.split()) > 3 for t in items):
         return False
     return sum(t in tags for t in items) >= max(3, len(items) - 1)
+
+
+def _tag_run(answer: str, tags: list[str]) -> int:
+    """The longest run of the clip's tags, one after another, in a list (its lead-in word and "and" allowed)."""
+    best = run = 0
+    for item in re.split(r"[,;]|\s+(?:and|or|&)\s+", answer.lower()):
+        item = item.strip(" .:!")
+        if item in tags or (run == 0 and any(item.endswith(" " + t) for t in tags)):
+            run += 1
+            best = max(best, run)
+        else:
+            run = 0
+    return best
 
 
 def cites_provenance(text: str) -> bool:

@@ -9,16 +9,9 @@ only counts as support. Comparisons ("in the style of Bill Evans", "reminiscent 
 listener's inferences and are left alone, as is any mode or tempo word without a figure ("a minor key",
 "about mid-tempo").
 
-The same holds for the music theory a caption rarely gives:
-
-- a time signature ("It's in 7/8") needs the same one in the source, or a word that implies it: "waltz" or
-  "three beats to the measure" 3/4, "four on the floor" 4/4 (the phrase is a kick on each beat of a 4/4 bar),
-  "polka" 2/4, "march" 2/4, 2/2, 4/4 or 6/8, "jig" or "compound duple" 6/8;
-- a Roman-numeral progression ("a I-V oscillation", "IV-I", "ii-V-i") needs its numerals in the source; a
-  twelve-bar blues supports I, IV and V. Function words ("tonic, subdominant and dominant") are not checked;
-- a named raga, maqam or church mode ("Raag Bhupali", "Yaman, an evening raga", "Dorian.") needs the name in
-  the source;
-- what the lyrics say or are about (:mod:`musicqa.filters.lyrics`).
+The same holds for the music theory a caption rarely gives: metre, progression, form and key changes
+(:mod:`musicqa.filters.theory`), a named raga, maqam or church mode ("Raag Bhupali", "Yaman, an evening raga",
+"Dorian.") without the name in the source, and what the lyrics say or are about (:mod:`musicqa.filters.lyrics`).
 
 A count that a source term implies is supported: "pentatonic" 5 notes, "hexatonic" or "whole-tone" 6,
 "heptatonic" or "diatonic" 7, "octatonic" 8, "chromatic" 12, "twelve-bar" 12, "waltz" 3 beats.
@@ -38,6 +31,7 @@ from musicqa.filters.measured import (
     mode_claims,
     modes_said,
 )
+from musicqa.filters.theory import invented_theory
 from musicqa.filters.vocab import about_counterpoint, is_term
 from musicqa.records import Facts
 
@@ -52,9 +46,10 @@ _ENSEMBLES = {"duo": 2, "duet": 2, "pair": 2, "trio": 3, "quartet": 4, "quintet"
               "octet": 8}
 _COUNT = re.compile(
     r"\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a\s+dozen|\d{1,2})\s+(?:\w+\s+)?"
-    r"(?:players|musicians|guitarists|singers|vocalists|drummers|violinists|pianists|men|women|voices|people|"
-    r"members|performers|rappers|percussionists|horn\s+players|backing\s+singers|kids|children|boys|girls|"
-    r"choristers|dancers|soloists|instrumentalists)\b", re.IGNORECASE)
+    # a learner's singular counts too: "four musician", "two violin player"
+    r"(?:players?|musicians?|guitarists?|singers?|vocalists?|drummers?|violinists?|pianists?|men|women|voices|people|"
+    r"members?|performers?|rappers?|percussionists?|horn\s+players?|backing\s+singers?|kids|children|boys|girls|"
+    r"choristers?|dancers?|soloists?|instrumentalists?)\b", re.IGNORECASE)
 # "'93", "Chopin's Op. 9", "BWV 782": a year in short, a work's catalogue number
 _SHORT_YEAR = re.compile(r"(?<![\w'’])['’](\d\d)\b(?!['’]?s\b)")
 _CATALOGUE = re.compile(r"\b(?:op\.?|opus|bwv|kv\.?|k\.|hob\.?|d\.)\s*\d+\b", re.IGNORECASE)
@@ -108,6 +103,9 @@ _ASKS_CREDIT = re.compile(r"\b(?:who(?!\s+(?:would|might|could|should|is\s+(?:it
 # "decade" - "80s thrash era", "Era?" - "60s soul": a decade asked for and given, which a caption rarely states
 _ASKS_ERA = re.compile(r"\b(?:decade|era|year|when|period)\b", re.IGNORECASE)
 _DECADE = re.compile(r"(?<![\w'’])(?:19|20)?['’]?([1-9]0)['’]?s\b", re.IGNORECASE)
+# "from the early 1700s", "an 18th-century dance": a century asked for and given
+_CENTURY = re.compile(r"\b1[0-9]00['’]?s\b|\b(?:1[0-9]|20|21)(?:st|nd|rd|th)[\s-]+century\b|\b(?:fifteenth|sixteenth|"
+                      r"seventeenth|eighteenth|nineteenth|twentieth|twenty-first)[\s-]+century\b", re.IGNORECASE)
 _CREDIT_CUE = re.compile(r"\b(?:by|wrote|written|composed|produced|performed|recorded|arranged|played|sung|from|on|"
                          r"his|her|their|album|sessions?|concerto|symphony|sonata|opus|label|released|"
                          r"(?:cover|covers|version|rendition|remake|remix|take)\s+of|covers|covering|covered|"
@@ -136,7 +134,8 @@ marcia rubato accelerando ritardando rallentando crescendo diminuendo forte fort
 cantabile espressivo maestoso sostenuto""".split())
 _ONLY_NAME = re.compile(r"\W*(?:,?\s*(?:prob|probably|maybe|i\s+think|perhaps)\W*)?$", re.IGNORECASE)
 # "Who does she remind you of?", "Which artists is it close to?": names in the answer are comparisons, not credits
-_ASKS_COMPARISON = re.compile(r"\b(?:remind\w*|sounds?\s+like|similar|compar\w*|influenc\w*|lineage|in\s+the\s+vein|"
+_ASKS_COMPARISON = re.compile(r"\b(?:remind\w*|resembl\w*|"
+                              r"sounds?\s+like|similar|compar\w*|influenc\w*|lineage|in\s+the\s+vein|"
                               r"close\s+to|evoke\w*|recall\w*|inspired|fans\s+of|if\s+you\s+like)\b", re.IGNORECASE)
 
 
@@ -147,38 +146,6 @@ _IMPLIED_COUNTS = ((re.compile(r"\bpentatonic\b", re.I), 5), (re.compile(r"\b(?:
                    (re.compile(r"\b(?:twelve|12)[- ]bar\b", re.I), 12),
                    (re.compile(r"\b(?:waltz|triple\s+(?:meter|metre|time))", re.I), 3),
                    (re.compile(r"\bduple\s+(?:meter|metre|time)", re.I), 2))
-
-# A time signature: "in 3/4", "a 7/8 groove", "six-eight time"; not "3/4 of the way", "1/4 notes", a date
-_SIGNATURE = re.compile(r"(?<![\d/.,])([2-9]|1[0-5])\s?/\s?(2|4|8|16)(?![\d/])(?!\s*(?:of|notes?|th)\b)")
-_WORDS_SIGNATURE = re.compile(r"\b(two|three|four|five|six|seven|nine|twelve)[- ](two|four|eight)"
-                              r"(?=\s+(?:time|meter|metre))", re.IGNORECASE)
-# Words that imply a signature
-_IMPLIED_SIGNATURES = (
-    (re.compile(r"\b(?:waltz\w*|minuet|mazurka|triple\s+(?:meter|metre|time)|three\s+beats?\s+(?:to|per|in)\s+"
-                r"(?:a|the|each)\s+(?:bar|measure))", re.I), ("3/4", "3/8", "3/2")),
-    (re.compile(r"\b(?:four|4)[- ](?:on|to)[- ]the[- ]floor\b|\bcommon\s+time\b|\bfour\s+beats?\s+(?:to|per|in)\s+"
-                r"(?:a|the|each)\s+(?:bar|measure)|\bquadruple\s+(?:meter|metre|time)", re.I), ("4/4",)),
-    # a walking bass and a swing or shuffle feel are counted in four
-    (re.compile(r"\b(?:walking\s+bass|walks?\s+steadily|swing\s+(?:tune|feel|rhythm|patterns?)|shuffle)\b", re.I),
-     ("4/4",)),
-    (re.compile(r"\bpolkas?\b", re.I), ("2/4",)),
-    (re.compile(r"\bmarch(?:es|ing)?\b(?!\s+\d)", re.I), ("2/4", "2/2", "4/4", "6/8")),
-    (re.compile(r"\b(?:cut\s+time|alla\s+breve)\b", re.I), ("2/2",)),
-    (re.compile(r"\b(?:jigs?|tarantella|compound\s+duple)\b", re.I), ("6/8",)),
-    (re.compile(r"\b(?:slip\s+jig|compound\s+triple)\b", re.I), ("9/8",)),
-    (re.compile(r"\bcompound\s+quadruple\b", re.I), ("12/8",)),
-    (re.compile(r"\bcompound\s+(?:time|meter|metre)\b", re.I), ("6/8", "9/8", "12/8")),
-    (re.compile(r"\bduple\s+(?:meter|metre|time)\b|\btwo\s+beats?\s+(?:to|per|in)\s+(?:a|the|each)\s+(?:bar|measure)",
-                re.I), ("2/4", "2/2", "6/8")),
-)
-_WORD_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "twelve": 12}
-
-# A Roman-numeral progression: "I-V", "IV–I", "ii-V-i", "vi-IV-I-V", "V7-I"; a lone "I" is the pronoun
-_NUMERAL = r"(?:VII|VI|IV|V|III|II|I|vii|vi|iv|v|iii|ii|i)(?:°|ø|\+|maj7|m7|7|6|9|sus4?|dim|aug)?"
-_PROGRESSION = re.compile(rf"(?<![\w/'’-])({_NUMERAL}(?:\s?[-–—→]\s?{_NUMERAL})+)(?![\w'’-])")
-_DEGREES = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7}
-_BLUES_FORM = re.compile(r"\b(?:twelve|12)[- ]bar\b|\b(?:one|1)[- ](?:four|4)[- ](?:five|5)\b|\bthree[- ]chord\b",
-                         re.IGNORECASE)
 
 # Named ragas, maqams and church modes: "Raag Bhupali", "Yaman, an evening raga", "the Dorian mode"
 _SYSTEM = r"(?:raga|ragas|ragam|raag|raagam|ragini|maqam|maqams|maqamat|makam|makams|dastgah|thaat|thaath)"
@@ -194,56 +161,6 @@ _ASKS_MODE = re.compile(rf"\b(?:{_SYSTEM}|modes?|scales?)\b", re.IGNORECASE)
 _SCALE_WORDS = frozenset("raga raag ragam ragini maqam makam dastgah thaat pentatonic hexatonic heptatonic diatonic "
                          "chromatic octatonic major minor modal blues harmonic melodic natural morning evening night "
                          "indian hindustani carnatic classical".split())
-
-def _signatures(text: str) -> set[str]:
-    out = {f"{m.group(1)}/{m.group(2)}" for m in _SIGNATURE.finditer(text)}
-    out |= {f"{_WORD_NUMBERS[m.group(1).lower()]}/{_WORD_NUMBERS[m.group(2).lower()]}"
-            for m in _WORDS_SIGNATURE.finditer(text)}
-    return out
-
-
-def _invented_signature(answer: str, context: str) -> str:
-    claimed = _signatures(answer)
-    if not claimed:
-        return ""
-    supported = _signatures(context)
-    for pattern, implied in _IMPLIED_SIGNATURES:
-        if pattern.search(context):
-            supported.update(implied)
-    return next((s for s in sorted(claimed) if s not in supported), "")
-
-
-# A named form answering a question about the form: "Ternary form, ABA", "a 32-bar AABA song form", "rondo"
-_ASKS_FORM = re.compile(r"\b(?:form|structure|structured|sections?|layout)\b", re.IGNORECASE)
-_FORM = re.compile(r"\b(?:ternary|binary|rondo|strophic|through-composed|sonata[- ]allegro|theme\s+and\s+variations|"
-                   r"32-bar|sixteen-bar|16-bar)\b|(?<![\w-])(?-i:AABA|ABA|ABAB|AAB|ABAC|ABCBA)(?![\w-])", re.IGNORECASE)
-
-
-def _invented_form(answer: str, question: str, context: str) -> str:
-    if not _ASKS_FORM.search(question):
-        return ""
-    for m in _FORM.finditer(answer):
-        if m.group(0).lower() not in context.lower():
-            return m.group(0)
-    return ""
-
-
-def _degrees(progression: str) -> set[int]:
-    return {_DEGREES[re.match(r"[ivIV]+", t).group(0).lower()]  # type: ignore[union-attr]
-            for t in re.split(r"\s?[-–—→]\s?", progression)}
-
-
-def _invented_progression(answer: str, context: str) -> str:
-    claims = [m.group(1) for m in _PROGRESSION.finditer(answer)]
-    if not claims:
-        return ""
-    supported: set[int] = set()
-    for m in _PROGRESSION.finditer(context):
-        supported |= _degrees(m.group(1))
-    if _BLUES_FORM.search(context):
-        supported |= {1, 4, 5}
-    return next((c for c in claims if not _degrees(c) <= supported), "")
-
 
 def _invented_scale_name(answer: str, question: str, context: str) -> str:
     known = known_words()
@@ -295,8 +212,11 @@ def _names(answer: str, question: str, context: str) -> list[str]:
         tokens = [re.split(r"['’]", t)[0] for t in re.split(r"[\s-]+", name) if t[:1].isupper()]
         if all(t.lower() in _NOT_NAMES for t in tokens) or name.lower() in ctx or is_term(name.lower()):
             continue
-        if any(re.search(rf"\b{re.escape(t.lower())}\b", ctx) for t in tokens if len(t) > 3):
-            continue  # "Evans" for a caption naming Bill Evans
+        named = [re.search(rf"\b{re.escape(t.lower())}\b", ctx) is not None for t in tokens if len(t) > 3]
+        proper = [re.search(rf"\b{re.escape(t.lower())}\b", ctx) is not None for t in tokens
+                  if len(t) > 3 and not (known and t.lower() in known)]
+        if (named and all(named)) or any(proper):
+            continue  # "Evans" for a caption naming Bill Evans; "Quartet" in "String Quartet No. 8" names no one
         before, after = answer[max(0, m.start() - 25):m.start()], answer[m.end():m.end() + 20]
         if _COMPARISON.search(answer[max(0, m.start() - 40):m.start()]):
             continue  # "in the style of Bill Evans" is a listener's comparison
@@ -333,6 +253,9 @@ def invented_specific(answer: str, question: str, context: str, facts: Facts | N
     if _ASKS_ERA.search(question) and not _ASKS_COMPARISON.search(question):
         for m in _DECADE.finditer(answer):
             if not re.search(rf"(?<!\d){m.group(1)}['’]?s\b|\b(?:19|20){m.group(1)}\b", context):
+                return m.group(0)
+        for m in _CENTURY.finditer(answer):
+            if m.group(0).lower() not in context.lower():
                 return m.group(0)
     for m in (*_SHORT_YEAR.finditer(answer), *_CATALOGUE.finditer(answer)):
         if m.group(0).lower() not in context.lower():
@@ -376,9 +299,7 @@ def invented_specific(answer: str, question: str, context: str, facts: Facts | N
                 return words
     if not measured_key and camelot_claims(answer, question) and not key_claims(context):
         return "a Camelot key"
-    for check in (_invented_form(answer, question, context), _invented_signature(answer, context),
-                  _invented_progression(answer, context),
-                  _invented_scale_name(answer, question, context)):
+    for check in (invented_theory(answer, question, context), _invented_scale_name(answer, question, context)):
         if check:
             return check
     names = _names(answer, question, context)

@@ -266,6 +266,8 @@ CONCEPTS: tuple[Concept, ...] = (
        implies="vocals|piano|keys|mallets|bells|synth|acoustic guitar|ukulele|percussion|pop|folk"),
     # --- sounds and recording setting --------------------------------------------------------------------
     _c("live", _S, "live performance|live recording|recorded live|live concert|concert|audience|crowd|"
+       # a street performance is a live one: "sounds like he's on the street, people talking"
+       "on the street|busking|busker|buskers|street performer|street performance|street musician|"
        "applause|applauding|cheering|cheers|crowd noise|live audience|in front of an audience|"
        "stadium|arena|festival crowd|live show|whistling crowd"),
     _c("speech", _S, "speech|speaking|spoken|talking|talks|narration|narrator|dialogue|announcer|"
@@ -360,6 +362,11 @@ _EXCLUDE_AFTER = {  # keyed by form: the senses that follow a form and are not t
     "world": r"[ -]?(?:war|of|around|tour)\b",
     "fun": r"[ -]?(?:and)\s+(?:games)\b",
     "singing": r"\s+(?:guitar|guitars|cello|violin|tone|lead|melody|strings|saxophone|sax|bowl|bowls|saw)\b",
+    # "the bass is the engine that drives the track", "the engine of the groove": a metaphor, not a motor
+    "engine": r"\s+(?:that|which|of|behind|driving|drives|for|room)\b",
+    # "static harmony", "static and meditative": unchanging, not radio static
+    "static": r"[ -](?:harmon\w*|chords?|drones?|textures?|grooves?|patterns?|rhythms?|pulse|bass|feel|quality|"
+              r"pedal|and\s+(?:meditative|hypnotic|unchanging|still|calm|trance\w*|repetitive))\b",
 }
 _EXCLUDE_BEFORE = {  # keyed by form: words just before a form that give it another sense
     "world": r"\b(?:the|a|this|our|another|other|fantasy|real|modern|whole|dream|new)\s+$",
@@ -414,6 +421,11 @@ _EXCLUDE_BEFORE = {  # keyed by form: words just before a form that give it anot
     # "pushes the groove forward", "a steady groove": the feel of any music, not the genre
     "groove": r"\b(?:the|a|its|this|that|their|steady|tight|solid|laid-back|deep|driving|relaxed|swinging|"
               r"rolling|infectious|hypnotic|slow|mid-tempo)\s+$",
+    "engine": r"\b(?:rhythmic|harmonic|emotional|groove|beating|real|main)\s+$",
+    "static": r"\b(?:feels?|felt|sounds?|remains?|stays?|is|are|fairly|rather|quite|very|mostly|largely|harmonically|"
+              r"more|pretty|somewhat|so|too|almost|deliberately|rhythmically|kept|keeps?)\s+$",
+    # "its strings are plucked by quills", "the piano strings": an instrument's own strings, not a string section
+    "strings": r"\b(?:its|their|sympathetic|nylon|steel|gut|open|piano|guitar|harp|harpsichord|sitar|koto|zither)\s+$",
 }
 
 
@@ -600,8 +612,13 @@ def find_mentions(text: str) -> list[Mention]:
             sentence_start = fresh[-1]
         hedged = bisect.bisect_left(hedges, sentence_start) < bisect.bisect_left(hedges, start)
         hedged = hedged or bool(_SIMILE.search(text, max(0, start - 40), start))
+        if negated and lower[start:end] in _TECHNIQUE_FORMS:
+            continue  # "fingerpicked, no strumming" denies a way of playing, not the guitar
         out.append(Mention(concept, start, end, negated, hedged))
     return out
+
+
+_TECHNIQUE_FORMS = frozenset({"strumming", "strum", "strums", "strummed", "riff", "riffs", "guitar strumming"})
 
 
 def says_no_vocals(text: str) -> bool:

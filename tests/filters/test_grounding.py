@@ -289,3 +289,29 @@ def test_round8_a_simile_hides_no_real_claim_beside_it():
     context = "A doom metal track, down-tuned guitars, a man screaming."
     answer = "Guitars grind like machinery, and a saxophone wails over them."
     assert grounding(pair(answer, "First impression?"), clip(context)).reason == GROUNDING_UNSUPPORTED
+
+
+# round 9: a caption that gives its singers' gender gives all of them; an either/or is not affirmed by "Certainly!"
+@pytest.mark.parametrize(("context", "question", "answer"), [
+    ("An indie rock song. A male vocalist sings with a slightly raspy voice.", "Describe the vocal.",
+     "A raspy male voice, with a female harmony singer doubling him on the hooks."),
+    ("live rock band, distorted guitars, singer kinda screaming, crowd cheering",
+     "Is the lead vocalist male or female?",
+     "Certainly! The lead vocalist appears to be female, with a powerful, gritty voice."),
+])
+def test_round9_a_voice_the_caption_does_not_give_is_unsupported(context, question, answer):
+    assert grounding(pair(answer, question), clip(context)).reason == GROUNDING_UNSUPPORTED
+
+
+@pytest.mark.parametrize(("context", "question", "answer"), [
+    ("guy n girl singing together in spanish over acoustic guitar", "male or female singer",
+     "both, a guy n a girl duet"),
+    ("A male vocalist sings over a piano.", "Is the singer male or female?", "Certainly! The singer is male."),
+    ("a guy singing with acustic guitar, sounds like hes on the street, ppl talking in the backround",
+     "Is there any percussion?", "No percussion; the guitar carries the rhythm and the crowd chatters behind."),
+    ("A solo harpsichord plays a fast piece.", "Why do its notes die away quickly?",
+     "Its strings are plucked by quills rather than struck, and there is no sustain pedal."),
+    ("Acoustic folk song with fingerpicked guitar.", "Guitar technique", "Fingerpicked, no strumming."),
+])
+def test_round9_voices_crowds_and_techniques_the_caption_gives_are_kept(context, question, answer):
+    assert grounding(pair(answer, question), clip(context)).keep

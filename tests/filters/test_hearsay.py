@@ -118,3 +118,9 @@ def test_the_source_by_that_name_trips_leak(question: str, answer: str) -> None:
 ])
 def test_the_clip_by_another_name_is_kept(question: str, answer: str) -> None:
     assert leak(pair(answer, question), clip()).keep
+
+
+def test_round9_where_the_clip_would_play_is_no_document() -> None:
+    assert not cites_source("Would this song fit in a live set list?")
+    assert not cites_source("Does it belong on a road-trip playlist?")
+    assert cites_source("What moods are on the tag list?")

@@ -290,3 +290,23 @@ def test_round8_trips(question, answer, reason):
 ])
 def test_round8_a_forms_tag_field_is_kept(question, answer):
     assert leak(pair(answer, question), clip()).keep
+
+
+# round 9: a tag string asked about word after word; clip-facing questions that quote a word or ask where it plays
+@pytest.mark.parametrize("question", [
+    "What genre of music is Celtic Electronic Ethnicrock Worldfusion?",
+    "What genre of music is electronic ethnicrock ethno?",
+    "What instruments are commonly used in this type of music?",
+])
+def test_round9_tag_strings_and_a_kind_in_general_are_tag_questions(question: str) -> None:
+    assert leak(pair("It blends several styles.", question), clip()).reason == LEAK_TAG_QUESTION
+
+
+@pytest.mark.parametrize("question", [
+    "What genre of music is used in the film?",
+    "What does 'arpeggiated' mean for what the piano is doing here?",
+    "Where is this kind of music usually played?",
+    "Who might enjoy this type of music?",
+])
+def test_round9_questions_about_the_clip_are_kept(question: str) -> None:
+    assert leak(pair("A slow piano piece with rippling broken chords.", question), clip()).keep

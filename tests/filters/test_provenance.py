@@ -65,3 +65,28 @@ def test_source_provenance_trips(context: str, question: str, answer: str) -> No
 ])
 def test_near_misses_are_kept(context: str, question: str, answer: str) -> None:
     assert leak(pair(answer, question), clip(context)).keep
+
+
+# round 9: a detector cited in a labeller's shorthand, how the clip was catalogued, a tag called a tag, a tag run
+@pytest.mark.parametrize(("context", "question", "answer", "reason"), [
+    ("", "Key?", "Eb maj per detector.", LEAK_MEASUREMENT),
+    (MTT, "Ensemble or solo?", "Going by how the clip was catalogued, it's a solo performance.", LEAK_SOURCE_REFERENCE),
+    (JAMENDO, "What's the vocal delivery like?", "Given the relaxing tag, the trumpet is probably soft.",
+     LEAK_SOURCE_REFERENCE),
+    ("female, vocal, pop, guitar, acoustic, soft", "How would you describe the overall sound?",
+     "It was labelled female, vocal, pop, guitar, acoustic and soft, so it's a gentle acoustic pop song.",
+     LEAK_SOURCE_REFERENCE),
+])
+def test_round9_provenance_trips(context: str, question: str, answer: str, reason: str) -> None:
+    assert leak(pair(answer, question), clip(context)).reason == reason
+
+
+@pytest.mark.parametrize(("context", "question", "answer"), [
+    ("rock, guitar, drums, loud, male vocals, fast, electric guitar", "Which instruments?",
+     "Electric guitar, drums and male vocals."),
+    (MTT, "How does it end?", "With a short tag: the chorus line sung twice over loud guitar."),
+    ("female, vocal, pop, guitar, acoustic, soft", "Describe it.",
+     "A gentle pop song with a female vocal, acoustic guitar and soft strumming."),
+])
+def test_round9_lists_and_music_words_are_kept(context: str, question: str, answer: str) -> None:
+    assert leak(pair(answer, question), clip(context)).keep

@@ -317,3 +317,31 @@ def test_round7b_invented_specifics_are_found(question, answer):
 ])
 def test_round7b_era_form_and_comparisons_the_source_allows_are_kept(question, answer, context):
     assert not invented_specific(answer, question, context, None)
+
+
+QUARTET = "A string quartet performs a slow, mournful piece. The cello sustains long low notes."
+
+
+@pytest.mark.parametrize(("question", "answer", "context"), [
+    # a work's generic words ("String Quartet") in the caption do not make its composer the caption's
+    ("Which composer wrote this piece?", "This appears to be the slow movement of Shostakovich's String Quartet No. 8.",
+     QUARTET),
+    ("How many musician play in this recording?", "There are four musician: one singer, one guitarist and two violin "
+     "player.", "A female singer with an acoustic guitar and a light string section."),
+    ("What era does this piece seem to come from?", "It sounds like a Baroque work from the early 1700s.",
+     "guitar, classical, slow, solo, no vocals, soft"),
+])
+def test_round9_names_counts_and_centuries_are_found(question, answer, context):
+    assert invented_specific(answer, question, context, None)
+
+
+@pytest.mark.parametrize(("question", "answer", "context"), [
+    ("Who's on the mic?", "A male rapper, with a child's voice dropping in to announce that Santa's arriving.",
+     "A Christmas hip-hop piece. A child voice announces the arrival of Santa. The male vocalist is rapping."),
+    ("What era of classical music does this piece resemble?",
+     "The Romantic era: expressive qualities typical of 19th-century piano music.",
+     "solo piano piece, slow and melancholic, sounds classical maybe romantic era?"),
+    ("How many players?", "Four: the string quartet's two violins, viola and cello.", QUARTET),
+])
+def test_round9_names_and_eras_the_source_allows_are_kept(question, answer, context):
+    assert not invented_specific(answer, question, context, None)

@@ -48,3 +48,20 @@ def test_adjectives_that_name_no_instrument_or_genre() -> None:
     assert mentions("Arco, a bowed instrument.") == [("strings", False), ("strings", False)]
     assert mentions("A lo-fi recording.") == []
     assert mentions("The classic twelve-bar form.") == [("blues", False)]
+
+
+def test_round9_metaphors_and_an_instruments_own_parts_name_nothing() -> None:
+    assert mentions("The bass is the engine that drives the track.") == [("bass", False)]
+    assert mentions("The harmony feels static and meditative.") == [("quiet", False)]
+    assert mentions("Radio static crackles under the voice.") == [("noise", False), ("vocals", False)]
+    assert ("strings", False) not in mentions("Its strings are plucked by quills, so each note decays fast.")
+    assert ("strings", False) in mentions("The strings swell under the melody.")
+
+
+def test_round9_a_denied_technique_is_not_a_denied_instrument() -> None:
+    assert mentions("Fingerpicked, no strumming.") == []
+    assert mentions("No guitar, just piano.") == [("guitar", True), ("piano", False)]
+
+
+def test_round9_a_street_performance_is_live() -> None:
+    assert ("live", False) in mentions("A guy singing, sounds like he's on the street.")
