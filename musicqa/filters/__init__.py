@@ -28,6 +28,7 @@ from typing import Any
 from musicqa.errors import InputError
 from musicqa.filters import degenerate, duplicate, grounding, leak, measured, refusal
 from musicqa.filters.config import FILTER_NAMES, OPTIONS, FiltersConfig
+from musicqa.filters.evasion import answers_absence
 from musicqa.records import Clip, QAPair, Verdict
 
 Filter = Callable[[QAPair, Clip], Verdict]
@@ -44,7 +45,10 @@ _RULES: dict[str, Callable[..., Filter]] = {"refusal": lambda: refusal.refusal, 
 # "Male." to "Is the rapper male or female?": kept by the rules on purpose, so the classifier, fitted when such
 # answers were labelled too short, does not judge it
 _EXEMPT: dict[str, Callable[[QAPair], bool]] = {
-    "degenerate": lambda pair: degenerate.short_closed_answer(pair.question, pair.answer)}
+    "degenerate": lambda pair: degenerate.short_closed_answer(pair.question, pair.answer),
+    # "Vocals?" - "None.": a short, committed absence (round 10: the layer read it as a refusal)
+    "refusal": lambda pair: (degenerate.short_closed_answer(pair.question, pair.answer)
+                             and answers_absence(pair.answer, pair.question))}
 _CLASSIFIER_REASONS = {"degenerate": degenerate.DEGENERATE_CLASSIFIER, "refusal": refusal.REFUSAL_CLASSIFIER,
                        "leak": leak.LEAK_CLASSIFIER}
 

@@ -62,7 +62,8 @@ _YES_NO_A = re.compile(r"^\W*(?:yes|yeah|yep|yup|no|nope|nah|none|not|definitely
 # a plural ("What instruments?") asks for a list, and "Describe ..." for a description.
 _SLOT_NOUN = (r"(?:language|key|mode|tonality|gender|sex|tempo|bpm|time\s+signature|meter|metre|country|decade|era|"
               r"period|instrument|instr|genre|style|subgenre|mood|vibe|feel|vocalist|singer|voice|raga|cadence|"
-              r"texture|form|scale|dynamic\s+level|register|tuning|technique|articulation|ensemble|setting)")
+              r"texture|form|scale|dynamic\s+level|register|tuning|technique|articulation|ensemble|setting|effect|"
+              r"pedal)")
 _SLOT_Q = re.compile(
     r"^\W*which\b|\b(?:what|which)(?:['’]s|\s+is|\s+was)?\s+(?:\w+\s+){0,2}?(?:language|languages|key|mode|"
     r"tonality|gender|sex|tempo|bpm|time\s+signature|meter|metre|country|decade)\b|"
@@ -93,7 +94,7 @@ _ASPECT = re.compile(
     r"lang|camelot|code|drop|intro|outro|live|studio|bars?|signature|rating|level|intensity|density|explicit|clean|"
     r"kick|snare|hats|hi-?hats|tone|"
     # a field for a part or its playing: "Pace", "Perc", "Hat pattern", "Bass line", "Guitar technique"
-    r"pace|perc|pattern|line|part|parts|playing|role|sub|feel)\b|"
+    r"pace|perc|pattern|line|part|parts|playing|role|sub|feel|dur)\b|"
     # a count asked for: "# of guitars", "number of voices"
     r"#\s*of\s+\w+|\bnumber\s+of\s+\w+|"
     # a rating scale: "Energy 1-5", "Danceability (1-10)"
@@ -127,8 +128,10 @@ _VERB = re.compile(r"\b(?:is|are|was|were|has|have|plays?|sounds?|sings?)\b", re
 
 
 # "What's giving it that woody low end?" - "The double bass.": a question for one thing, answered by naming it
-_ONE_THING_Q = re.compile(r"^\W*(?:what|which|who)(?:['’]s|\s+is)\s+(?!the\s+\w+s\b)(?:\w+\s+){0,6}?\w+\s*\?\s*$",
-                          re.IGNORECASE)
+_ONE_THING_Q = re.compile(r"^\W*(?:what|which|who)(?:['’]s|\s+is)\s+(?!the\s+\w+s\b)(?:\w+\s+){0,6}?\w+\s*\?\s*$|"
+                          # "who plays the runs", "what carries the melody?": one player asked for
+                          r"^\W*(?:what|which|who)\s+(?:plays|sings|carries|leads|holds|drives|takes)\s+(?:the\s+)?"
+                          r"(?:\w+\s+){0,3}?\w+\s*\??\s*$", re.IGNORECASE)
 _LIST_WORDS = re.compile(r"\b(?:instruments|sounds|elements|parts|layers|features|and|describe|how|why|list|name)\b",
                          re.IGNORECASE)
 
@@ -144,8 +147,9 @@ def closed(question: str, q_words: list[str], a_words: list[str], answer_text: s
     alternatives of an either/or, a language, key or tempo, or a terse labeller's request."""
     asked = {w.lower() for w in q_words}
     answer = {w.lower() for w in a_words}
-    if re.search(r"\bor\b", question, re.IGNORECASE) and answer & (asked - STOP):
-        return True
+    if re.search(r"\bor\b", question, re.IGNORECASE) and (answer & (asked - STOP) or any(
+            len(q) >= 4 and (a.endswith(q) or a.startswith(q)) for a in answer for q in asked - STOP)):
+        return True  # "strummed or picked" - "fingerpicked"
     if _YES_NO_Q.search(question):
         return bool(_YES_NO_A.match(" ".join(a_words))) or bool(answer & (asked - STOP))
     if _ONE_WORD_Q.search(question) or _N_WORDS.search(question) or _COUNT_Q.search(question):
@@ -179,6 +183,8 @@ def ends_whole(a_words: list[str], q_words: list[str], question: str) -> bool:
         return True  # a form's cell: "Explicit?" - "N", "Gender" - "M"
     if re.fullmatch(r"\d{1,3}(?:[.,]\d)?|(?:1[0-2]|[1-9])[AB]", last):  # a rating, a count, a Camelot key
         return True
+    if len(last) >= 6 and any(len(q) >= 4 and last.lower().endswith(q.lower()) for q in q_words):
+        return True  # "strummed or picked" - "fingerpicked": a question's word with a prefix
     return is_word(last, frozenset(w.lower() for w in q_words)) and (
         len(last) >= 3 or last.lower() in ("no", "ok") or bool(re.fullmatch(r"[A-G]", last)))
 

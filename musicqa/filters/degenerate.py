@@ -49,6 +49,8 @@ MIN_ANSWER_WORDS = 4  # "answers of <=3 words" were one of the problems found in
 
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 _SPECIAL = re.compile(
+    # a template's unfilled slot: "[INSTRUMENT] carries the riff", "{artist}"
+    r"\[[A-Z][A-Z_]{3,30}\]|\{[a-z_]{3,30}\}|"
     r"<\|[^|<>]{1,40}\|>|</?s>|<(?:unk|pad|eos|bos|sep|cls|mask)>|\[/?(?:INST|SYS)\]|<</?SYS>>|"
     r"(?:^|\n)\s*(?:#{2,}\s*)?(?:human|assistant|user|system|instruction|response|gpt|bot|question|answer|"
     r"q|a)\s*:|```|\{\s*\"(?:question|answer|qa|pairs|task)\"|\"(?:question|answer)\"\s*:|\ufffd",
@@ -147,7 +149,9 @@ _ENGLISH_ONLY = frozenset("the is of and it its this that with lots there what w
 _STRANDED = re.compile(r"\b(?:study|dance|listen|relax|sleep|work|chill|sing|move|groove|run|drive|cook|read|"
                        r"vibe|work\s+out|fall\s+asleep|unwind|meditate)\s+(?:to|along\s+to|with)\s*$|"
                        # "slammed like festival edm usually is"
-                       r"\b(?:usually|always|often|normally|typically|generally|really|actually)\s+(?:is|are|does|do)\s*$",
+                       r"\b(?:usually|always|often|normally|typically|generally|really|actually)\s+(?:is|are|does|do)\s*$|"
+                       # a pronoun, not a determiner: "can't tell from this", "a recording like that"
+                       r"\b(?:from|like|of|about|with|for|on|at)\s+(?:this|that|these|those)\s*$",
                        re.IGNORECASE)
 _BARE_MARKER = re.compile(r"\n\s*(?:[-*•–]|\d{1,2}[.)])\s*$")  # "1. Eerie\n2. Sinister\n3.": the list stops
 
@@ -208,7 +212,9 @@ def _is_truncated(answer: str, words: list[str], question: str) -> bool:
         return text.count('"') % 2 == 1 and not re.search(r"[.!?…]\s*\"\s*$", text)
     if _DANGLING.search(text) or (words and words[-1].lower() in _FUNCTION_END and not _STRANDED.search(text)):
         return True
-    if text.count("(") > text.count(")") or len(words) >= 20:
+    # a long answer without a closing stop is cut off, when it writes like edited prose; a forum register that starts
+    # in lower case ("the rhodes chords imo. they're soft ... tho") leaves the stop off on purpose (round 10)
+    if text.count("(") > text.count(")") or (len(words) >= 20 and not text[:1].islower()):
         return True
     # "a crunchy sna": the last token is no word, though the text may use it elsewhere ("...the trom")
     elsewhere = frozenset(w.lower() for w in words[:-1]) | frozenset(w.lower() for w in _words(question))

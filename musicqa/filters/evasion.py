@@ -22,6 +22,8 @@ _ALWAYS = re.compile(
     r"\bhard\s+to\s+(?:say|tell|pin\s+down)\b(?!\s+no\b)|\b(?:a\s+)?tough\s+(?:one\s+to\s+(?:call|answer)|call)\b|"
     r"\b(?:can['’]t|cannot|can\s+not|couldn['’]t|could\s+not)\s+(?:really\s+|honestly\s+)?(?:verify|vouch\s+for)\b|"
     r"\bno\s+way\s+(?:to|of)\s+(?:verify|check)\w*\b|\bdunno\b|\bno\s+clue\b|\bbeats\s+me\b|"
+    # "..., so I honestly can't say.": the answer ends by declining
+    r"\b(?:so|and|but)\s+i\s+(?:\w+\s+)?(?:can['’]?t|cannot)\s+(?:really\s+)?(?:say|tell)\W*$|"
     # an answer that opens by declining: "cant tell from here sry"
     r"^\W*(?:i\s+)?(?:can['’]?t|cannot|couldn['’]?t)\s+(?:really\s+)?(?:tell|say)\b"
     r"(?!\s+(?:\w+\s+)?(?:apart|the\s+difference))|"
@@ -35,15 +37,19 @@ _ALWAYS = re.compile(
 _PERCEIVES = (r"(?:(?:will|would|might|may|can|could)\s+)?(?:\w+ly\s+)?(?:hears?|feels?|gets?|takes?|finds?|"
               r"experiences?|perceives?|interprets?|reacts?|responds?)")
 _AUDIENCE_GATE = ("listener", "person", "people", "everyone", "everybody", "crowd", "audience", "whatever", "beauty",
-                  "taste", "who", "ear", "one", "body")
+                  "taste", "who", "ear", "one", "body", "depend", "up to", "comes down", "every", "each")
 _AUDIENCE = re.compile(
-    r"\b(?:every|each|any)\s+(?:listener|person|ear|one|body)\s+" + _PERCEIVES + r"\s+"
+    r"\b(?:every|each|any)\s+(?:listener|person|ear|one|body|rapper|dj|artist|musician|producer|engineer|singer|"
+    r"player|drummer)\s+" + _PERCEIVES + r"\s+"
     r"(?:\w+\s+){0,3}?(?:different|differently|their\s+own|something\s+else)\b|"
     r"\b(?:everyone|everybody|different\s+(?:people|listeners))\s+" + _PERCEIVES + r"\s+(?:\w+\s+){0,3}?"
     r"(?:different|differently|their\s+own|something\s+else)\b|"
     r"\b(?:depends?|depending|dependent|comes?\s+down|varies)\s+(?:\w+\s+)?(?:up)?(?:on|to|with)\s+(?:\w+\s+){0,2}?"
-    r"(?:crowd|audience|listeners?|person|people|taste|who(?:['’]s|\s+is)?\s+listening)\b|"
-    r"\bwhatever\s+(?:\w+\s+){0,2}?(?:you|u)\s+(?:bring|feel|hear|get|want|take)\b(?:\s+it\s+is|\s+it['’]s)?|"
+    r"(?:crowd|audience|listeners?|person|people|taste|who(?:['’]s|\s+is)?\s+listening|"
+    # someone else's hands: "depends on the DJ and how they mix it", "up to the director's cut" (round 10)
+    r"djs?|artists?|rappers?|producers?|engineers?|director(?:['’]s)?|editors?|conductors?|performers?|"
+    r"speakers|headphones|playback|sound\s+system|interpretation|edition)\b|"
+    r"\bwhatever\s+(?:\w+\s+){0,2}?(?:you|u)\s+(?:bring|feel|hear|get|want|take|need)\b(?:\s+it\s+is|\s+it['’]s)?|"
     r"\bthe\s+beauty\s+of\s+music\b",
     re.IGNORECASE)
 _MOVES = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
@@ -287,4 +293,12 @@ def evades(answer: str, question: str = "") -> bool:
     spans += relative_spans(answer)
     if not spans and not any(any(g in lower for g in gate) and rx.search(answer) for gate, rx in _MOVES):
         return False
+    # beside a dodge, a rule of thumb about a genre says nothing of this clip: "Techno doesn't always work like
+    # that, it really depends on the DJ", "Rock songs sometimes include keyboards and sometimes don't"
+    spans += _clauses(answer, [m for m in _RULE_OF_THUMB.finditer(answer)])
     return not commits_to_this_clip(answer, spans)
+
+
+_RULE_OF_THUMB = re.compile(r"\b(?:(?:doesn['’]t|don['’]t|does\s+not|do\s+not|isn['’]t|aren['’]t)\s+always|"
+                            r"sometimes|usually|typically|generally|in\s+general|tends?\s+to|"
+                            r"the\s+(?:magic|beauty|point|joy)\s+of)\b", re.IGNORECASE)

@@ -158,6 +158,8 @@ _HISTORY_OF = re.compile(r"\b(?:history|origins?|evolution|roots)\s+of\s+(?!(?:t
 # "what is a raga", "What is an ostinato?": a definition asked for
 _WHAT_IS_A = re.compile(r"(?:^|:)\s*what(?:['’]s|\s+is)\s+an?\s+[\w&-]+(?:\s+[\w&-]+){0,2}\s*(?:,\s*anyway\s*)?\??\s*$",
                         re.IGNORECASE)
+# a labeller's "space music = ?": a kind of music to define ("bpm = ?" asks the clip's tempo)
+_TERM_EQUALS = re.compile(r"^\W*([\w&-]+(?:\s+[\w&-]+){0,2})\s*=\s*\?+\s*$", re.IGNORECASE)
 
 
 def _expanded(question: str) -> str:
@@ -227,5 +229,8 @@ def asks_in_general(question: str) -> bool:
     if generic and not _CLIP_REF.search(question):
         return True
     if _VERSUS_ITS_KIND.search(question) and not _THIS_CLIP_ONLY.search(question):
+        return True
+    if (m := _TERM_EQUALS.match(question)) and (m.group(1).lower().endswith((" music", " genre", " style"))
+                                                 or (is_term(m.group(1)) and len(m.group(1)) > 5)):
         return True
     return bool((_HISTORY_OF.search(question) or _WHAT_IS_A.search(question)) and not _THIS_CLIP.search(question))

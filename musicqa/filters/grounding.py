@@ -250,7 +250,9 @@ _QUALIFIED_NEGATION = re.compile(r"\b(?:no|not|without|never)\s+(?:any\s+)?(?!a\
 
 # "Does it clash with dialogue?" - "Yes": the dialogue is the film's; a "Yes" claims the relation, not the thing
 _RELATION = re.compile(r"\b(?:clash\w*|compet\w*|fight\w*|mask\w*|interfer\w*|suit\w*|work\s+(?:with|under|over)|"
-                       r"pair\w*\s+with|go\s+with|sit\s+under)\b", re.IGNORECASE)
+                       r"pair\w*\s+with|go\s+with|sit\s+under|"
+                       # "Would this make a good sample source?" - "Definitely": a use affirmed, not a sample there
+                       r"make\s+(?:a\s+)?good|work\s+(?:well\s+)?as|good\s+for|fit\s+for)\b", re.IGNORECASE)
 
 
 def _answer_facts(pair: QAPair) -> Facts:
@@ -328,7 +330,8 @@ def grounding(pair: QAPair, clip: Clip) -> Verdict:
     # "punchy kick, hi-hats and synth bass") or names one without its gender ("instrument---voice", "screaming
     # vocals": round 7b, 6 of 7 such answers were labelled invented; "men and women together" claims no one gender)
     names_voice = any(ancestors(n) & _VOICES for n in source.facts.asserted)
-    voiceless = (not source.has_tags and not names_voice
+    # MTG-Jamendo's instrument--- tags list the instruments, a voice among them (round 10); MTT's tags often omit it
+    voiceless = ((not source.has_tags or "instrument---" in clip.text) and not names_voice
                  and any(BY_NAME[n].kind == "instrument" for n in source.facts.asserted))
     genderless = names_voice and not source.facts.asserted & set(_GENDERS) and len(answer.asserted & set(_GENDERS)) == 1
     # a caption that gives its singers' gender gives all of them: "a female harmony singer" beside its one male

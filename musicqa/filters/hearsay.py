@@ -212,7 +212,7 @@ _PEOPLE = (r"(?:guy|man|woman|lady|bloke|dude|seller|shopkeeper|shop|store|clerk
            r"annotator)")
 _PEOPLE_WORD = re.compile(_PEOPLE + r"$", re.IGNORECASE)
 _DET = r"(?:(?:the|its|this|that|these|those|my|our|their|your|a|an|his|her)\s+|[\w-]+['’]s\s+)+"
-_CITING = re.compile(r"\b(?:according\s+to|as\s+per|per|going\s+by|judging\s+by)\s+" + _DET
+_CITING = re.compile(r"\b(?:according\s+to|as\s+per|per|going\s+(?:by|off|from)|judging\s+by|based\s+off)\s+" + _DET
                      + r"(?P<phrase>(?:[\w'’-]+\s*){1,3})", re.IGNORECASE)
 _ASKS_WHATS_IN = re.compile(r"\b(?:in|on|from)\s+" + _DET + r"(?:[\w'’-]+\s+){0,2}(?P<doc>[\w-]+)\s*\?\s*$",
                             re.IGNORECASE)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+from musicqa.filters.vocab import is_term
+
 _MEASURE = re.compile(
     # the instrument that measured: "tempo detector", "key-detection output", "loudness readout", "the analyser"
     r"\b(?:tempo|bpm|beat|key|pitch|loudness|lufs|level|chord|onset)[\s-]*(?:detection|detector|tracker|tracking|"
@@ -55,13 +57,15 @@ _MEASURE = re.compile(
     r"\bper\s+(?:the\s+)?analysis\b|\banalysis\s+fields?\b|\bdetector\s+(?:only\s+|just\s+|says\s+)?0?\.\d|"
     # "Eb maj per detector.", "128 by the tracker"
     r"\b(?:per|by|from|says\s+the|according\s+to)\s+(?:the\s+)?(?:detector|tracker|estimator|analy[sz]er|readout|"
-    r"algorithm)s?\b",
+    r"algorithm)s?\b|"
+    # a labeller's shorthand for a score: "G maj (key str .68)", "tempo conf .4"
+    r"\b(?:key|tempo|bpm)\s+(?:str|strength|conf)\.?\s*[:=]?\s*0?\.\d+",
     re.IGNORECASE)
 _MEASURE_GATE = ("detect", "track", "estimat", "analy", "meter", "readout", "reading", "algorithm", "extract",
                  "module", "tool", "software", "plug", "measure", "supplied", "provided", "given", "attached",
                  "reported", "received", "got", "handed", "strength", "confidence", "lufs", "lkfs", "bpm", "beats per",
                  "certainty", "computer", "number", "value", "field", "result", "output", "came back", "comes back",
-                 "conf", "analysis", "loudness")
+                 "conf", "analysis", "loudness", " str")
 
 # MTG-Jamendo's "genre---rock", "instrument---electricguitar", "mood/theme---calm"
 _TAG_STRING = re.compile(r"\b[a-z]+(?:/[a-z]+)?---[\w-]+|\bmood/theme\b", re.IGNORECASE)
@@ -85,6 +89,14 @@ def _alphabetical_list(answer: str) -> bool:
         items[0] = items[0].split()[-1]  # "The instruments are cello" -> "cello"
         items = [_TAIL.sub("", x).strip() for x in items]
         if len(items) >= 6 and all(a < b for a, b in zip(items, items[1:])):
+            return True
+        # a long tag list with a few words in front: "hip-hop, triphop, bass, bongo, brass, cello, clarinet, ..." (eight
+        # in order; MPT-7B's labellers read "choir, bass, cello, doublebass, piano, violin, and voice" as a description)
+        run = best = 1
+        for a, b in zip(items, items[1:]):
+            run = run + 1 if a < b else 1
+            best = max(best, run)
+        if best >= 8:
             return True
     return False
 
@@ -129,12 +141,28 @@ def names_a_tag(text: str, context: str) -> bool:
                               for m in _NAMED_TAG.finditer(text))
 
 
+def _tag_salad(answer: str) -> bool:
+    """Six or more different vocabulary terms in a row, no word or comma between ("a lounge pop triphop drummachine
+    sampler synthesizer song"): a tag list with its commas dropped. MPT-7B's run-together spellings alone
+    ("doublebass", "bossanova") are no leak to its labellers; a string of them is."""
+    for stretch in _STRETCH.split(answer):
+        run: list[str] = []
+        for token in stretch.lower().split():
+            run = [*run, token] if is_term(token) else []
+            if len(set(run)) >= 6:
+                return True
+    return False
+
+
+_STRETCH = re.compile(r"[^\w\s&-]+")
+
+
 def recites_tags(answer: str, context: str) -> bool:
     """True when the answer is a string of tags: any ``x---y`` tag, or three or more comma-separated
     items that are the clip's own tags (and nothing else but a word or two)."""
     if "---" in answer or "mood/theme" in answer.lower():
         return bool(_TAG_STRING.search(answer))
-    if _SLASHED.search(answer) or _alphabetical_list(answer):
+    if _SLASHED.search(answer) or _alphabetical_list(answer) or _tag_salad(answer):
         return True
     tags = _tags(context)
     if not tags:

@@ -190,7 +190,8 @@ _UNCERTAIN = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
 
 # Whole answers that are nothing but a non-answer.
 _BARE = re.compile(
-    r"^\W*(?:unknown|unk|n/?a|n/?k|none|not\s+applicable|no\s+answer|not\s+available|unsure|not\s+sure|"
+    r"^\W*(?:unknown|unk|n/?a|n/?k|none|not\s+applicable|no\s+answer|not\s+available|unsure|not\s+sure|unclear|"
+    r"uncertain|undetermined|indeterminate|ambiguous|\?+|"
     r"i\s+don't\s+know|i\s+do\s+not\s+know|idk|dunno|no\s+idea|no\s+comment|not\s+specified|unspecified|"
     r"not\s+mentioned|cannot\s+say|can['’]?t\s+say|can['’]?t\s+tell|skip|skipped|pass|tbd|"
     r"hard\s+to\s+say|who\s+knows|no\s+information)\W*$",

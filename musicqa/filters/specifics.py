@@ -75,7 +75,15 @@ _LANGUAGE_CLAIM = re.compile(
     r"\b(?:in|sung\s+in|sings?\s+in|raps?\s+in|rapping\s+in|singing\s+in|spoken\s+in|language\s+is|lyrics\s+are\s+in|"
     r"lyrics\s+in|words\s+are\s+in|they['’]re\s+in|it['’]s\s+in)\s+(?:\w+\s+)?(" + _LANGUAGES + r")\b|"
     r"^\W*(" + _LANGUAGES + r")\W*$", re.IGNORECASE)
-_ASKS_LANGUAGE = re.compile(r"\blanguages?\b", re.IGNORECASE)
+_ASKS_LANGUAGE = re.compile(r"\blang(?:uage)?s?\b", re.IGNORECASE)
+# Where a sound sits in the stereo field, which no caption gives: "the melody drifts to the right speaker", "panned
+# hard left", "sweeps from left to right" (round 10; "left hand" and "right hand" are a pianist's)
+_STEREO = re.compile(r"\b(?:left|right)[\s-]+(?:speaker|channel|side\s+of\s+the\s+(?:mix|stereo)|ear|headphone)s?\b|"
+                     r"\bpanned\b|\bpanning\b|\bhard[\s-]+(?:left|right)\b|\bfrom\s+(?:the\s+)?left\s+(?:\w+\s+)?"
+                     r"(?:to|into)\s+(?:the\s+)?right\b|\bfrom\s+(?:the\s+)?right\s+(?:\w+\s+)?(?:to|into)\s+(?:the\s+)?left\b",
+                     re.IGNORECASE)
+_STEREO_SOURCE = re.compile(r"\b(?:stereo|pann\w*|pans?|wide|width|mono|binaural|spatial|surround)\b|"
+                            r"\b(?:left|right)\b(?![\s-]+hand)", re.IGNORECASE)
 _ANY_LANGUAGE = re.compile(r"\b(" + _LANGUAGES + r")\b", re.IGNORECASE)
 # A full key named in lower case in a caption ("in the key of e minor"); in answers only upper case counts
 _LOWER_KEY = re.compile(r"\b(?:key\s+of|in)\s+([a-g])(\s*(?:#|♯|b(?![a-z])|♭|-?\s*sharp|-?\s*flat))?[\s-]*"
@@ -93,6 +101,9 @@ _ASKS_CREDIT = re.compile(r"\b(?:who(?!\s+(?:would|might|could|should|is\s+(?:it
                           # "What is the name of the clarinet player?", "the song's title"
                           r"\bname\s+of\s+(?:the\s+|this\s+|that\s+)?(?:[\w-]+\s+){0,2}?" + _CREDIT_NOUNS + r"\b|"
                           r"\btitle\s+of\b|['’]s\s+title\b|"
+                          # a place asked for: "Where was this recorded?"
+                          r"\bwhere\s+(?:was|were|is)\s+(?:this|it|they|the\s+\w+)\s+(?:\w+\s+)?(?:recorded|made|tracked|"
+                          r"captured|produced|performed)\b|"
                           # an imperative: "Name the original artist", "Identify the composer", "State the band"
                           r"^\W*(?:please\s+)?(?:name|identify|state|give|tell\s+me|specify|provide|list)\s+"
                           r"(?:me\s+)?(?:the\s+|this\s+)?(?:original\s+|main\s+|lead\s+|credited\s+|likely\s+)?"
@@ -113,6 +124,9 @@ _CREDIT_CUE = re.compile(r"\b(?:by|wrote|written|composed|produced|performed|rec
                          re.IGNORECASE)
 # "Fleetwood Mac's \"Landslide\"": a name whose quoted title follows is a credit
 _TITLE_AFTER = re.compile(r"^\s+[\"“‘]")
+# "the Omnisphere 'Dark Bells' preset", "Valhalla reverb on it": a product named for a sound nobody credited
+_GEAR_AFTER = re.compile(r"^\s+(?:[\"“‘'][^\"”’']{1,30}[\"”’']\s+)?(?:preset|patch|plugin|plug-in|vst|sample\s+pack|"
+                         r"library|soundbank|reverb|delay|compressor|emulation)s?\b", re.IGNORECASE)
 _CREDITING = re.compile(r"\s*(?:wrote|composed|produced|performed|recorded|played|sang|sings|arranged|released)\b",
                         re.IGNORECASE)
 _COMPARISON = re.compile(r"\b(?:like|style|reminiscent|evokes?|recalls?|similar|think|vein|echoes|nod|à\s+la|"
@@ -221,7 +235,8 @@ def _names(answer: str, question: str, context: str) -> list[str]:
         if _COMPARISON.search(answer[max(0, m.start() - 40):m.start()]):
             continue  # "in the style of Bill Evans" is a listener's comparison
         titled = name[-2:] in ("'s", "’s") and bool(_TITLE_AFTER.match(answer[m.end():]))
-        credited = credit_question or titled or bool(_CREDIT_CUE.search(before)) or bool(_CREDITING.match(after))
+        credited = (credit_question or titled or bool(_CREDIT_CUE.search(before)) or bool(_CREDITING.match(after))
+                    or bool(_GEAR_AFTER.match(answer[m.end():])))
         start_of_sentence = not answer[:m.start()].strip() or answer[:m.start()].rstrip()[-1] in ".!?:;\n\"“"
         unknown = any(known and t.lower().strip("'’") not in known for t in tokens)
         if len(tokens) == 1 and start_of_sentence and credit_question and _ONLY_NAME.match(answer[m.end():]):
@@ -268,6 +283,8 @@ def invented_specific(answer: str, question: str, context: str, facts: Facts | N
     for m in _AUDIENCE_FIGURE.finditer(answer):
         if m.group(0).lower() not in context.lower():
             return m.group(0)
+    if (stereo := _STEREO.search(answer)) and not _STEREO_SOURCE.search(context):
+        return stereo.group(0)
     # a moment past the clip's end: "the hook lands at 0:42" in a 10-second clip
     if facts is not None and facts.duration_s:
         for m in _TIMESTAMP.finditer(answer):

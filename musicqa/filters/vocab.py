@@ -85,7 +85,7 @@ CONCEPTS: tuple[Concept, ...] = (
        parents="percussion"),
     _c("shaker", _I, "shaker|shakers|maracas|egg shaker|tambourine|tambourines", parents="percussion"),
     _c("hand drums", _I, "bongo|bongos|conga|congas|cajon|cajón|cajons|djembe|djembes|hand drum|hand drums",
-       parents="percussion"),
+       parents="percussion|drums"),
     _c("taiko", _I, "taiko|taikos|taiko drum|taiko drums", parents="percussion"),
     _c("tabla", _I, "tabla|tablas|dholak|dhol|mridangam", parents="percussion|drums", implies="folk"),
     _c("darbuka", _I, "darbuka|darbukas|darbouka|doumbek|dumbek|goblet drum", parents="percussion", implies="folk"),
@@ -156,7 +156,7 @@ CONCEPTS: tuple[Concept, ...] = (
        "electronic"),
     _c("theremin", _I, "theremin"),
     # --- vocals ------------------------------------------------------------------------------------------
-    _c("vocals", _V, "vocal|vocals|voice|voices|singer|singers|singing|sings|sing|sung|vocalist|vocalists|"
+    _c("vocals", _V, "vocal|vocals|voice|voices|singer|singers|singing|sings|sing|sung|vocalist|vocalists|vox|"
        "a cappella|acapella|a capella|"
        "lyrics|lyric|vocalisation|vocalization|vocalizations|vocalising|vocalizing|humming|hums|"
        "screams|screaming|screamed|growls|growling|growled|"
@@ -178,8 +178,8 @@ CONCEPTS: tuple[Concept, ...] = (
        implies="sacred|classical"),
     _c("rap", _V, "rap|raps|rapping|rapper|rappers|rapped|mc|emcee|spoken word|verses rapped",
        parents="vocals", implies="hip hop"),
-    _c("opera voice", _V, "opera singer|operatic|operatic vocals|aria|bel canto", parents="vocals",
-       implies="classical"),
+    _c("opera voice", _V, "opera|operas|opera singer|operatic|operatic vocals|aria|bel canto", parents="vocals",
+       implies="classical|orchestra|strings"),
     # --- genres ------------------------------------------------------------------------------------------
     _c("rock", _G, "rock|rock music|rock song|rock and roll|rock n roll|rock 'n' roll|hard rock|soft rock|"
        "classic rock|pop rock|alternative rock|indie rock|garage rock|progressive rock|prog rock|"
@@ -407,7 +407,8 @@ _EXCLUDE_BEFORE = {  # keyed by form: words just before a form that give it anot
     "voices": r"\b(?:synth|synthesizer|synthesiser|instrument|instrumental|organ|pad|string|brass|wind|inner|outer|"
               r"independent|contrapuntal|polyphonic|fugal|imitative)\s+$",
     "voice": r"\b(?:synth|synthesizer|synthesiser|instrument|organ|pad|lead\s+synth|inner|outer|independent|"
-             r"contrapuntal|polyphonic|fugal|imitative)\s+$",
+             r"contrapuntal|polyphonic|fugal|imitative|lower|higher|darker|brighter|low|middle|second|third|"
+             r"own)\s+$",
     "percussive": r"\b(?:very|quite|more|less|rather|highly|so|too|almost|somewhat|is|are|was|were|sounds|feels)\s+$",
     # "the cello sings the melody" is an instrument, not a voice
     "sings": r"\b(?:cello|violin|violins|guitar|guitars|piano|sax|saxophone|trumpet|flute|strings|melody|lead|"
@@ -419,13 +420,20 @@ _EXCLUDE_BEFORE = {  # keyed by form: words just before a form that give it anot
     "swing": r"\b(?:lazy|slight|subtle|gentle|light|laid-back|loose|little|some|heavy|bit\s+of|hint\s+of|touch\s+of|"
              r"steady|natural|relaxed|easy|lilting|loping|shuffle|triplet|one-in-a-bar|bar)\s+$",
     # "pushes the groove forward", "a steady groove": the feel of any music, not the genre
-    "groove": r"\b(?:the|a|its|this|that|their|steady|tight|solid|laid-back|deep|driving|relaxed|swinging|"
-              r"rolling|infectious|hypnotic|slow|mid-tempo)\s+$",
+    # any word before "groove" makes it the feel of any music ("a steady groove", "a downtempo groove")
+    "groove": r"\b[\w-]+,?\s+$",
     "engine": r"\b(?:rhythmic|harmonic|emotional|groove|beating|real|main)\s+$",
     "static": r"\b(?:feels?|felt|sounds?|remains?|stays?|is|are|fairly|rather|quite|very|mostly|largely|harmonically|"
               r"more|pretty|somewhat|so|too|almost|deliberately|rhythmically|kept|keeps?)\s+$",
     # "its strings are plucked by quills", "the piano strings": an instrument's own strings, not a string section
-    "strings": r"\b(?:its|their|sympathetic|nylon|steel|gut|open|piano|guitar|harp|harpsichord|sitar|koto|zither)\s+$",
+    "strings": r"\b(?:its|their)\s+(?:[\w-]+,?\s+){0,3}$|"
+               r"\b(?:sympathetic|nylon|steel|gut|open|piano|guitar|harp|harpsichord|sitar|koto|zither)\s+$",
+    # "the open low E string", "its top string": one string of an instrument
+    "string": r"\b(?:open|low|high|top|bottom|single|each|every|one|its|[b-g]|[b-g]#)\s+$",
+    # "a soft bass line hums beneath the chords": the bass hums, nobody sings
+    "hums": r"\b(?:bass|bassline|line|pad|pads|synth|organ|drone|amp|strings|cello|it|that|which)\s+(?:\w+\s+)?$",
+    # "a two-bar loop": a stretch to sample, not a loop in the track
+    "loop": r"\b[\w-]*bar\s+$",
 }
 
 
@@ -518,6 +526,10 @@ _NEGATOR = re.compile(
 # Substrings _NEGATOR needs; most answers have none, and then no clause analysis is needed.
 _NEGATOR_GATE = ("no", "not", "n't", "without", "lack", "absen", "free of", "devoid", "never", "zero", "neither",
                  "minus", "instead of", "rather than", "void of", "cannot")
+# "it doesn't bury the rapper", "never drowns out the vocals": an action denied, not the thing's presence
+_ACTION_DENIED = re.compile(r"(?<=n['’]t|not|ver)\s+(?!(?:have|has|had|feature|features|include|includes|use|uses|"
+                            r"contain|contains|hear|play|plays|need|get|come|carry|really|even|any|sound|seem|appear)\b)"
+                            r"[a-z]+\s+(?:out\s+|over\s+)?(?:the|his|her|its|their|your)\s", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(
     r"[.;:!?(),\n]|\b(?:but|while|whereas|although|though|however|yet|except|just|only|so|because|which|"
     r"that|who|where|when|then|also|plus|and|with(?!out))\b",
@@ -545,7 +557,7 @@ _SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
 # A simile names what the sound is like, not what plays: "guitars chug like industrial machinery", "the screams sit
 # on top like sirens"; "instruments like guitar and drums" gives examples and "sounds like a sax" is a hearing
 _SIMILE = re.compile(r"(?<!\bsounds)(?<!\bsound)(?<!\bsounded)(?<!s)(?<!such)\s+like\s+(?:an?\s+|the\s+|some\s+)?"
-                     r"(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
+                     r"(?:[\w-]+\s+){0,4}$", re.IGNORECASE)
 _NEW_CLAIM = re.compile(r"[,;]\s+(?:and|but|while|whereas|plus)\s+(?:there\s+(?:is|are|['’]s)|you\s+(?:can\s+)?hear)\b|"
                         r";\s+", re.IGNORECASE)
 # Predicative "instrumental" ("this is an instrumental", "instrumental piece") means no vocals; the noun
@@ -591,7 +603,7 @@ def find_mentions(text: str) -> list[Mention]:
     hedges = [m.start() for m in _HEDGE.finditer(text)]
     sentences = [m.start() for m in _SENTENCE.finditer(text)] if hedges else []
     lower = text.lower()
-    negators = ([m.start() for m in _NEGATOR.finditer(text)]
+    negators = ([m.start() for m in _NEGATOR.finditer(text) if not _ACTION_DENIED.match(text, m.end())]
                 if any(g in lower for g in _NEGATOR_GATE) else [])
     breaks = [m.end() for m in _CLAUSE_BREAK.finditer(text)] if negators else []
     out: list[Mention] = []

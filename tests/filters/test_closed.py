@@ -52,3 +52,17 @@ def test_a_closed_question_takes_a_one_word_answer_of_its_type() -> None:
 def test_a_bare_part_is_a_field_but_a_bare_statement_is_not() -> None:
     assert is_question("Bass", _words("Bass"))
     assert not is_question("The cello plays.", _words("The cello plays."))
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("dur", "30s"),
+    ("who plays the runs", "Violin."),
+    ("What guitar effect is on there?", "Wah-wah."),
+    ("is the guitar strummed or picked", "fingerpicked"),
+])
+def test_round10_fields_players_and_effects_take_a_short_answer(question: str, answer: str) -> None:
+    assert d.Degenerate()(pair(answer, question), clip()).keep
+
+
+def test_round10_one_player_asked_for_but_not_two() -> None:
+    assert d.Degenerate()(pair("Drums.", "who plays the runs and the chords"), clip()).reason == d.DEGENERATE_TOO_SHORT

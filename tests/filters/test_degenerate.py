@@ -331,3 +331,25 @@ def test_round9_a_reason_made_of_the_questions_words_restates_it(question: str, 
 ])
 def test_round9_a_real_reason_is_kept(question: str, answer: str) -> None:
     assert d.Degenerate()(pair(answer, question), clip()).keep
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    # a forum register leaves the closing stop off on purpose (round 10, v18-reddit)
+    ("what's carrying this track ngl", "the rhodes chords imo. they're soft and warm and everything else (the boom bap "
+     "drums, the deep bass) just sits under them. the vinyl crackle on top is what makes it feel like an old "
+     "record tho"),
+    ("Who's playing?", "can't tell from this one, sounds like a solo guitar though, recorded close up like that"),
+])
+def test_round10_a_lower_case_register_without_a_closing_stop_is_not_cut_off(question: str, answer: str) -> None:
+    assert d.Degenerate()(pair(answer, question), clip()).keep
+
+
+@pytest.mark.parametrize(("question", "answer", "reason"), [
+    ("Describe the drums.", "The drums keep a steady backbeat while the hi-hats open up on every fourth bar and the "
+     "snare gets a little", d.DEGENERATE_TRUNCATED),
+    ("What role does the piano play?",
+     "[INSTRUMENT] carries a catchy montuno riff that locks in with the [PERCUSSION].",
+     d.DEGENERATE_SPECIAL_TOKEN),
+])
+def test_round10_prose_cut_off_and_template_slots_still_trip(question: str, answer: str, reason: str) -> None:
+    assert d.Degenerate()(pair(answer, question), clip()).reason == reason

@@ -173,3 +173,25 @@ def test_round7b_relative_answers_are_evasions(question, answer):
 
 def test_round7b_none_first_commits_to_an_absence():
     assert not evades("None, it's an instrumental, a good bed for whatever vocal you bring next.", "Any vocals?")
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Does it have a drop?",
+     "Techno doesn't always work like that, it really depends on the DJ and how they mix it in."),
+    ("Where would you place this beat?", "Honestly that depends on the artist, every rapper hears a beat different."),
+    ("What story does this piece tell?", "Every listener will find their own story in it; that's the magic of ambient "
+     "music: it becomes whatever you need it to be tonight."),
+    ("What's the singer's name?", "The game never credits the singer, so I honestly can't say."),
+])
+def test_round10_someone_elses_hands_and_rules_of_thumb_commit_to_nothing(question: str, answer: str) -> None:
+    assert evades(answer, question)
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Tempo?", "The tempo depends on the section: the verse is slow and the chorus doubles up."),
+    ("Where does it fit?",
+     "It depends on the DJ, but the four on the floor kick and the long build make it peak-time."),
+    ("What stands out?", "Every listener hears the drums first: a steady four on the floor under the synth bass."),
+])
+def test_round10_a_dodge_word_beside_a_real_answer_is_kept(question: str, answer: str) -> None:
+    assert not evades(answer, question)

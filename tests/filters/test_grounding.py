@@ -315,3 +315,27 @@ def test_round9_a_voice_the_caption_does_not_give_is_unsupported(context, questi
 ])
 def test_round9_voices_crowds_and_techniques_the_caption_gives_are_kept(context, question, answer):
     assert grounding(pair(answer, question), clip(context)).keep
+
+
+# round 10: MTG-Jamendo's instrument tags list a voice when there is one; a use affirmed is no sample in the clip
+@pytest.mark.parametrize(("context", "question", "answer"), [
+    ("genre---ambient, instrument---synthesizer, instrument---pad, mood/theme---relaxing", "Vox?",
+     "wordless female vox, airy"),
+])
+def test_round10_a_voice_jamendo_tags_do_not_list_is_unsupported(context, question, answer):
+    assert grounding(pair(answer, question), clip(context)).reason == GROUNDING_UNSUPPORTED
+
+
+@pytest.mark.parametrize(("context", "question", "answer"), [
+    ("A funk song with a groovy bass guitar, punchy snare and kick, and a wah-wah electric guitar.",
+     "Would this make a good sample source?", "Definitely: grab a two-bar loop of the wah guitar and the bassline."),
+    ("genre---electronic, genre---downtempo, instrument---piano, instrument---drummachine, mood/theme---calm",
+     "What instruments?", "A piano over a drum machine: a smooth, unhurried downtempo groove."),
+    ("sitar, indian, drums, no vocals, eastern", "What percussion?", "Hand drums, most likely a tabla."),
+    ("A trap song. Male rapper raps in spanish with autotune.", "Does the autotune work?",
+     "It works; it doesn't bury the rapper."),
+    ("classical, strings, violin, slow, soft, cello, sad, no vocals", "What instruments?",
+     "A soft string texture led by violin, with cello adding a darker, lower voice beneath it."),
+])
+def test_round10_uses_feels_kinds_and_instrument_voices_are_kept(context, question, answer):
+    assert grounding(pair(answer, question), clip(context)).keep

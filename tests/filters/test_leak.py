@@ -310,3 +310,8 @@ def test_round9_tag_strings_and_a_kind_in_general_are_tag_questions(question: st
 ])
 def test_round9_questions_about_the_clip_are_kept(question: str) -> None:
     assert leak(pair("A slow piano piece with rippling broken chords.", question), clip()).keep
+
+
+def test_round10_a_term_to_define_is_a_tag_question_but_a_field_is_not() -> None:
+    assert leak(pair("Ambient offshoot from 70s radio.", "space music = ?"), clip()).reason == LEAK_TAG_QUESTION
+    assert leak(pair("About 92.", "bpm = ?"), clip()).keep

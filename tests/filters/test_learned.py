@@ -182,3 +182,12 @@ def test_short_closed_answers_are_not_judged_by_the_degenerate_classifier() -> N
     assert layer(QAPair("c", "What is the mood?", "Melancholic and slow, like a lament.", "open"), clip).reason == (
         degenerate.DEGENERATE_CLASSIFIER)
     assert make_filters(["degenerate"], classifier=False)  # the exemption needs no model when the layer is off
+
+
+def test_round10_a_short_committed_absence_is_not_judged_by_the_refusal_classifier() -> None:
+    from musicqa.filters import _EXEMPT
+    from musicqa.records import QAPair
+
+    assert _EXEMPT["refusal"](QAPair("c", "Vocals?", "None.", "open"))
+    assert not _EXEMPT["refusal"](QAPair("c", "mood 1 word", "unclear", "open"))
+    assert not _EXEMPT["refusal"](QAPair("c", "Vocals?", "None that I could say for sure, really.", "open"))

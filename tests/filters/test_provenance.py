@@ -90,3 +90,24 @@ def test_round9_provenance_trips(context: str, question: str, answer: str, reaso
 ])
 def test_round9_lists_and_music_words_are_kept(context: str, question: str, answer: str) -> None:
     assert leak(pair(answer, question), clip(context)).keep
+
+
+@pytest.mark.parametrize(("context", "question", "answer", "reason"), [
+    ("", "key+mode", "G maj (key str .68)", LEAK_MEASUREMENT),
+    ("", "Describe the audio", "The audio is a lounge pop triphop drummachine sampler synthesizer song.",
+     LEAK_SOURCE_REFERENCE),
+    ("", "What is it?", "An experimental blend of hip-hop, triphop, bass, bongo, brass, cello, clarinet, computer, "
+     "drum machine, drums, electric guitar and voice.", LEAK_SOURCE_REFERENCE),
+    (MTT, "What era?", "Going off the description it's 70s funk.", LEAK_SOURCE_REFERENCE),
+])
+def test_round10_provenance_trips(context: str, question: str, answer: str, reason: str) -> None:
+    assert leak(pair(answer, question), clip(context)).reason == reason
+
+
+@pytest.mark.parametrize("answer", [
+    "The audio is a bossanova jazz song with a cool and slow tempo.",
+    "A classical piece with a choir, bass, cello, doublebass, piano, violin, and voice.",
+    "G major, and a strong, stable key centre.",
+])
+def test_round10_run_together_words_and_short_ordered_lists_are_kept(answer: str) -> None:
+    assert leak(pair(answer, "Describe the audio"), clip()).keep

@@ -134,3 +134,9 @@ def test_round7_none_about_presence_is_an_answer(question, answer):
 ])
 def test_round7b_non_answers_are_refusals(question, answer):
     assert not refusal(pair(answer, question), clip()).keep
+
+
+def test_round10_a_bare_unclear_is_a_refusal_but_none_is_an_answer() -> None:
+    assert not refusal(pair("unclear", "mood 1 word"), clip()).keep
+    assert not refusal(pair("?", "key"), clip()).keep
+    assert refusal(pair("None.", "Vocals?"), clip()).keep

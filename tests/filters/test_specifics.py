@@ -345,3 +345,28 @@ def test_round9_names_counts_and_centuries_are_found(question, answer, context):
 ])
 def test_round9_names_and_eras_the_source_allows_are_kept(question, answer, context):
     assert not invented_specific(answer, question, context, None)
+
+
+PIANO = "A solo piano plays a slow melody. The right hand plays a simple tune while the left hand plays broken chords."
+
+
+@pytest.mark.parametrize(("question", "answer", "context"), [
+    ("Where do the sounds sit?", "The left hand sits toward the left speaker and the melody drifts right.", PIANO),
+    ("Where do the shimmers sit?", "They sweep from the left speaker to the right every few seconds.",
+     "An ambient pad."),
+    ("What did they use for the bell sound?", "That's the Omnisphere 'Dark Bells' preset.", "A trap beat with bells."),
+    ("Where was this recorded?", "Live in a cabin in the Appalachian foothills.", "A solo acoustic guitar piece."),
+    ("lang", "Jamaican Patois", "A reggae song with a female vocalist."),
+])
+def test_round10_stereo_places_gear_and_languages_are_found(question, answer, context):
+    assert invented_specific(answer, question, context, None)
+
+
+@pytest.mark.parametrize(("question", "answer", "context"), [
+    ("What do the hands do?", "The left hand plays broken chords under the right hand's tune.", PIANO),
+    ("Where is the guitar?", "Panned left, with the keys on the right.", "A wide stereo mix: guitar left, keys right."),
+    ("Where was this recorded?", "In a big reverberant hall, by the sound of it.", "A solo acoustic guitar piece."),
+    ("Keys?", "A warm Rhodes with some plate reverb.", "A lo-fi beat with Rhodes chords."),
+])
+def test_round10_hands_given_stereo_and_rooms_are_kept(question, answer, context):
+    assert not invented_specific(answer, question, context, None)

@@ -65,3 +65,25 @@ def test_round9_a_denied_technique_is_not_a_denied_instrument() -> None:
 
 def test_round9_a_street_performance_is_live() -> None:
     assert ("live", False) in mentions("A guy singing, sounds like he's on the street.")
+
+
+def test_round10_an_instruments_voice_and_string_name_no_singer_or_string_section() -> None:
+    assert ("vocals", False) not in mentions("A violin leads, with cello adding a darker, lower voice beneath it.")
+    assert ("strings", False) not in mentions("The open low E string rings out under the riff.")
+    assert ("strings", False) not in mentions("The sitar, with its buzzing, resonant strings and bending notes.")
+    assert ("vocals", False) not in mentions("A soft, rounded bass line hums beneath the chords.")
+    assert ("vocals", False) in mentions("She hums the melody.")
+    assert ("vocals", False) in mentions("wordless female vox, airy")
+
+
+def test_round10_a_denied_action_is_no_denied_presence() -> None:
+    assert ("rap", False) in mentions("The autotune fits; it doesn't bury the rapper.")
+    assert ("vocals", False) in mentions("The mix never drowns out the vocals.")
+    assert ("drums", True) in mentions("It doesn't have drums.")
+    assert ("guitar", True) in mentions("The track doesn't feature the guitar.")
+
+
+def test_round10_feel_words_and_sampling_advice_name_no_genre_or_sample() -> None:
+    assert all(c != "rnb" for c, _ in mentions("A smooth, unhurried downtempo groove."))
+    assert all(c != "samples" for c, _ in mentions("Grab a two-bar loop and pitch it."))
+    assert ("samples", False) in mentions("A dusty drum loop repeats.")
