@@ -15,6 +15,7 @@ from collections import Counter
 from musicqa.filters.closed import STOP, closed, ends_whole, is_question
 from musicqa.filters.language import LanguageCheck
 from musicqa.filters.lexicon import is_word
+from musicqa.filters.lexicon import words as known_words
 from musicqa.filters.vocab import find_mentions
 from musicqa.records import KEEP, Clip, QAPair, Verdict
 
@@ -65,7 +66,7 @@ _BULLET = re.compile(r"(?:^|\n)\s*(?:[-*•–]|\d{1,2}[.)])\s+\S[^\n]*$")
 _VACUOUS = frozenset(
     "music musical audio song songs track piece sound sounds played playing plays play heard hear features feature "
     "featuring contains contain has includes composition recording clip thing something like manner way it's "
-    "that's".split()
+    "that's soundscape".split()
 )
 _FUNCTION_END = frozenset(
     "the a an and or but of to in on with for by as at from that which who whose whom is are was were be its "
@@ -110,6 +111,21 @@ def _echoes(question: str, answer: str, q_words: list[str], a_words: list[str]) 
         return True
     end = answer.lower().find(q_words[-1].lower()) + len(q_words[-1])
     return bool(re.match(r"[*_\s]*[:?]", answer[end:]))
+
+
+def _cut_word(answer: str, words: list[str], source: str) -> bool:
+    """The last word stops inside a word its caption or question has: "... a slow, soft solo pia" for a piano
+    caption, "the nylon guitar and flu" for a flute (a word of its own, so the lexicon cannot tell)."""
+    if len(words) < 4 or _TERMINAL.search(answer.rstrip()):
+        return False
+    last = words[-1].lower()
+    if len(last) < 3 or last in STOP:
+        return False
+    known = known_words()
+    # "acoustic" before a tag's "acousticguitar" ends a word; "pia" before "piano" does not
+    return any(w.startswith(last) and len(w) >= len(last) + 2
+               and not (len(w) - len(last) >= 3 and w[len(last):] in known)
+               for w in {w.lower() for w in _WORD.findall(source)})
 
 
 def _is_loop(answer: str, words: list[str]) -> bool:
@@ -284,7 +300,7 @@ class Degenerate:
         if _is_loop(answer, a_words):
             return Verdict(False, DEGENERATE_REPETITION)
         if (self.max_answer_chars and len(pair.answer) >= self.max_answer_chars - 1) or _is_truncated(
-                answer, a_words, question):
+                answer, a_words, question) or _cut_word(answer, a_words, f"{clip.text} {question}"):
             return Verdict(False, DEGENERATE_TRUNCATED)
         return KEEP
 

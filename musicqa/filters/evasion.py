@@ -20,7 +20,7 @@ from musicqa.filters.vocab import find_mentions
 # "Hmm, hard to say", "I can't verify that from here": a refusal whatever follows
 _ALWAYS = re.compile(
     r"\bhard\s+to\s+(?:say|tell|pin\s+down)\b(?!\s+no\b)|\b(?:a\s+)?tough\s+(?:one\s+to\s+(?:call|answer)|call)\b|"
-    r"\b(?:can['’]t|cannot|can\s+not|couldn['’]t|could\s+not)\s+(?:really\s+|honestly\s+)?(?:verify|vouch\s+for)\b|"
+    r"\b(?:can['’]?t|cannot|can\s+not|couldn['’]?t|could\s+not)\s+(?:really\s+|honestly\s+)?(?:verify|vouch\s+for)\b|"
     r"\bno\s+way\s+(?:to|of)\s+(?:verify|check)\w*\b|\bdunno\b|\bno\s+clue\b|\bbeats\s+me\b|"
     # "..., so I honestly can't say.": the answer ends by declining
     r"\b(?:so|and|but)\s+i\s+(?:\w+\s+)?(?:can['’]?t|cannot)\s+(?:really\s+)?(?:say|tell)\W*$|"
@@ -35,12 +35,12 @@ _ALWAYS = re.compile(
 # "whatever vibe you bring is the right one". The move's own words ("the crowd") name nothing of the clip.
 # "hears", "will feel", "might perceive a little": what a listener does with the clip
 _PERCEIVES = (r"(?:(?:will|would|might|may|can|could)\s+)?(?:\w+ly\s+)?(?:hears?|feels?|gets?|takes?|finds?|"
-              r"experiences?|perceives?|interprets?|reacts?|responds?)")
+              r"experiences?|perceives?|interprets?|reacts?|responds?|meets?|receives?)")
 _AUDIENCE_GATE = ("listener", "person", "people", "everyone", "everybody", "crowd", "audience", "whatever", "beauty",
                   "taste", "who", "ear", "one", "body", "depend", "up to", "comes down", "every", "each")
 _AUDIENCE = re.compile(
     r"\b(?:every|each|any)\s+(?:listener|person|ear|one|body|rapper|dj|artist|musician|producer|engineer|singer|"
-    r"player|drummer)\s+" + _PERCEIVES + r"\s+"
+    r"player|drummer|practitioner|student|dancer|fan|viewer)\s+" + _PERCEIVES + r"\s+"
     r"(?:\w+\s+){0,3}?(?:different|differently|their\s+own|something\s+else)\b|"
     r"\b(?:everyone|everybody|different\s+(?:people|listeners))\s+" + _PERCEIVES + r"\s+(?:\w+\s+){0,3}?"
     r"(?:different|differently|their\s+own|something\s+else)\b|"
@@ -59,15 +59,22 @@ _MOVES = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
      r"\b(?:can|do|did|could)\s+you\s+(?:hear|tell|guess|pick)\b"
      r"[^.!]*\?|\btell\s+me\s+(?:what|which|how|who|if|whether)\b|\blisten\s+(?:\w+\s+){0,2}and\s+(?:tell|decide|"
      r"see|judge)\b|\byour\s+(?:call|guess|pick)\b|\bwhat['’]s\s+your\s+(?:guess|take|view|opinion|call)\b|"
-     r"\bgood\s+question\b|\bi['’]ll\s+let\s+you\s+(?:decide|judge|guess)\b|\byou\s+tell\s+me\b"),
+     r"\bgood\s+question\b|\bi['’]ll\s+let\s+you\s+(?:decide|judge|guess)\b|\byou\s+tell\s+me\b|"
+     r"\blet\s+(?:the\s+)?(?:listeners?|audience|you)\s+decide\b"),
+    # the question waved away with attitude: "Keys are for people with chord charts", "Lyrics are for cops"
+    (("are for", "is for"),
+     r"\b(?:keys?|lyrics|genres?|genre\s+tags|tags|labels|tempos?|bpm|chords?|theory|names?|words)\s+(?:are|is)\s+for\s+"
+     r"(?!the\s+(?:chorus|verse|bridge|intro|outro|solo|drop)\b)[\w-]+"),
     # subjectivity: the answer is the listener's, not the clip's
-    (("subjective", "varies", "differ", "personal", "ear of", "matter of", "up to", "answer", "differently"),
+    (("subjective", "varies", "differ", "personal", "ear of", "matter of", "up to", "answer", "differently", "way",
+      "your own"),
      r"\bsubjective\b|\b(?:varies|vary|differs?|changes?)\s+(?:from|between|by|with)\s+(?:\w+\s+){0,2}?"
      r"(?:listeners?|persons?|people|individuals?|ears?)\b|\b(?:everyone|everybody|each\s+listener)\s+"
      r"(?:hears|feels|experiences|perceives|takes)\s+(?:it\s+|music\s+|this\s+)?differently\b|"
      r"\b(?:so|very|too|deeply|quite|really)\s+personal\b|\bin\s+the\s+ears?\s+of\s+the\b|"
      r"\bmatter\s+of\s+(?:taste|opinion|preference)\b|\bup\s+to\s+(?:you|the\s+listener|each\s+listener|your\s+ears?)\b|"
-     r"\bno\s+(?:right|single|wrong|one)\s+answer\b"),
+     r"\bno\s+(?:right|single|wrong|one)\s+answer\b|\bno\s+(?:right|wrong|correct)\s+way\b|"
+     r"\byour\s+own\s+(?:journey|experience|interpretation)\b"),
     # playback: the asker's speakers, not the clip
     (("speaker", "headphone", "system", "volume", "playback", "setup", "set-up", "monitor", "room", "device",
       "stereo", "earbud", "equipment", "knob"),

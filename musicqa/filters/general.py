@@ -45,6 +45,8 @@ _GENERIC_QUESTION = re.compile(
     r"what\s+(?:is|are|was)\s+the\s+(?:\w+\s+)?(?:role|importance|significance|use)\s+of\s+(?:\w+\s+){1,4}in\s+"
     r"(?:\w+\s+){0,3}(?:music|genres?|songs)\b|"
     r"what\s+makes\s+(?:\w+\s+){1,2}music\b|"
+    # "What is the purpose of a pipe organ?": an instrument's kind, not this one
+    r"what\s+(?:is|are)\s+the\s+(?:purpose|function|job)\s+of\s+an?\s+[\w-]+(?:\s+[\w-]+)?\s*\??\s*$|"
     r"define\b|(?:how\s+(?:would|do|can)\s+you\s+)define\b|"
     r"what\s+are\s+(?:the\s+)?(?:main\s+|key\s+|typical\s+)?(?:characteristics|features|elements|traits|hallmarks)\s+"
     r"of\s+(?:\w+\s+){1,3}(?:music|genre|songs?|style)\b|"
@@ -129,6 +131,9 @@ def _asks_what_a_term_is(question: str) -> bool:
     return plain and (is_term(" ".join(words[-2:])) or is_term(words[-1]))
 
 
+# "What is the name of the bossanova song that became a hit in the 1960s?": another song, asked about
+_ANOTHER_SONG = re.compile(r"\bthe\s+(?:[\w-]+\s+){0,2}(?:song|track|album|record|tune)\s+that\s+(?:became|was\s+a|"
+                           r"topped|reached|made|won)\b", re.IGNORECASE)
 _THIS_CLIP_ONLY = re.compile(r"\b(?:this|here|you\s+hear)\b", re.IGNORECASE)
 # "How is the Rhodes piano different from other electric pianos?": a comparison with its kind in general
 _VERSUS_ITS_KIND = re.compile(r"\b(?:different|differs?|distinguish\w*)\s+(?:\w+\s+)?from\s+other\s+[\w-]+",
@@ -199,6 +204,17 @@ def _asks_about_a_tag_string(question: str) -> bool:
     return all(is_term(w) or (known and w not in known) for w in words) and not _THIS_CLIP.search(m.group(1))
 
 
+# "The tin whistle, also known as the penny whistle, is a simple six-holed woodwind instrument that has been a staple
+# of Irish traditional music since the 19th century": an instrument explained, not heard
+_EXPLAINS_A_TERM = re.compile(r"\balso\s+(?:known|called)\s+as\b|\bhas\s+been\s+a\s+staple\s+of\b|"
+                              r"\bis\s+(?:most\s+)?commonly\s+(?:pitched|tuned|made|built)\b", re.IGNORECASE)
+
+
+def explains_a_term(question: str, answer: str) -> bool:
+    """True when the answer explains an instrument or a term in general to a question that asks of no clip."""
+    return bool(_EXPLAINS_A_TERM.search(answer)) and not _THIS_CLIP.search(question)
+
+
 def lectures_on_a_genre(answer: str) -> bool:
     """True when a sentence tells where or when a genre or instrument came from, about no clip."""
     if _DEFINES.search(answer):
@@ -229,6 +245,8 @@ def asks_in_general(question: str) -> bool:
     if generic and not _CLIP_REF.search(question):
         return True
     if _VERSUS_ITS_KIND.search(question) and not _THIS_CLIP_ONLY.search(question):
+        return True
+    if _ANOTHER_SONG.search(question) and not _THIS_CLIP_ONLY.search(question):
         return True
     if (m := _TERM_EQUALS.match(question)) and (m.group(1).lower().endswith((" music", " genre", " style"))
                                                  or (is_term(m.group(1)) and len(m.group(1)) > 5)):

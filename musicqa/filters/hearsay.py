@@ -56,7 +56,7 @@ _PATTERNS = [re.compile(p, re.IGNORECASE) for p in (
     r"cataloger)s?\b",
     # a labeller's shorthand citing the source first: "Meta says no trumpet.", "Tags: smooth, night.", "cap says"
     r"^\W*(?:meta|metadata|tags?|caption|cap|blurb|desc|description|write-?up)\s*(?::|says?\b|lists?\b)|"
-    r"\b(?:in|per|from|on)\s+the\s+cap\b",
+    r"\b(?:in|per|from|on)\s+the\s+cap\b|\bper\s+cap\b|\bthe\s+cap\s+(?:notes|mentions|says|lists|reads|calls)\b",
     # "In description is saying ...", "it says it sounds like a beach": the source, in a learner's or a kid's words
     r"\bin\s+(?:the\s+)?(?:description|caption|tags?|metadata)\s+(?:is\s+)?(?:saying|says|said|written|stands?)\b|"
     r"\bit\s+says\s+(?:it|this)\s+(?:sounds?|is|was|has|feels?)\b|"
@@ -220,7 +220,8 @@ _ASKS_WHATS_IN = re.compile(r"\b(?:in|on|from)\s+" + _DET + r"(?:[\w'’-]+\s+){
 _THE_CLIP = re.compile(r"\b(?:audio|sound|music|song|track|recording|clip|mp3|wav|video|film|movie|game|cover|version|"
                        r"remix|rendition|take|performance|piece|tune|excerpt|number|"
                        # where the clip would be played: "in a live set list?", "on a road-trip playlist?"
-                       r"set\s*list|set|playlist|mix|mixtape|rotation)\b", re.IGNORECASE)
+                       r"set\s*list|set|playlist|mix|mixtape|rotation|app|session|class|workout|routine)\b",
+                       re.IGNORECASE)
 _PERSON_SAYS = re.compile(
     r"(?:\b(?:the|my|our|a|that|this|his|her|their|your)\s+(?:[\w'’-]+\s+){0,2}?" + _PEOPLE + r"|"
     r"\b(?:someone|somebody))\s+(?:(?:also|just|always|once|apparently)\s+)?"

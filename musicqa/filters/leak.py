@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 
-from musicqa.filters.general import asks_in_general, lectures_on_a_genre
+from musicqa.filters.general import asks_in_general, explains_a_term, lectures_on_a_genre
 from musicqa.filters.hearsay import cites_source
 from musicqa.filters.provenance import cites_provenance, names_a_tag, recites_tags, talks_of_measurement
 from musicqa.records import KEEP, Clip, QAPair, Verdict
@@ -204,6 +204,9 @@ _SOURCE_QUESTION = re.compile(
     r"this\s+[\w-]+)\s+(?:been\s+)?(?:given|assigned|labell?ed|tagged|filed|credited|catalogu?ed|listed|billed)"
     r"\s*(?:as|under|with)?\s*\?|"
     r"^\W*(?:which\s+|what\s+)?[\w-]+\s+(?:listed|named|mentioned|tagged|noted|specified)\s*\?|"
+    # "Which moods were associated with this track?": the labels someone attached
+    r"^\W*(?:which|what)\s+(?:moods?|genres?|tags?|themes?|keywords?|labels?)\s+(?:were|are|was|is)\s+"
+    r"(?:associated|linked|attached|assigned)\b|"
     r"^\W*(?:[\w-]+\s+)?per\s+(?:the\s+)?(?:metadata|tags|annotation|description|caption|labels?)\b|"
     r"\bhow\s+(?:was|were|is|are|has|have)\s+(?:[\w'’-]+\s+){1,4}?(?:been\s+)?(?:described|characteri[sz]ed|"
     r"categori[sz]ed|labell?ed|classified|tagged|listed)\s*\?|"
@@ -266,7 +269,7 @@ def leak(pair: QAPair, clip: Clip) -> Verdict:
         return Verdict(False, LEAK_MEASUREMENT)
     if asks_in_general(pair.question):
         return Verdict(False, LEAK_TAG_QUESTION)
-    if lectures_on_a_genre(pair.answer):
+    if lectures_on_a_genre(pair.answer) or explains_a_term(pair.question, pair.answer):
         return Verdict(False, LEAK_GENERAL_KNOWLEDGE)
     if any(_matches(table, text) for table in (_SETUP, _dataset_names()) for text in (pair.answer, pair.question)):
         return Verdict(False, LEAK_GENERATION_SETUP)

@@ -68,6 +68,7 @@ _MEASURE_GATE = ("detect", "track", "estimat", "analy", "meter", "readout", "rea
                  "conf", "analysis", "loudness", " str")
 
 # MTG-Jamendo's "genre---rock", "instrument---electricguitar", "mood/theme---calm"
+_TAG_FIELD = re.compile(r"\b(?:instrument|genre|mood|theme)s?\s*:\s*\w", re.IGNORECASE)
 _TAG_STRING = re.compile(r"\b[a-z]+(?:/[a-z]+)?---[\w-]+|\bmood/theme\b", re.IGNORECASE)
 
 # Tag lists come sorted ("cello, classical guitar, double bass, flute, harp, horn"); nobody describing music
@@ -112,12 +113,14 @@ _PROVENANCE = re.compile(
     r"\b(?:listed|given|provided|supplied|above|offered|available)\s+(?:categories|options|genres|moods|tags|"
     r"labels|terms|attributes|descriptors|keywords|choices)\b|"
     r"\b(?:from|in|per)\s+the\s+text\b(?!\s+of\b)|\bthe\s+text\s+(?:says|tells|mentions|notes|states)\b|"
+    # "No drums are listed; it is piano and pad."
+    r"\b(?:are|is|were|was)(?:n['’]t|\s+not)?\s+listed\b(?!\s+(?:as|among|in\s+the\s+(?:credits|liner)))|"
     # "Going by how the clip was catalogued, it's a solo performance"
     r"\bhow\s+(?:the|this|it)\s*(?:clip|track|song|piece|recording|audio|file)?\s+(?:was|is|has\s+been|got|were)\s+"
     r"(?:catalogu?ed|cataloged|tagged|labell?ed|annotated|filed|logged|classified|categori[sz]ed|entered)\b",
     re.IGNORECASE)
 _PROVENANCE_GATE = ("above", "below", "earlier", "who", "listed", "given", "provided", "supplied", "offered",
-                    "available", "text", "how")
+                    "available", "text", "how")  # "listed" also gates "No drums are listed"
 # "Given the energetic tag, the vocal is ...": one of the clip's tag words, called a tag
 _NAMED_TAG = re.compile(r"\b(?:the|that|this|its|an?)\s+([\w/-]+(?:\s+[\w-]+)?)\s+tags?\b(?!\s+(?:team|along|line))",
                         re.IGNORECASE)
@@ -162,6 +165,8 @@ def recites_tags(answer: str, context: str) -> bool:
     items that are the clip's own tags (and nothing else but a word or two)."""
     if "---" in answer or "mood/theme" in answer.lower():
         return bool(_TAG_STRING.search(answer))
+    if len(_TAG_FIELD.findall(answer)) >= 2:  # "instrument: sitar, instrument: strings, no voice"
+        return True
     if _SLASHED.search(answer) or _alphabetical_list(answer) or _tag_salad(answer):
         return True
     tags = _tags(context)

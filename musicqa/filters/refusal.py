@@ -36,6 +36,19 @@ _CANNOT = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
     (("as a",),
      r"\bas\s+an?\s+(?:ai|a\.i\.|artificial\s+intelligence|(?:ai\s+|large\s+)?language\s+model|text-based|"
      r"virtual\s+assistant|chatbot|assistant)\b"),
+    # "I'm just an AI and cannot actually listen to audio, however ...": Llama-2-chat's disclaimer, then a guess
+    (("just an", "only an", "merely an", "listen to"),
+     # the disclaimer first; a caveat after a committed description ("... It's important to note that I'm just an
+     # AI, and vocal quality is subjective") leaves the description standing
+     r"^\W*(?:[\w'’]+\W+){0,4}?(?:i['’]m|i\s+am)\s+(?:just|only|merely)\s+an?\s+(?:ai|a\.i\.|language\s+model|"
+     r"chatbot|assistant|text-based)\b|\b(?:cannot|can['’]t|can\s+not)\s+(?:actually\s+|really\s+)?listen\s+to\s+(?:the\s+)?"
+     r"(?:audio|music|track|clip|recording|song|sound)s?\b"),
+    # "composed by a renowned contemporary composer": a credit asked for and none given
+    (("renowned", "famous", "well-known", "talented", "skilled", "popular"),
+     r"\b(?:composed|written|produced|performed|created|made|recorded|sung|played|arranged)\s+by\s+an?\s+"
+     r"(?:renowned|famous|well-known|talented|skilled|popular)\s+(?:[\w-]+\s+)?"
+     r"(?:composer|artist|musician|band|singer|producer|songwriter|performer|pianist|guitarist)\b"
+     r"(?!\s+(?:named|called|such\s+as|like)\b)"),
     (_I,
      r"\b(?:i|we)(?:\s+am|\s+are|'m|'re)?\s+(?:not\s+able|unable)\s+to\b|"
      r"\b(?:i|we)\s+(?:couldn't|could\s+not|can't|cannot|didn't|did\s+not|was\s+unable\s+to|were\s+unable\s+to|"
@@ -181,7 +194,7 @@ _UNCERTAIN = [(gate, re.compile(pattern, re.IGNORECASE)) for gate, pattern in [
      r"\bnothing\s+(?:was\s+|is\s+)?(?:told|given|said)\s+to\s+me\b|\bnobody\s+says?\s+it\b"),
     (("say", "tell", "know", "to know", "n/a", "have it", "got"),
      # "n/a" as the answer, not as one field's value ("Severity: n/a, intentional ambience")
-     r"^\W*(?:can['’]t|cannot)\s+(?:really\s+)?(?:say|tell|know)\b|\bcannot\s+to\s+\w+|^\W*n/a\W*(?:\w+\W*){0,2}$|"
+     r"^\W*(?:can['’]t|cannot)\s+(?:really\s+)?(?:say|tell|know)\b|\bcannot\s+to\s+\w+|^\W*n/a\W*(?!instrumental|no\s)(?:\w+\W*){0,2}$|"
      r"\bnot\s+possible\s+to\s+(?:say|tell|know)\b|\b(?:i|we)\s+(?:don['’]t|do\s+not)\s+have\s+(?:it|that|this)\b|"
      r"\bnot\s+something\s+(?:i|we)['’]ve\s+got\b|\bno\s+way\s+for\s+(?:me|us|anyone)\s+to\b"),
     (("unclear", "unknown", "not known"),

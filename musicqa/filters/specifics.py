@@ -49,7 +49,7 @@ _COUNT = re.compile(
     # a learner's singular counts too: "four musician", "two violin player"
     r"(?:players?|musicians?|guitarists?|singers?|vocalists?|drummers?|violinists?|pianists?|men|women|voices|people|"
     r"members?|performers?|rappers?|percussionists?|horn\s+players?|backing\s+singers?|kids|children|boys|girls|"
-    r"choristers?|dancers?|soloists?|instrumentalists?)\b", re.IGNORECASE)
+    r"choristers?|dancers?|soloists?|instrumentalists?|monks|nuns|priests|chanters|stems)\b", re.IGNORECASE)
 # "'93", "Chopin's Op. 9", "BWV 782": a year in short, a work's catalogue number
 _SHORT_YEAR = re.compile(r"(?<![\w'’])['’](\d\d)\b(?!['’]?s\b)")
 _CATALOGUE = re.compile(r"\b(?:op\.?|opus|bwv|kv\.?|k\.|hob\.?|d\.)\s*\d+\b", re.IGNORECASE)
@@ -82,6 +82,12 @@ _STEREO = re.compile(r"\b(?:left|right)[\s-]+(?:speaker|channel|side\s+of\s+the\
                      r"\bpanned\b|\bpanning\b|\bhard[\s-]+(?:left|right)\b|\bfrom\s+(?:the\s+)?left\s+(?:\w+\s+)?"
                      r"(?:to|into)\s+(?:the\s+)?right\b|\bfrom\s+(?:the\s+)?right\s+(?:\w+\s+)?(?:to|into)\s+(?:the\s+)?left\b",
                      re.IGNORECASE)
+# "tuned to 432 Hz", "a 7 Hz theta binaural beat", "528 Hz, the love frequency": a frequency nobody measured
+_HERTZ = re.compile(r"\b\d{1,5}(?:\.\d+)?\s*(?:hz|khz|hertz)\b", re.IGNORECASE)
+# licensing and delivery a supervisor would need in writing: "cleared for worldwide trailer use in perpetuity",
+# "a full stem pack ... as 24-bit WAV"
+_RIGHTS = re.compile(r"\b(?:pre-?cleared|cleared\s+for|in\s+perpetuity|royalty[- ]free|one[- ]stop|public\s+domain|"
+                     r"stem\s+pack|(?:16|24|32)[- ]bit|master\s+and\s+sync)\b", re.IGNORECASE)
 _STEREO_SOURCE = re.compile(r"\b(?:stereo|pann\w*|pans?|wide|width|mono|binaural|spatial|surround)\b|"
                             r"\b(?:left|right)\b(?![\s-]+hand)", re.IGNORECASE)
 _ANY_LANGUAGE = re.compile(r"\b(" + _LANGUAGES + r")\b", re.IGNORECASE)
@@ -115,9 +121,11 @@ _ASKS_CREDIT = re.compile(r"\b(?:who(?!\s+(?:would|might|could|should|is\s+(?:it
 _ASKS_ERA = re.compile(r"\b(?:decade|era|year|when|period)\b", re.IGNORECASE)
 _DECADE = re.compile(r"(?<![\w'’])(?:19|20)?['’]?([1-9]0)['’]?s\b", re.IGNORECASE)
 # "from the early 1700s", "an 18th-century dance": a century asked for and given
-_CENTURY = re.compile(r"\b1[0-9]00['’]?s\b|\b(?:1[0-9]|20|21)(?:st|nd|rd|th)[\s-]+century\b|\b(?:fifteenth|sixteenth|"
-                      r"seventeenth|eighteenth|nineteenth|twentieth|twenty-first)[\s-]+century\b", re.IGNORECASE)
+_CENTURY = re.compile(r"\b1[0-8][0-9]0['’]?s\b|\b(?:1[0-9]|20|21)(?:st|nd|rd|th)[\s-]+century\b|"
+                      r"\b(?:fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|twenty-first)[\s-]+century\b",
+                      re.IGNORECASE)
 _CREDIT_CUE = re.compile(r"\b(?:by|wrote|written|composed|produced|performed|recorded|arranged|played|sung|from|on|"
+                         r"through|via|licensed|published|cleared|"
                          r"his|her|their|album|sessions?|concerto|symphony|sonata|opus|label|released|"
                          r"(?:cover|covers|version|rendition|remake|remix|take)\s+of|covers|covering|covered|"
                          r"titled|entitled)\b",
@@ -163,7 +171,7 @@ _IMPLIED_COUNTS = ((re.compile(r"\bpentatonic\b", re.I), 5), (re.compile(r"\b(?:
 
 # Named ragas, maqams and church modes: "Raag Bhupali", "Yaman, an evening raga", "the Dorian mode"
 _SYSTEM = r"(?:raga|ragas|ragam|raag|raagam|ragini|maqam|maqams|maqamat|makam|makams|dastgah|thaat|thaath)"
-_NAMED_AFTER = re.compile(rf"\b(?i:{_SYSTEM})\s+({_WORD}(?:\s+{_WORD})?)")
+_NAMED_AFTER = re.compile(rf"\b(?i:{_SYSTEM})\s+(?:(?i:is|was|called|named)\s+)?({_WORD}(?:\s+{_WORD})?)")
 _NAMED_BEFORE = re.compile(rf"\b({_WORD})(?:\s+{_WORD})?,?\s+(?:(?:an?|the|is|this)\s+)?(?:[\w-]+\s+){{0,2}}?"
                            rf"(?i:{_SYSTEM})s?\b")
 _CHURCH = r"(?:ionian|dorian|phrygian|lydian|mixolydian|aeolian|locrian)"
@@ -232,8 +240,9 @@ def _names(answer: str, question: str, context: str) -> list[str]:
         if (named and all(named)) or any(proper):
             continue  # "Evans" for a caption naming Bill Evans; "Quartet" in "String Quartet No. 8" names no one
         before, after = answer[max(0, m.start() - 25):m.start()], answer[m.end():m.end() + 20]
-        if _COMPARISON.search(answer[max(0, m.start() - 40):m.start()]):
-            continue  # "in the style of Bill Evans" is a listener's comparison
+        if _COMPARISON.search(answer[max(0, m.start() - 40):m.start()]) and not credit_question:
+            continue  # "in the style of Bill Evans" is a listener's comparison; "Which composer?" - "It sounds
+            # like Satie's Gymnopedie No. 1" names the work asked for all the same (round 11)
         titled = name[-2:] in ("'s", "’s") and bool(_TITLE_AFTER.match(answer[m.end():]))
         credited = (credit_question or titled or bool(_CREDIT_CUE.search(before)) or bool(_CREDITING.match(after))
                     or bool(_GEAR_AFTER.match(answer[m.end():])))
@@ -285,6 +294,9 @@ def invented_specific(answer: str, question: str, context: str, facts: Facts | N
             return m.group(0)
     if (stereo := _STEREO.search(answer)) and not _STEREO_SOURCE.search(context):
         return stereo.group(0)
+    for m in (*_HERTZ.finditer(answer), *_RIGHTS.finditer(answer)):
+        if m.group(0).lower() not in context.lower():
+            return m.group(0)
     # a moment past the clip's end: "the hook lands at 0:42" in a 10-second clip
     if facts is not None and facts.duration_s:
         for m in _TIMESTAMP.finditer(answer):

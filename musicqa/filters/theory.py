@@ -68,6 +68,7 @@ def _invented_signature(answer: str, context: str) -> str:
 # A named form answering a question about the form: "Ternary form, ABA", "a 32-bar AABA song form", "rondo"
 _ASKS_FORM = re.compile(r"\b(?:form|structure|structured|sections?|layout)\b", re.IGNORECASE)
 _FORM = re.compile(r"\b(?:ternary|binary|rondo|strophic|through-composed|sonata[- ]allegro|theme\s+and\s+variations|"
+                   r"ritornello|da\s+capo|passacaglia|chaconne|minuet\s+and\s+trio|fugue|"
                    r"32-bar|sixteen-bar|16-bar)\b|(?<![\w-])(?-i:AABA|ABA|ABAB|AAB|ABAC|ABCBA)(?![\w-])", re.IGNORECASE)
 
 
@@ -120,10 +121,21 @@ def _invented_key_change(answer: str, question: str, context: str) -> str:
     return ""
 
 
+# "Drop C, no question", "Drop A", "open D", "DADGAD": a guitar tuning nobody gave
+_TUNING = re.compile(r"\b(?:drop|open)\s+(?-i:[A-G])(?:#|b|♯|♭)?(?![\w#♯♭])|\bDADGAD\b|"
+                     r"\b(?:half|whole)[- ]step\s+down\b", re.IGNORECASE)
+
+
+def _invented_tuning(answer: str, context: str) -> str:
+    m = _TUNING.search(answer)
+    return m.group(0) if m and m.group(0).lower() not in context.lower() else ""
+
+
 def invented_theory(answer: str, question: str, context: str) -> str:
     """The first metre, progression, form or key change the answer states and ``context`` does not support."""
     for check in (_invented_form(answer, question, context), _invented_signature(answer, context),
-                  _invented_progression(answer, context), _invented_key_change(answer, question, context)):
+                  _invented_progression(answer, context), _invented_key_change(answer, question, context),
+                  _invented_tuning(answer, context)):
         if check:
             return check
     return ""

@@ -272,9 +272,13 @@ CONCEPTS: tuple[Concept, ...] = (
        "stadium|arena|festival crowd|live show|whistling crowd"),
     _c("speech", _S, "speech|speaking|spoken|talking|talks|narration|narrator|dialogue|announcer|"
        "conversation|people talking|radio host|voice over|voiceover|monologue"),
-    _c("nature", _S, "birds|bird|birdsong|birds chirping|chirping|crickets|rain|raindrops|thunder|ocean|"
-       "waves|sea|water|river|stream|wind|wind blowing|forest|insects|animal|animals|dog|"
-       "dogs barking|frogs"),
+    _c("nature", _S, "insects|animal|animals|dog|dogs barking|frogs|crickets|nature sounds|sounds of nature"),
+    _c("wind", _S, "wind|wind blowing|breeze|gust|gusts", parents="nature"),
+    _c("forest", _S, "forest|woods|woodland|jungle|rainforest", parents="nature", implies="birds|wind|nature"),
+    # a field recording's sounds each its own: a caption's birds and stream give no rain or thunder (round 11)
+    _c("birds", _S, "birds|bird|birdsong|birds chirping|chirping|songbirds", parents="nature"),
+    _c("water", _S, "ocean|waves|sea|water|river|stream|brook|creek|waterfall|trickling water", parents="nature"),
+    _c("rain", _S, "rain|raindrops|rainfall|thunder|thunderstorm|storm|rolling thunder", parents="nature"),
     _c("noise", _S, "sound effects|sound effect|sfx|gunshot|gunshots|explosion|explosions|siren|sirens|"
        "footsteps|traffic|car|cars|engine|phone ringing|doorbell|laughter|laughing|"
        "baby crying|static|radio static|vinyl crackle|crackle|crackling|"
@@ -345,7 +349,8 @@ _EXCLUDE_AFTER = {  # keyed by form: the senses that follow a form and are not t
                   r"touch|articulation|strum\w*|playing|picking|style|technique|edge|bite|chords?|stabs?|manner|way|"
                   r"tone|accents?|plucks?|plucking|slaps?|bass|guitar|piano|keys|synths?|riffs?|strokes?|bowing)\b",
     # "a lo-fi recording" is its quality, not the genre
-    "lofi": r"[ -]?(?:recording|recordings|recorded|quality|production|fidelity|mix|mixing|tape)\b|"
+    "lofi": r"[ -]?(?:(?:live|studio|home|bedroom|muddy|rough|dusty)\s+)?(?:recording|recordings|recorded|quality|"
+            r"production|fidelity|mix|mixing|tape)\b|"
             r"\s+(?:and|but|yet)\s+(?:warm|grainy|dusty|muffled|hissy|noisy|crackly)\b",
     "industrial": r"[ -](?:machinery|machines?|noise|clang\w*|setting|estate|area|revolution|strength)\b",
     # "pianissimo or piano", "piano to forte": a dynamic, not the instrument
@@ -356,7 +361,11 @@ _EXCLUDE_AFTER = {  # keyed by form: the senses that follow a form and are not t
     "traditional": r"[ -]?(?:song|structure|sense|instrumentation|instruments?|arrangement|touch|rock|pop|"
                    r"jazz|blues|sound|feel|elements?|melod\w+|rhythms?)\b",
     "tom": r"[ -]?(?:waits|petty)\b",
-    "hardcore": r"[ -]?fans?\b",
+    "hardcore": r"[ -]?(?:fans?|kids?|crowds?|scene|punks?)\b",
+    # a choir's basses "hold", "sing", "answer": voices, not a bass instrument
+    "basses": r"\s+(?:hold|holds|sing|sings|singing|answer|answers|join|joins|enter|enters|drone|sustain)\b",
+    # "the melody shares the speech range": a register
+    "speech": r"[ -](?:range|register|frequencies|band|intelligibility)\b",
     "crowd": r"[ -]?(?:moving|going|pleaser|pleasing|favou?rite|dancing|on its feet)\b|"
              r"\s+(?:at\s+(?:a\s+|the\s+)?(?:festival|club|party|rave|wedding)|would|will|to\s+jump|jump)\b",
     "world": r"[ -]?(?:war|of|around|tour)\b",
@@ -382,11 +391,11 @@ _EXCLUDE_BEFORE = {  # keyed by form: words just before a form that give it anot
     "vibes": r"\b(?!the\b|on\b|a\b|and\b)\w+\s+$",
     # a film's dialogue the cue must not mask is not in the clip: "it'll mask speech", "under a conversation"
     "speech": r"\b(?:mask|masks|masking|with|over|under|against|fight|fights|clash\w*|compet\w*|duck\w*|around|"
-              r"behind|beneath|below|for)\s+(?:the\s+|any\s+|a\s+)?$",
+              r"behind|beneath|below|for)\s+(?:the\s+|any\s+|a\s+)?(?:[\w-]+\s+)?$",
     "dialogue": r"\b(?:mask|masks|masking|with|over|under|against|fight|fights|clash\w*|compet\w*|duck\w*|around|"
-                r"behind|beneath|below|for)\s+(?:the\s+|any\s+|a\s+)?$",
+                r"behind|beneath|below|for)\s+(?:the\s+|any\s+|a\s+)?(?:[\w-]+\s+)?$",
     "conversation": r"\b(?:mask|masks|masking|with|over|under|against|fight|fights|clash\w*|compet\w*|duck\w*|"
-                    r"around|behind|beneath|below|for)\s+(?:the\s+|any\s+|a\s+)?$",
+                    r"around|behind|beneath|below|for)\s+(?:the\s+|any\s+|a\s+)?(?:[\w-]+\s+)?$",
     "sing": r"\b(?:to|along|you|listeners|people|can|want to|and|cello|violin|guitar|piano|sax|saxophone|trumpet|"
             r"flute|strings|melody|synth|instruments?)\s+$",
     "crowd": r"\b(?:get|gets|getting)\s+the\s+$|\b(?:festival|club|party|rave|stadium|dancefloor|wedding)\s+$",
@@ -403,7 +412,6 @@ _EXCLUDE_BEFORE = {  # keyed by form: words just before a form that give it anot
     "march": r"\bin\s+$",
     "fun": r"\bno\s+$",
     "classic": r"\b(?:a|an|instant|modern|true|timeless|cult)\s+$",
-    "hum": r"\b(?:to|along)\s+$",
     "voices": r"\b(?:synth|synthesizer|synthesiser|instrument|instrumental|organ|pad|string|brass|wind|inner|outer|"
               r"independent|contrapuntal|polyphonic|fugal|imitative)\s+$",
     "voice": r"\b(?:synth|synthesizer|synthesiser|instrument|organ|pad|lead\s+synth|inner|outer|independent|"
@@ -422,6 +430,11 @@ _EXCLUDE_BEFORE = {  # keyed by form: words just before a form that give it anot
     # "pushes the groove forward", "a steady groove": the feel of any music, not the genre
     # any word before "groove" makes it the feel of any music ("a steady groove", "a downtempo groove")
     "groove": r"\b[\w-]+,?\s+$",
+    # "the cello anchoring the bass", "the left hand takes the bass": the bass line, not a bass instrument
+    "bass": r"\b(?:anchor\w*|hold\w*|hold\w*\s+down|carr\w*|tak\w*|cover\w*|handl\w*|keep\w*|doubl\w*)\s+the\s+$",
+    # "a deep, sustained hum stays underneath": a sound, not someone humming
+    "hum": r"\b(?:to|along|a|the|low|deep|sustained|electrical|electric|mains|amp|constant|steady|faint|soft|gentle|"
+           r"quiet|warm|droning|background|tape|subtle)[,]?\s+$",
     "engine": r"\b(?:rhythmic|harmonic|emotional|groove|beating|real|main)\s+$",
     "static": r"\b(?:feels?|felt|sounds?|remains?|stays?|is|are|fairly|rather|quite|very|mostly|largely|harmonically|"
               r"more|pretty|somewhat|so|too|almost|deliberately|rhythmically|kept|keeps?)\s+$",
@@ -433,7 +446,7 @@ _EXCLUDE_BEFORE = {  # keyed by form: words just before a form that give it anot
     # "a soft bass line hums beneath the chords": the bass hums, nobody sings
     "hums": r"\b(?:bass|bassline|line|pad|pads|synth|organ|drone|amp|strings|cello|it|that|which)\s+(?:\w+\s+)?$",
     # "a two-bar loop": a stretch to sample, not a loop in the track
-    "loop": r"\b[\w-]*bar\s+$",
+    "loop": r"\b(?:[\w-]*bar|techno|house|trance|dance|electronic|minimal|ambient|lo-fi|lofi)\s+$",
 }
 
 
@@ -531,7 +544,8 @@ _ACTION_DENIED = re.compile(r"(?<=n['’]t|not|ver)\s+(?!(?:have|has|had|feature
                             r"contain|contains|hear|play|plays|need|get|come|carry|really|even|any|sound|seem|appear)\b)"
                             r"[a-z]+\s+(?:out\s+|over\s+)?(?:the|his|her|its|their|your)\s", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(
-    r"[.;:!?(),\n]|\b(?:but|while|whereas|although|though|however|yet|except|just|only|so|because|which|"
+    # a dash between clauses too: "No rain - the water you hear is a stream"
+    r"[.;:!?(),\n–—]|\s-\s|\b(?:but|while|whereas|although|though|however|yet|except|just|only|so|because|which|"
     r"that|who|where|when|then|also|plus|and|with(?!out))\b",
     re.IGNORECASE,
 )
@@ -550,7 +564,7 @@ _HEDGE = re.compile(
     r"\b(?:could|would|might|may|perhaps|possibly|maybe|perfect for|suitable for|ideal for|great for|"
     r"good for|fit for|used (?:in|for|as|at|during)|imagine|reminiscent of|reminds?|"
     r"similar to|compared to|unlike|inspired by|influenced by|if|whether|typical(?:ly)?|associated with|"
-    r"commonly|often|usually|fans of|enjoy)\b",
+    r"commonly|often|usually|fans of|enjoy|in the manner of|in the style of|in the vein of)\b",
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")

@@ -353,3 +353,17 @@ def test_round10_a_lower_case_register_without_a_closing_stop_is_not_cut_off(que
 ])
 def test_round10_prose_cut_off_and_template_slots_still_trip(question: str, answer: str, reason: str) -> None:
     assert d.Degenerate()(pair(answer, question), clip()).reason == reason
+
+
+def test_round11_a_last_word_cut_inside_a_caption_word_is_cut_off() -> None:
+    caption = "A bossa nova instrumental with nylon-string guitar, brushed drums and a flute playing the melody."
+    answer = "Sophisticated and breezy, so it could lean upscale, but the nylon guitar and flu"
+    assert d.Degenerate()(pair(answer, "Is this usable for a luxury car ad?"), clip(caption)).reason == (
+        d.DEGENERATE_TRUNCATED)
+
+
+def test_round11_a_whole_word_before_a_run_together_tag_is_not_cut_off() -> None:
+    tags = "genre---folk, instrument---acousticguitar, instrument---voice, mood/theme---sad"
+    assert d.Degenerate()(pair("its a guitar i think, acoustic", "wat instrument is playin"), clip(tags)).keep
+    assert d.Degenerate()(pair("the shop guy said it was crisp and he sold it to me", "mood?"),
+                          clip("A mellow hip-hop beat.")).keep

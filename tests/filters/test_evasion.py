@@ -195,3 +195,23 @@ def test_round10_someone_elses_hands_and_rules_of_thumb_commit_to_nothing(questi
 ])
 def test_round10_a_dodge_word_beside_a_real_answer_is_kept(question: str, answer: str) -> None:
     assert not evades(answer, question)
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("What's the key?", "Key? Keys are for people with chord charts and day jobs."),
+    ("What's the singer saying?", "Lyrics are for cops and English teachers. Just feel the grim."),
+    ("What's the recording quality like?", "Raw or just bad is a class question, comrade. Let the listener decide."),
+    ("How should someone feel after listening?", "How you feel afterwards is your own journey; every practitioner "
+     "meets the drone differently, and there's no right way to receive it."),
+    ("lang", "cant verify"),
+])
+def test_round11_attitude_and_journeys_commit_to_nothing(question: str, answer: str) -> None:
+    assert evades(answer, question)
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("What is the hook for?", "The hook is for the crowd to sing along: a big shouted chorus over the drums."),
+    ("How should I feel?", "Calm: the slow pad and the soft bells make it restful, though it's your own journey."),
+])
+def test_round11_a_committed_answer_with_an_aside_is_kept(question: str, answer: str) -> None:
+    assert not evades(answer, question)

@@ -339,3 +339,24 @@ def test_round10_a_voice_jamendo_tags_do_not_list_is_unsupported(context, questi
 ])
 def test_round10_uses_feels_kinds_and_instrument_voices_are_kept(context, question, answer):
     assert grounding(pair(answer, question), clip(context)).keep
+
+
+# round 11: a field recording's birds and stream give no rain; a dash ends a negation's clause
+@pytest.mark.parametrize(("context", "question", "answer"), [
+    ("A field recording of a forest. Birds are chirping and a small stream trickles in the foreground.",
+     "What do you hear?", "Birds, and soft rain on the leaves with distant thunder."),
+])
+def test_round11_a_sound_the_recording_does_not_give_is_unsupported(context, question, answer):
+    assert grounding(pair(answer, question), clip(context)).reason == GROUNDING_UNSUPPORTED
+
+
+@pytest.mark.parametrize(("context", "question", "answer"), [
+    ("A field recording of a forest. Birds are chirping and a small stream trickles in the foreground.",
+     "Is there rain in this one?", "No rain - the water you hear is a small stream trickling steadily nearby."),
+    ("rock, guitar, drums, loud, fast, male vocal, electric guitar, heavy", "Good to unwind to before bed?",
+     "Probably not - it's loud, fast, heavy rock with electric guitar and pounding drums."),
+    ("A solo piano piece with sustained pedal notes. There are no drums or vocals.", "Does it work under dialogue?",
+     "Yes. It'll tuck under VO, though the melody shares the speech range, so dip it under quiet dialogue."),
+])
+def test_round11_dashes_registers_and_dialogue_under_the_cue_are_kept(context, question, answer):
+    assert grounding(pair(answer, question), clip(context)).keep

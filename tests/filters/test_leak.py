@@ -315,3 +315,23 @@ def test_round9_questions_about_the_clip_are_kept(question: str) -> None:
 def test_round10_a_term_to_define_is_a_tag_question_but_a_field_is_not() -> None:
     assert leak(pair("Ambient offshoot from 70s radio.", "space music = ?"), clip()).reason == LEAK_TAG_QUESTION
     assert leak(pair("About 92.", "bpm = ?"), clip()).keep
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("What is the purpose of a pipe organ?", "A pipe organ is typically used in churches and concert halls."),
+    ("What is the name of the bossanova song that became a hit in the 1960s?", "The Girl from Ipanema."),
+    ("Tell me about the tin whistle.", "The tin whistle, also known as the penny whistle, has been a staple of Irish "
+     "traditional music since the 19th century."),
+    ("Which moods were associated with this track?", "Sad, emotional and film."),
+])
+def test_round11_instruments_and_songs_in_general_and_attached_moods_leak(question: str, answer: str) -> None:
+    assert not leak(pair(answer, question), clip()).keep
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("What is the purpose of the bridge?", "It lifts the energy before the last chorus."),
+    ("Tell me about the tin whistle in this clip.", "It plays the fast jig melody, bright and breathy."),
+    ("What's a good use for this in a wellness app?", "A cardio block: the fast drums give you a hard push."),
+])
+def test_round11_the_clips_own_parts_and_uses_are_kept(question: str, answer: str) -> None:
+    assert leak(pair(answer, question), clip()).keep

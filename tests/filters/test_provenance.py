@@ -111,3 +111,18 @@ def test_round10_provenance_trips(context: str, question: str, answer: str, reas
 ])
 def test_round10_run_together_words_and_short_ordered_lists_are_kept(answer: str) -> None:
     assert leak(pair(answer, "Describe the audio"), clip()).keep
+
+
+@pytest.mark.parametrize(("context", "question", "answer"), [
+    ("sitar, indian, eastern, strings, no voice, slow", "What instruments?", "instrument: sitar, instrument: strings, "
+     "no voice"),
+    ("genre---ambient, instrument---piano, instrument---pad", "Drums?", "No drums are listed; it is piano and pad."),
+    ("", "setting", "live club gig (crowd noise, as the cap notes)"),
+    ("", "notable fx", "per cap. low quality rec"),
+])
+def test_round11_tag_fields_listings_and_the_cap_leak(context: str, question: str, answer: str) -> None:
+    assert leak(pair(answer, question), clip(context)).reason == LEAK_SOURCE_REFERENCE
+
+
+def test_round11_no_cap_is_slang() -> None:
+    assert leak(pair("that drop goes hard no cap", "thoughts?"), clip()).keep

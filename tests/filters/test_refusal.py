@@ -140,3 +140,22 @@ def test_round10_a_bare_unclear_is_a_refusal_but_none_is_an_answer() -> None:
     assert not refusal(pair("unclear", "mood 1 word"), clip()).keep
     assert not refusal(pair("?", "key"), clip()).keep
     assert refusal(pair("None.", "Vocals?"), clip()).keep
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("What key is the piano improvisation in?", "I'm just an AI and cannot actually listen to audio, however it is "
+     "most likely in Bb major."),
+    ("Who composed this music?", "This soundtrack was composed by a famous classical composer."),
+])
+def test_round11_disclaimers_and_nameless_credits_are_refusals(question: str, answer: str) -> None:
+    assert not refusal(pair(answer, question), clip()).keep
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("Describe the vocals.", "Of course! The song features a soulful female vocalist with a warm tone. It's "
+     "important to note that I'm just an AI, and vocal quality is subjective."),
+    ("Who plays?", "A famous jazz pianist named Bill Evans."),
+    ("lang", "n/a, instrumental"),
+])
+def test_round11_a_caveat_after_an_answer_a_named_credit_and_an_absence_are_kept(question: str, answer: str) -> None:
+    assert refusal(pair(answer, question), clip()).keep

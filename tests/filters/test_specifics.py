@@ -370,3 +370,29 @@ def test_round10_stereo_places_gear_and_languages_are_found(question, answer, co
 ])
 def test_round10_hands_given_stereo_and_rooms_are_kept(question, answer, context):
     assert not invented_specific(answer, question, context, None)
+
+
+@pytest.mark.parametrize(("question", "answer", "context"), [
+    ("What frequency is the drone tuned to?", "The drone sits on a 432 Hz foundation.", "An ambient drone."),
+    ("What's the clearance status?", "Cleared for worldwide trailer use in perpetuity.", "An epic orchestral cue."),
+    ("Stems available?", "Yes, a full stem pack as 24-bit WAV.", "An indie pop song."),
+    ("Which composer wrote this piece?", "It sounds like Erik Satie's Gymnopedie No. 1, played slowly.",
+     "piano, classical, slow, soft, solo"),
+    ("What raga is being played?", "The raga is Yaman.", "sitar, indian, eastern, strings, no voice, slow"),
+    ("How many singers are there?", "A group of eight monks.", "Male voices chant slowly in unison."),
+    ("era", "romantic, ~1850s", "opera, classical, female vocal, soprano, orchestra"),
+    ("What form does this movement take?", "Ritornello form with a da capo return.", "classical, violin, baroque"),
+    ("What tuning are the guitars in?", "Drop C, no question.", "metal, heavy metal, guitar, drums, loud"),
+])
+def test_round11_frequencies_rights_credits_and_tunings_are_found(question, answer, context):
+    assert invented_specific(answer, question, context, None)
+
+
+@pytest.mark.parametrize(("question", "answer", "context"), [
+    ("Who does it remind you of?", "It sounds like Erik Satie, sparse and slow.", "piano, classical, slow, solo"),
+    ("What tuning?", "Drop D, as the caption says.", "A grunge song with guitars in drop D."),
+    ("Describe the low end.", "A 60s-style bass line, round and warm.", "A 1960s soul song with bass and organ."),
+    ("What key?", "An open, ringing D major.", "A folk song in D major with open strings."),
+])
+def test_round11_comparisons_given_tunings_and_open_chords_are_kept(question, answer, context):
+    assert not invented_specific(answer, question, context, None)

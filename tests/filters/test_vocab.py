@@ -87,3 +87,18 @@ def test_round10_feel_words_and_sampling_advice_name_no_genre_or_sample() -> Non
     assert all(c != "rnb" for c, _ in mentions("A smooth, unhurried downtempo groove."))
     assert all(c != "samples" for c, _ in mentions("Grab a two-bar loop and pitch it."))
     assert ("samples", False) in mentions("A dusty drum loop repeats.")
+
+
+def test_round11_a_field_recordings_sounds_are_each_their_own() -> None:
+    assert ("birds", False) in mentions("Birds are chirping.")
+    assert ("rain", False) in mentions("Soft rain and distant rolling thunder.")
+    assert ("rain", True) in mentions("No rain - the water you hear is a small stream.")
+    assert ("water", False) in mentions("No rain - the water you hear is a small stream.")
+
+
+def test_round11_a_choirs_basses_a_bass_line_a_hum_and_a_lo_fi_mix_name_nothing() -> None:
+    assert all(c != "bass" for c, _ in mentions("The sopranos lead while the basses hold long notes."))
+    assert all(c != "bass" for c, _ in mentions("The texture is strings, with the cello anchoring the bass."))
+    assert all(c != "vocals" for c, _ in mentions("A deep, sustained hum stays underneath."))
+    assert all(c != "electronic" for c, _ in mentions("none really, just a muddy lo-fi live mix"))
+    assert all(c != "metal" for c, _ in mentions("No slow mosh part for the hardcore kids."))
