@@ -122,10 +122,14 @@ def _cut_word(answer: str, words: list[str], source: str) -> bool:
     if len(last) < 3 or last in STOP:
         return False
     known = known_words()
-    # "acoustic" before a tag's "acousticguitar" ends a word; "pia" before "piano" does not
-    return any(w.startswith(last) and len(w) >= len(last) + 2
+    # "acoustic" before a tag's "acousticguitar" ends a word, and "soft" before "softly" is an inflection of one;
+    # "pia" before "piano" does not end a word
+    return any(w.startswith(last) and len(w) >= len(last) + 2 and not _INFLECTION.fullmatch(w[len(last):])
                and not (len(w) - len(last) >= 3 and w[len(last):] in known)
                for w in {w.lower() for w in _WORD.findall(source)})
+
+
+_INFLECTION = re.compile(r"ly|ed|d|er|ers|es|s|ing|ings|ness|est|y|ily|ally|al|ic|ish|ful|less|ment|ments|'s")
 
 
 def _is_loop(answer: str, words: list[str]) -> bool:

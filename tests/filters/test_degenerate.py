@@ -367,3 +367,6 @@ def test_round11_a_whole_word_before_a_run_together_tag_is_not_cut_off() -> None
     assert d.Degenerate()(pair("its a guitar i think, acoustic", "wat instrument is playin"), clip(tags)).keep
     assert d.Degenerate()(pair("the shop guy said it was crisp and he sold it to me", "mood?"),
                           clip("A mellow hip-hop beat.")).keep
+    # an inflection of a caption's word ends a word too: "soft" before "softly"
+    assert d.Degenerate()(pair("the piano plays really soft and slow", "Describe it."),
+                          clip("A solo piano played softly and slowly.")).keep
