@@ -302,7 +302,7 @@ def evades(answer: str, question: str = "") -> bool:
         return False
     # beside a dodge, a rule of thumb about a genre says nothing of this clip: "Techno doesn't always work like
     # that, it really depends on the DJ", "Rock songs sometimes include keyboards and sometimes don't"
-    spans += _clauses(answer, [m for m in _RULE_OF_THUMB.finditer(answer)])
+    spans += _clauses(answer, list(_RULE_OF_THUMB.finditer(answer)))
     return not commits_to_this_clip(answer, spans)
 
 

@@ -234,10 +234,9 @@ def _names(answer: str, question: str, context: str) -> list[str]:
         tokens = [re.split(r"['’]", t)[0] for t in re.split(r"[\s-]+", name) if t[:1].isupper()]
         if all(t.lower() in _NOT_NAMES for t in tokens) or name.lower() in ctx or is_term(name.lower()):
             continue
-        named = [re.search(rf"\b{re.escape(t.lower())}\b", ctx) is not None for t in tokens if len(t) > 3]
-        proper = [re.search(rf"\b{re.escape(t.lower())}\b", ctx) is not None for t in tokens
-                  if len(t) > 3 and not (known and t.lower() in known)]
-        if (named and all(named)) or any(proper):
+        in_ctx = {t: re.search(rf"\b{re.escape(t.lower())}\b", ctx) is not None for t in tokens if len(t) > 3}
+        proper = [t for t in in_ctx if not (known and t.lower() in known)]
+        if (in_ctx and all(in_ctx.values())) or any(in_ctx[t] for t in proper):
             continue  # "Evans" for a caption naming Bill Evans; "Quartet" in "String Quartet No. 8" names no one
         before, after = answer[max(0, m.start() - 25):m.start()], answer[m.end():m.end() + 20]
         if _COMPARISON.search(answer[max(0, m.start() - 40):m.start()]) and not credit_question:
